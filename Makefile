@@ -1,0 +1,51 @@
+# Anju Console: `make run` sets everything up and serves; `make test` sets up and runs the suite.
+PYTHON ?= python3
+VENV   ?= .venv
+PY      = $(VENV)/bin/python
+PIP     = $(VENV)/bin/pip
+FLASK   = $(VENV)/bin/flask --app run
+PORT   ?= 5000
+HOST   ?= 127.0.0.1
+STAMP   = $(VENV)/.installed
+
+.PHONY: run test bench setup venv catalogs db seed serve clean extract-messages
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+catalogs: venv
+	$(VENV)/bin/pybabel compile -f -d translations >/dev/null
+
+db: catalogs
+	mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) roles sync >/dev/null
+
+seed: db
+	$(FLASK) seed reference
+	$(FLASK) seed demo
+
+setup: seed
+
+run: setup
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# The suite builds its own databases (SQLite in memory, or TEST_DATABASE_URL).
+test: catalogs
+	$(PY) -m pytest -q
+
+bench: catalogs
+	$(PY) bench/run.py
+
+extract-messages: venv
+	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext -k _l -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(PY) scripts/po_fill.py
+
+clean:
+	rm -rf $(VENV) instance/anju.db

@@ -1,0 +1,116 @@
+"""Application factory: extensions, security manager, modules, CLI."""
+import logging
+import os
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+
+from app.extensions import csrf, db, migrate
+
+log = logging.getLogger(__name__)
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "geolocation=(), camera=(), microphone=()",
+    # Everything is served by the console itself (offline intranets).
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+                               "font-src 'self' data:; object-src 'none'; frame-ancestors 'self'",
+}
+
+
+def create_app(config_object="config.Config", **overrides):
+    from flask_appbuilder import AppBuilder
+
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_DIR") or os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "instance"))
+    app.config.from_object(config_object)
+    app.config.update(overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("PROXY_FIX"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    # CSRF before AppBuilder, so FAB sees it and refuses GET mutations.
+    csrf.init_app(app)
+
+    # Import every model before AppBuilder so the one metadata knows them all.
+    from app import models  # noqa: F401
+    from app.security import labels
+
+    labels.install()
+
+    with app.app_context():
+        appbuilder = AppBuilder(update_perms=False)
+        appbuilder.init_app(app, db.session)
+        register_modules(appbuilder)
+        # APIs authenticate by JWT (no cookies): exempt their blueprints from CSRF.
+        from flask_appbuilder.api import BaseApi
+
+        for view in appbuilder.baseviews:
+            if isinstance(view, BaseApi) and view.blueprint is not None:
+                csrf.exempt(view.blueprint)
+
+    _register_hooks(app)
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def register_modules(appbuilder):
+    """Every module registers its views and APIs here: the whole menu in one screen."""
+    from app.system import api as system_api
+    from app.system import views as system_views
+
+    system_views.register(appbuilder)
+    system_api.register(appbuilder)
+
+
+def _register_hooks(app):
+    @app.after_request
+    def security_headers(response):
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if request.path.startswith("/swagger"):
+            # FAB's Swagger page needs its inline bootstrap script.
+            response.headers["Content-Security-Policy"] = SECURITY_HEADERS["Content-Security-Policy"]
+        return response
+
+    def _error(code, message):
+        if request.path.startswith("/api/"):
+            return jsonify(message=message), code
+        return render_template("anju/error.html", code=code, message=message,
+                               base_template=app.appbuilder.base_template,
+                               appbuilder=app.appbuilder), code
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        from flask_wtf.csrf import CSRFError
+
+        if isinstance(exc, CSRFError):
+            return _error(400, _("The form has expired or was not sent from this site. Please reload the page and try again."))
+        desc = getattr(exc, "description", None)
+        return _error(400, desc if isinstance(desc, str) and not desc.startswith("The browser") else _("The request is not valid."))
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return _error(403, _("You do not have permission to do this."))
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return _error(404, _("The page or record does not exist, or is outside your scope."))
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return _error(413, _("The uploaded file is too large."))
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        db.session.rollback()
+        return _error(500, _("Something went wrong on the server. The error has been logged."))

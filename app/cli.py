@@ -1,0 +1,198 @@
+"""Command-line tasks: `flask roles sync`, `flask seed reference|demo`, `flask audit verify`."""
+import csv
+import os
+
+import click
+from flask import current_app, g
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import db
+
+SEEDS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "seeds")
+
+roles_cli = AppGroup("roles", help="Role catalogue.")
+seed_cli = AppGroup("seed", help="Reference and demo data.")
+audit_cli = AppGroup("audit", help="Audit log.")
+
+
+def sync_roles():
+    """Create every permission FAB knows of, then make each role hold exactly its catalogue."""
+    from app.security.roles import COMMON, PII_PERMISSION, PII_VIEW, ROLES
+
+    appbuilder = current_app.appbuilder
+    sm = appbuilder.sm
+    g.audit_actor = "cli"
+    for name in list(ROLES) + [current_app.config["AUTH_ROLE_PUBLIC"]]:
+        if sm.find_role(name) is None:
+            sm.add_role(name)
+    appbuilder.add_permissions(update_perms=True)
+    sm.add_permission_view_menu(PII_PERMISSION, PII_VIEW)
+    wanted_by_role = {}
+    for name, spec in ROLES.items():
+        if spec["permissions"] == "*":
+            continue
+        wanted = []
+        for perm, view in list(spec["permissions"]) + COMMON:
+            pvm = sm.find_permission_view_menu(perm, view)
+            if pvm is None:
+                pvm = sm.add_permission_view_menu(perm, view)
+            wanted.append(pvm)
+        wanted_by_role[name] = wanted
+    all_pvms = sm.session.query(sm.permissionview_model).all()
+    summary = {}
+    for name, spec in ROLES.items():
+        role = sm.find_role(name)
+        wanted = all_pvms if spec["permissions"] == "*" else wanted_by_role[name]
+        role.permissions = list({p.id: p for p in wanted}.values())
+        summary[name] = len(role.permissions)
+    sm.session.commit()
+    return summary
+
+
+@roles_cli.command("sync")
+def roles_sync():
+    """Apply the role catalogue (app/security/roles.py) to the database."""
+    for name, count in sync_roles().items():
+        click.echo(f"{name}: {count} permissions")
+
+
+def load_reference():
+    """Regions, dictionaries and parameters from seeds/ (idempotent)."""
+    from app.system.models import DictItem, DictType, Region
+    from app.system.params import ensure_params
+
+    g.audit_disabled = True  # reference data is not a user's change
+    added = {"regions": 0, "dict_types": 0, "dict_items": 0, "params": 0}
+    known = set(db.session.execute(select(Region.code)).scalars())
+    with open(os.path.join(SEEDS, "regions.csv"), encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    order = {"city": 0, "district": 1, "street": 2, "community": 3}
+    for row in sorted(rows, key=lambda r: order[r["level"]]):
+        if row["code"] in known:
+            continue
+        db.session.add(Region(code=row["code"], name=row["name"], level=row["level"],
+                              parent_code=row["parent_code"] or None))
+        known.add(row["code"])
+        added["regions"] += 1
+    db.session.flush()
+    type_names = {
+        "id_type": ("证件类型", "ID type"), "enterprise_type": ("企业类型", "Enterprise type"),
+        "property_type": ("物业类型", "Property type"), "staff_post": ("岗位", "Staff post"),
+        "certificate_type": ("证书类型", "Certificate type"), "equipment_type": ("设备类型", "Equipment type"),
+        "org_type": ("机构类型", "Organization type"),
+    }
+    types = set(db.session.execute(select(DictType.code)).scalars())
+    items = set(db.session.execute(select(DictItem.dict_type, DictItem.code)).all())
+    with open(os.path.join(SEEDS, "dictionaries.csv"), encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            t = row["dict_type"]
+            if t not in types:
+                zh, en = type_names.get(t, (t, t))
+                db.session.add(DictType(code=t, name=zh, name_en=en))
+                types.add(t)
+                added["dict_types"] += 1
+                db.session.flush()
+            if (t, row["code"]) in items:
+                continue
+            db.session.add(DictItem(dict_type=t, code=row["code"], label=row["label_zh"],
+                                    label_en=row["label_en"], sort=int(row["sort"] or 0), active=True))
+            items.add((t, row["code"]))
+            added["dict_items"] += 1
+    added["params"] = ensure_params()
+    db.session.commit()
+    g.audit_disabled = False
+    return added
+
+
+@seed_cli.command("reference")
+def seed_reference():
+    """Load regions, dictionaries and parameters."""
+    click.echo(load_reference())
+
+
+DEMO_ORGS = [
+    # key, name, org_type, enterprise_type, credit_code, region, parent key
+    ("city", "重庆市住房和城乡建设委员会", "city", None, None, "500000", None),
+    ("district1", "渝中区住房和城乡建设委员会", "district", None, None, "500103", "city"),
+    ("district2", "渝北区住房和城乡建设委员会", "district", None, None, "500112", "city"),
+    ("street1", "七星岗街道办事处", "street", None, None, "500103001", "district1"),
+    ("ent_a", "重庆安居物业服务有限公司", "enterprise", "property_company", "91500103MA5U7A1B23", "500103", "district1"),
+    ("ent_b", "重庆和居物业管理有限公司", "enterprise", "property_company", "91500103MA5U8C3D4W", "500103", "district1"),
+    ("ent_c", "重庆渝北宜居住房租赁有限公司", "enterprise", "rental_company", "91500112MA60E5F6GC", "500112", "district2"),
+]
+
+DEMO_USERS = [
+    # username, name, role, org key, mobile
+    ("admin", "系统管理员", "sysadmin", "city", "13800000001"),
+    ("gov_admin", "市级管理员", "gov_admin", "city", "13800000002"),
+    ("reviewer", "审核员", "gov_reviewer", "city", "13800000003"),
+    ("district1", "渝中区管理员", "district", "district1", "13800000004"),
+    ("street1", "七星岗街道", "street", "street1", "13800000005"),
+    ("ent_a", "安居物业管理员", "ent_admin", "ent_a", "13800000006"),
+    ("ent_b", "和居物业管理员", "ent_admin", "ent_b", "13800000007"),
+    ("pm_a", "张小三", "project_lead", "ent_a", "13800000008"),
+    ("helpdesk", "客服", "helpdesk", "city", "13800000009"),
+    ("analyst", "数据分析员", "analyst", "city", "13800000010"),
+    ("public1", "李四", "public", None, "13800000011"),
+]
+
+
+def load_demo(password=None):
+    """Demo organisations and one account per role (idempotent; exempt from forced change)."""
+    from app.security.models import AnjuUser
+    from app.system import services
+    from app.system.models import Organization
+
+    password = password or current_app.config["DEMO_PASSWORD"]
+    sm = current_app.appbuilder.sm
+    g.audit_actor = "seed"
+    orgs = {}
+    created = {"orgs": 0, "users": 0}
+    for key, name, org_type, ent_type, credit, region, parent in DEMO_ORGS:
+        org = db.session.execute(select(Organization).where(Organization.name == name)).scalars().first()
+        if org is None:
+            org = Organization(name=name, org_type=org_type, enterprise_type=ent_type,
+                               credit_code=credit, region_code=region,
+                               parent=orgs.get(parent), active=True)
+            db.session.add(org)
+            services.set_tree_fields(org)
+            db.session.flush()
+            services.finish_paths([org])
+            created["orgs"] += 1
+        orgs[key] = org
+    db.session.commit()
+    for username, name, role, org_key, mobile in DEMO_USERS:
+        if sm.find_user(username=username) is not None:
+            continue
+        sm.add_user(username, name, "", f"{username}@demo.anju.invalid", sm.find_role(role),
+                    password=password, org_id=orgs[org_key].id if org_key else None,
+                    mobile=mobile, must_change_password=False)
+        created["users"] += 1
+    return created
+
+
+@seed_cli.command("demo")
+@click.option("--password", default=None, help="Password for every demo account (DEMO_PASSWORD).")
+def seed_demo(password):
+    """Create the demo organisations and accounts."""
+    click.echo(load_demo(password))
+
+
+@audit_cli.command("verify")
+def audit_verify():
+    """Check the audit log's hash chain; exit 1 if an entry was removed or altered."""
+    from app.core.audit import verify_chain
+
+    ok, checked, bad_id, reason = verify_chain()
+    if ok:
+        click.echo(f"OK: {checked} entries, chain intact")
+    else:
+        click.echo(f"BROKEN at entry {bad_id}: {reason} ({checked} entries verified before it)")
+        raise SystemExit(1)
+
+
+def register_cli(app):
+    app.cli.add_command(roles_cli)
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(audit_cli)

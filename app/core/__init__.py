@@ -1,0 +1,1 @@
+"""Engines with no domain knowledge: scope, views, validators, masking, audit, xlsx."""

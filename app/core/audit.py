@@ -1,0 +1,346 @@
+"""The audit log: every create, update, delete (by SQLAlchemy events) and every login,
+failed login, logout, lock, export, import and full-value view (by :func:`record`).
+
+Entries are append-only and hash-chained: each entry's ``hash`` is SHA-256 over the
+previous entry's hash and its own canonical content, so a deleted or altered entry is
+detectable (:func:`verify_chain`). Writers serialise on the single ``anju_audit_head``
+row (a row lock on PostgreSQL, the write lock on SQLite) so the chain never forks under
+concurrency; the head also remembers the last id and hash, so a truncated tail is
+detected too. Database triggers refuse UPDATE and DELETE on the log (see the migration).
+"""
+import hashlib
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import g, has_request_context, request
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    insert,
+    inspect,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+
+GENESIS = "0" * 64
+REDACTED = "******"
+SECRET_COLUMNS = {"password", "hashed_password", "secret", "api_key", "code_hash"}
+# Bookkeeping columns whose change alone is not worth an entry (a login is logged itself).
+NOISE_COLUMNS = {"last_login", "login_count", "fail_login_count", "changed_on", "changed_by_fk"}
+
+
+class AuditAction:
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    LOCKED = "locked"
+    UNLOCKED = "unlocked"
+    EXPORT = "export"
+    IMPORT = "import"
+    VIEW_PII = "view_pii"
+    PASSWORD = "password_change"
+    ALL = (
+        CREATE, UPDATE, DELETE, LOGIN, LOGIN_FAILED, LOGOUT, LOCKED, UNLOCKED,
+        EXPORT, IMPORT, VIEW_PII, PASSWORD,
+    )
+
+
+class AuditLog(db.Model):
+    __tablename__ = "anju_audit_log"
+    __table_args__ = (
+        Index("ix_audit_user_ts", "user_id", "ts"),
+        Index("ix_audit_entity", "entity", "entity_id"),
+    )
+    id = Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    ts = Column(DateTime, nullable=False, index=True)
+    user_id = Column(Integer, index=True)
+    username = Column(String(128), index=True)
+    ip = Column(String(45))
+    action = Column(String(32), nullable=False, index=True)
+    entity = Column(String(64))
+    entity_id = Column(String(64))
+    summary = Column(String(500))
+    before = Column(Text)
+    after = Column(Text)
+    prev_hash = Column(String(64), nullable=False)
+    hash = Column(String(64), nullable=False, unique=True)
+
+    def __repr__(self):
+        return f"{self.action} {self.entity or ''} {self.entity_id or ''}"
+
+
+class AuditHead(db.Model):
+    """One row: the chain's head. Updating it first serialises all audit writers."""
+
+    __tablename__ = "anju_audit_head"
+    id = Column(Integer, primary_key=True)
+    last_id = Column(BigInteger().with_variant(Integer, "sqlite"), nullable=False, default=0)
+    last_hash = Column(String(64), nullable=False, default=GENESIS)
+    writes = Column(BigInteger().with_variant(Integer, "sqlite"), nullable=False, default=0)
+
+
+SKIP_MODELS = {"AuditLog", "AuditHead", "Permission", "ViewMenu", "PermissionView", "JobLock"}
+
+
+def _json_default(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return str(value)
+
+
+def dumps(value):
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default)
+
+
+def entry_hash(prev_hash, row):
+    """SHA-256 over the previous hash and the entry's canonical content."""
+    content = [
+        row["ts"].isoformat(timespec="microseconds"),
+        row.get("user_id"),
+        row.get("username"),
+        row.get("ip"),
+        row["action"],
+        row.get("entity"),
+        row.get("entity_id"),
+        row.get("summary"),
+        row.get("before"),
+        row.get("after"),
+    ]
+    payload = prev_hash + json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _actor():
+    """(user_id, username, ip) of whoever acts now."""
+    user_id = username = ip = None
+    user = getattr(g, "audit_user", None) if g else None
+    if user is None and has_request_context():
+        try:
+            from app.core.scope import current_user_obj
+
+            user = current_user_obj()
+        except Exception:
+            user = None
+    if user is not None:
+        try:
+            user_id, username = user.id, user.username
+        except Exception:
+            pass
+    if has_request_context():
+        ip = request.remote_addr
+    if username is None and g and getattr(g, "audit_actor", None):
+        username = g.audit_actor  # e.g. 'cli', 'scheduler'
+    return user_id, username, ip
+
+
+def write_entries(connection, rows):
+    """Append rows to the chain inside the caller's transaction."""
+    if not rows:
+        return
+    head_t = AuditHead.__table__
+    log_t = AuditLog.__table__
+    # Lock the head first: row lock on PostgreSQL, write lock on SQLite.
+    result = connection.execute(
+        update(head_t).where(head_t.c.id == 1).values(writes=head_t.c.writes + 1)
+    )
+    if result.rowcount == 0:
+        connection.execute(insert(head_t).values(id=1, last_id=0, last_hash=GENESIS, writes=1))
+    prev = connection.execute(select(head_t.c.last_hash).where(head_t.c.id == 1)).scalar_one()
+    last_id = None
+    for row in rows:
+        row.setdefault("ts", datetime.now())
+        row["prev_hash"] = prev
+        row["hash"] = entry_hash(prev, row)
+        last_id = connection.execute(insert(log_t).values(**row)).inserted_primary_key[0]
+        prev = row["hash"]
+    connection.execute(
+        update(head_t).where(head_t.c.id == 1).values(last_id=last_id, last_hash=prev)
+    )
+
+
+def record(action, entity=None, entity_id=None, summary=None, before=None, after=None,
+           user=None, session=None, commit=False):
+    """Log an event that is not a row change (login, export, import, full-value view)."""
+    session = session or db.session
+    user_id, username, ip = _actor()
+    if user is not None:
+        user_id, username = user.id, user.username
+    row = {
+        "user_id": user_id,
+        "username": username,
+        "ip": ip,
+        "action": action,
+        "entity": entity,
+        "entity_id": None if entity_id is None else str(entity_id),
+        "summary": (summary or "")[:500] or None,
+        "before": dumps(before),
+        "after": dumps(after),
+    }
+    write_entries(session.connection(), [row])
+    if commit:
+        session.commit()
+
+
+# --- ORM listeners -------------------------------------------------------------------
+
+def _snapshot(obj, only=None):
+    state = inspect(obj)
+    out = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if only is not None and key not in only:
+            continue
+        value = getattr(obj, key, None)
+        out[key] = REDACTED if key in SECRET_COLUMNS and value else value
+    return out
+
+
+def _changes(obj, session=None):
+    state = inspect(obj)
+    before, after = {}, {}
+    unknown = []
+    for attr in state.mapper.column_attrs:
+        hist = state.attrs[attr.key].history
+        if not hist.has_changes():
+            continue
+        new = hist.added[0] if hist.added else None
+        if hist.deleted:
+            old = hist.deleted[0]
+        else:
+            old = None
+            unknown.append(attr)  # the old value was expired: read it before the flush
+        before[attr.key], after[attr.key] = old, new
+    if unknown and session is not None and state.key is not None:
+        mapper = state.mapper
+        pk_cols = mapper.primary_key
+        cols = [a.columns[0] for a in unknown]
+        row = session.connection().execute(
+            select(*cols).where(*[c == v for c, v in zip(pk_cols, state.key[1])])
+        ).first()
+        if row is not None:
+            for attr, value in zip(unknown, row):
+                before[attr.key] = value
+    for key in list(after):
+        if before.get(key) == after[key]:
+            before.pop(key, None)
+            after.pop(key)
+        elif key in SECRET_COLUMNS:
+            before[key] = REDACTED if before.get(key) else None
+            after[key] = REDACTED if after[key] else None
+    for rel in state.mapper.relationships:
+        if not rel.uselist or rel.viewonly:
+            continue
+        hist = state.attrs[rel.key].history
+        if hist.added or hist.deleted:
+            current = getattr(obj, rel.key) or []
+            unchanged = list(hist.unchanged or [])
+            before[rel.key] = sorted(str(x) for x in unchanged + list(hist.deleted))
+            after[rel.key] = sorted(str(x) for x in current)
+    return before, after
+
+
+def _pk(obj):
+    state = inspect(obj)
+    ident = state.mapper.primary_key_from_instance(obj)
+    if not ident or all(i is None for i in ident):
+        return None
+    return ident[0] if len(ident) == 1 else "/".join(str(i) for i in ident)
+
+
+def _audited(obj):
+    return type(obj).__name__ not in SKIP_MODELS and not getattr(g, "audit_disabled", False)
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session, flush_context, instances):
+    pending = session.info.setdefault("audit_pending", [])
+    for obj in session.dirty:
+        if not _audited(obj) or not session.is_modified(obj, include_collections=True):
+            continue
+        before, after = _changes(obj, session)
+        if not after or set(after) <= NOISE_COLUMNS:
+            continue
+        pending.append((AuditAction.UPDATE, obj, before, after))
+    for obj in session.deleted:
+        if _audited(obj):
+            pending.append((AuditAction.DELETE, obj, _snapshot(obj), None))
+    for obj in session.new:
+        if _audited(obj):
+            pending.append((AuditAction.CREATE, obj, None, None))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session, flush_context):
+    pending = session.info.pop("audit_pending", [])
+    if not pending:
+        return
+    user_id, username, ip = _actor()
+    rows = []
+    for action, obj, before, after in pending:
+        if action == AuditAction.CREATE:
+            after = _snapshot(obj)
+        rows.append({
+            "user_id": user_id,
+            "username": username,
+            "ip": ip,
+            "action": action,
+            "entity": type(obj).__name__,
+            "entity_id": None if _pk(obj) is None else str(_pk(obj)),
+            "summary": str(obj)[:500] if action != AuditAction.UPDATE else ", ".join(after)[:500],
+            "before": dumps(before),
+            "after": dumps(after),
+        })
+    write_entries(session.connection(), rows)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session):
+    session.info.pop("audit_pending", None)
+
+
+def verify_chain(session=None, batch=10_000):
+    """Walk the chain in id order. Returns (ok, checked, first_bad_id, reason)."""
+    session = session or db.session
+    t = AuditLog.__table__
+    prev = GENESIS
+    checked = 0
+    last_id = 0
+    cols = [t.c.id, t.c.ts, t.c.user_id, t.c.username, t.c.ip, t.c.action, t.c.entity,
+            t.c.entity_id, t.c.summary, t.c.before, t.c.after, t.c.prev_hash, t.c.hash]
+    while True:
+        rows = session.execute(
+            select(*cols).where(t.c.id > last_id).order_by(t.c.id).limit(batch)
+        ).mappings().all()
+        if not rows:
+            break
+        for row in rows:
+            if row["prev_hash"] != prev:
+                return False, checked, row["id"], "an entry before this one was removed or altered"
+            if entry_hash(prev, dict(row)) != row["hash"]:
+                return False, checked, row["id"], "this entry was altered"
+            prev = row["hash"]
+            last_id = row["id"]
+            checked += 1
+    head = session.execute(select(AuditHead.__table__)).mappings().first()
+    if head is not None and head["last_hash"] != prev:
+        return False, checked, head["last_id"], "entries at the end of the log were removed"
+    return True, checked, None, None

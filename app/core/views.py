@@ -1,0 +1,440 @@
+"""Base classes every module's views and APIs use. They apply, once:
+
+* the data scope (app/core/scope.py) to every query the datamodel runs: list, show,
+  edit, delete, bulk actions, master-detail, related dropdowns, export and the REST API;
+* masking of personal data on the server, with an audited full view for roles that hold
+  the permission;
+* export to .xlsx of the current filters, order and scope; template download and
+  all-or-nothing import;
+* FAB's open holes: GET mutations, scope-less actions, bad page sizes, COUNT(*) over
+  every column.
+"""
+import logging
+import os
+import secrets
+import tempfile
+from functools import wraps
+
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask_appbuilder import ModelRestApi, ModelView, expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.core import audit, masking, xlsx
+from app.core.audit import AuditAction
+from app.core.scope import apply_scope, stamp
+from app.extensions import db
+from app.security.roles import PII_PERMISSION, PII_VIEW
+
+log = logging.getLogger(__name__)
+
+
+# --- the datamodel: scope on every query --------------------------------------------
+
+class ScopedInterface(SQLAInterface):
+    """SQLAInterface that adds the current user's scope to every query it builds."""
+
+    def __init__(self, obj, session=None):
+        super().__init__(obj, session or db.session)
+
+    def _apply_inner_all(self, query, filters=None, *args, **kwargs):
+        query = apply_scope(query, self.obj)
+        return super()._apply_inner_all(query, filters, *args, **kwargs)
+
+    def query_count(self, query, filters=None, select_columns=None):
+        """COUNT over the primary key only, not over a subquery of every column."""
+        pk = self.obj.__mapper__.primary_key[0]
+        count_query = self.session.query(pk)
+        count_query = apply_scope(count_query, self.obj)
+        count_query = self.apply_filters(count_query, self.get_inner_filters(filters))
+        return count_query.order_by(None).count()
+
+    def get_related_interface(self, col_name):
+        return self.__class__(self.get_related_model(col_name), self.session)
+
+
+def can_view_full_pii():
+    """Whether the acting user may see personal data unmasked (cached per request)."""
+    if "can_view_full_pii" not in g:
+        try:
+            g.can_view_full_pii = current_app.appbuilder.sm.has_access(PII_PERMISSION, PII_VIEW)
+        except Exception:
+            g.can_view_full_pii = False
+    return g.can_view_full_pii
+
+
+def masked(kind):
+    """A formatter that masks ``kind`` unless the user may see the full value."""
+
+    def formatter(value):
+        if value is None:
+            return ""
+        return value if can_view_full_pii() else masking.mask(kind, value)
+
+    formatter.mask_kind = kind
+    return formatter
+
+
+def display(value):
+    """Default cell text: empty for None, 是/否 for booleans, lists joined."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if hasattr(value, "strftime") and hasattr(value, "hour"):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, (list, tuple, set)) or (hasattr(value, "__iter__") and not isinstance(value, str)):
+        return "、".join(str(v) for v in value)
+    return value
+
+
+def _page_arg_guard():
+    """Refuse non-numeric page/page-size arguments before FAB turns them into a 500."""
+    for key, value in request.args.items():
+        if key.startswith(("psize_", "page_")) and not value.strip().isdigit():
+            abort(400, description=_("The page number and page size must be whole numbers."))
+
+
+class AnjuModelView(ModelView):
+    """Base ModelView: scope, masking, export, import, and FAB's holes closed."""
+
+    list_template = "anju/list.html"
+    page_size = 20
+    # {column: masking kind}: masked on the server unless the role may see full values.
+    mask_columns = {}
+    # The entity's xlsx declaration (app/<module>/schemas.py); drives export and import.
+    xlsx_columns = None
+    xlsx_title = None
+    # Import: unique keys inside the file; a callable(rows) -> errors; a callable that
+    # writes the rows inside the request's transaction.
+    import_unique = ()
+
+    base_permissions = None
+
+    def __init__(self, **kwargs):
+        if self.base_permissions is None:
+            perms = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export"]
+            if self.xlsx_columns and self.supports_import():
+                perms += ["can_import", "can_template"]
+            self.base_permissions = perms
+        super().__init__(**kwargs)
+        formatters = dict(self.formatters_columns or {})
+        for col, kind in self.mask_columns.items():
+            formatters.setdefault(col, masked(kind))
+        shown = set(self.list_columns or []) | set(self.show_columns or [])
+        for fieldset in self.show_fieldsets or []:
+            shown |= set(fieldset[1].get("fields", []))
+        for col in shown:
+            formatters.setdefault(col, display)
+        self.formatters_columns = formatters
+
+    @classmethod
+    def supports_import(cls):
+        return cls.import_rows is not AnjuModelView.import_rows
+
+    # --- page size and counts ---
+    def _list(self, **kwargs):
+        _page_arg_guard()
+        return super()._list(**kwargs)
+
+    def _get_list_widget(self, filters, actions=None, order_column="", order_direction="",
+                         page=None, page_size=None, widgets=None, **kwargs):
+        from app.system.params import get_param
+
+        cap = get_param("list.page_size_max")
+        page_size = min(page_size or self.page_size, cap)
+        widgets = super()._get_list_widget(filters, actions=actions, order_column=order_column,
+                                           order_direction=order_direction, page=page,
+                                           page_size=page_size, widgets=widgets, **kwargs)
+        self._audit_full_view(widgets.get("list"))
+        return widgets
+
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        widgets = super()._get_show_widget(pk, item, widgets=widgets, actions=actions,
+                                           show_fieldsets=show_fieldsets)
+        if self.mask_columns and can_view_full_pii():
+            audit.record(AuditAction.VIEW_PII, self.datamodel.obj.__name__, pk,
+                         summary=",".join(self.mask_columns), commit=True)
+        return widgets
+
+    def _audit_full_view(self, list_widget):
+        if not self.mask_columns or list_widget is None or not can_view_full_pii():
+            return
+        pks = list_widget.template_args.get("pks") or []
+        if pks:
+            audit.record(AuditAction.VIEW_PII, self.datamodel.obj.__name__,
+                         summary="list: " + ",".join(str(p) for p in pks)[:480], commit=True)
+
+    # --- writes stamp the owner ---
+    def pre_add(self, item):
+        stamp(item)
+
+    # --- bulk actions honour the scope, and are all-or-nothing ---
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
+    def action(self, name, pk):
+        if request.method == "GET":
+            flash(_("This operation must be submitted from its form."), "danger")
+            return redirect(self.get_redirect())
+        if name not in self.actions:
+            abort(404)
+        pk = self._deserialize_pk_if_composite(pk)
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name),
+                                             self.class_permission_name):
+            abort(403)
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        return self.actions[name].func(item)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        name = request.form.get("action", "")
+        if name not in self.actions:
+            abort(404)
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name),
+                                             self.class_permission_name):
+            abort(403)
+        pks = request.form.getlist("rowid")
+        items = [self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+                 for pk in pks]
+        if any(item is None for item in items):
+            flash(_("Some of the selected records do not exist or are outside your scope; nothing was done."),
+                  "danger")
+            return redirect(self.get_redirect())
+        return self.actions[name].func(items)
+
+    # --- export ---
+    def export_columns(self):
+        """XColumns for export: the declared ones, else the list columns."""
+        if self.xlsx_columns:
+            return list(self.xlsx_columns)
+        cols = []
+        for name in self.list_columns:
+            label = self.label_columns.get(name, name)
+            cols.append(xlsx.XColumn(key=name, label=label, mask=self.mask_columns.get(name)))
+        return cols
+
+    def export_query(self):
+        """The list's query: current filters, order and scope, all rows."""
+        _page_arg_guard()
+        get_filter_args(self._filters)
+        joined = self._filters.get_joined_filters(self._base_filters)
+        order_column, order_direction = get_order_args().get(self.__class__.__name__, ("", ""))
+        if not order_column and self.base_order:
+            order_column, order_direction = self.base_order
+        query = self.datamodel.session.query(self.datamodel.obj)
+        query = self.datamodel.apply_all(query, joined, order_column, order_direction)
+        return query
+
+    def export_value(self, row, column):
+        value = getattr(row, column.key, None)
+        if callable(value):
+            value = value()
+        formatter = self.formatters_columns.get(column.key)
+        if column.mask or getattr(formatter, "mask_kind", None):
+            kind = column.mask or formatter.mask_kind
+            return value if can_view_full_pii() or value is None else masking.mask(kind, value)
+        if formatter is not None and not isinstance(value, (int, float)) and value is not None \
+                and not hasattr(value, "isoformat"):
+            return formatter(value)
+        if value is not None and not isinstance(value, (str, int, float, bool)) \
+                and not hasattr(value, "isoformat"):
+            if isinstance(value, (list, tuple, set)):
+                return "、".join(str(v) for v in value)
+            return str(value)
+        return value
+
+    @expose("/export/")
+    @has_access
+    @permission_name("export")
+    def export(self):
+        columns = self.export_columns()
+        query = self.export_query().yield_per(2000)
+        title = str(self.xlsx_title or self.list_title or self.datamodel.obj.__name__)
+        counter = {"n": 0}
+
+        def rows():
+            for row in query:
+                counter["n"] += 1
+                yield row
+
+        def on_done(count):
+            audit.record(AuditAction.EXPORT, self.datamodel.obj.__name__,
+                         summary=f"{count} rows; {request.query_string.decode()[:400]}",
+                         commit=True)
+
+        return xlsx.stream_xlsx_response(
+            f"{title}.xlsx", columns, rows(), sheet_title=title[:31],
+            value_getter=self.export_value, on_done=on_done,
+        )
+
+    # --- import ---
+    def validate_import(self, rows):
+        """Cross-row and database checks: return [(row, column_key, message)]."""
+        return []
+
+    def import_rows(self, rows):
+        """Write the validated rows (inside the request's transaction); return the count."""
+        raise NotImplementedError
+
+    @expose("/template/")
+    @has_access
+    @permission_name("template")
+    def template(self):
+        data = xlsx.build_template(self.xlsx_columns, str(self.xlsx_title or self.list_title))
+        name = f"{self.xlsx_title or self.list_title}-{_('import template')}.xlsx"
+        return xlsx.bytes_response(name, data)
+
+    @expose("/import/", methods=["GET", "POST"])
+    @has_access
+    @permission_name("import")
+    def import_(self):
+        result = None
+        error_token = None
+        imported = None
+        if request.method == "POST":
+            upload = request.files.get("file")
+            if upload is None or not upload.filename:
+                flash(_("Please choose an .xlsx file to upload."), "danger")
+            else:
+                data = upload.read()
+                from app.system.params import get_param
+
+                result = xlsx.read_import(
+                    data, self.xlsx_columns,
+                    max_bytes=current_app.config["IMPORT_MAX_BYTES"],
+                    max_rows=get_param("import.max_rows"),
+                    unique=self.import_unique,
+                )
+                if not result.errors:
+                    for row_no, key, message in self.validate_import(result.rows):
+                        result.errors.append(xlsx.RowError(row_no, self._label_of(key),
+                                                           "", str(message)))
+                if result.errors:
+                    error_token = self._store_error_workbook(data, result.errors)
+                    flash(_("Nothing was imported: %(n)s problems were found. Correct them and upload again.",
+                            n=len(result.errors)), "danger")
+                else:
+                    try:
+                        imported = self.import_rows(result.rows)
+                        audit.record(AuditAction.IMPORT, self.datamodel.obj.__name__,
+                                     summary=f"{imported} rows from {upload.filename[:200]}")
+                        db.session.commit()
+                    except Exception as exc:  # all-or-nothing
+                        db.session.rollback()
+                        log.exception("import failed")
+                        flash(_("Nothing was imported: %(reason)s", reason=str(exc)), "danger")
+                        imported = None
+                    else:
+                        flash(_("%(n)s rows imported.", n=imported), "success")
+        return self.render_template(
+            "anju/import.html", title=_("Import: %(title)s", title=self.xlsx_title or self.list_title),
+            result=result, error_token=error_token, imported=imported,
+            columns=self.xlsx_columns, modelview_name=self.__class__.__name__,
+        )
+
+    @expose("/import-errors/<token>")
+    @has_access
+    @permission_name("import")
+    def import_errors(self, token):
+        path = self._error_path(token)
+        if path is None or not os.path.exists(path):
+            abort(404)
+        return send_file(path, as_attachment=True, download_name=f"{_('import errors')}.xlsx",
+                         mimetype=xlsx.XLSX_MIMETYPE)
+
+    def _label_of(self, key):
+        for col in self.xlsx_columns or []:
+            if col.key == key:
+                return str(col.label)
+        return key
+
+    def _error_dir(self):
+        path = os.path.join(current_app.instance_path, "import-errors")
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def _error_path(self, token):
+        if not token or not token.isalnum() or len(token) > 64:
+            return None
+        user_id = getattr(g.user, "id", "anon")
+        return os.path.join(self._error_dir(), f"{user_id}-{token}.xlsx")
+
+    def _store_error_workbook(self, data, errors):
+        token = secrets.token_hex(16)
+        try:
+            content = xlsx.error_workbook(self.xlsx_columns, data, errors)
+        except Exception:
+            return None
+        with open(self._error_path(token), "wb") as fh:
+            fh.write(content)
+        return token
+
+
+class AnjuModelRestApi(ModelRestApi):
+    """Base REST API: scoped datamodel, masking, capped pages, owner stamping."""
+
+    allow_browser_login = False
+    max_page_size = 100
+    mask_columns = {}
+
+    def pre_add(self, item):
+        stamp(item)
+
+    def _guarded(self, call):
+        """Rules broken in pre_add/pre_update/pre_delete answer 422 with the message."""
+        from marshmallow import ValidationError as MaValidationError
+
+        from app.core.errors import DomainError
+        from app.core.validators import ValidationError
+
+        try:
+            return call()
+        except MaValidationError as exc:
+            db.session.rollback()
+            return self.response_422(message=exc.messages)
+        except (DomainError, ValidationError) as exc:
+            db.session.rollback()
+            return self.response_422(message=str(exc))
+
+    def post_headless(self):
+        return self._guarded(super().post_headless)
+
+    def put_headless(self, pk):
+        return self._guarded(lambda: super(AnjuModelRestApi, self).put_headless(pk))
+
+    def delete_headless(self, pk):
+        return self._guarded(lambda: super(AnjuModelRestApi, self).delete_headless(pk))
+
+    def pre_get(self, data):
+        self._mask(data.get("result"))
+
+    def pre_get_list(self, data):
+        for row in data.get("result") or []:
+            self._mask(row)
+
+    def _mask(self, row):
+        if not row or not self.mask_columns or can_view_full_pii():
+            return
+        for col, kind in self.mask_columns.items():
+            if row.get(col):
+                row[col] = masking.mask(kind, row[col])
+
+
+def require_password_current(fn):
+    """Refuse API calls from a user who must change the password first."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        from app.core.scope import current_user_obj
+
+        user = current_user_obj()
+        if user is not None and getattr(user, "must_change_password", False):
+            return {"message": _("You must change your password before going on.")}, 403
+        return fn(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,1 @@
+"""Security: the user model, role catalogue, password policy, lockout and session rules."""

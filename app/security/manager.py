@@ -1,0 +1,216 @@
+"""Our SecurityManager: lockout counted in the database, forced password change,
+idle timeout, password policy everywhere a password is set, and audit of every
+login, failed login, logout and lock."""
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app, flash, g, jsonify, redirect, request, session, url_for
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_babel import gettext as _
+from flask_login import logout_user
+from sqlalchemy import func, select, update
+
+from app.core import audit
+from app.core.audit import AuditAction
+from app.security.models import AnjuUser
+from app.security.passwords import ensure_strong
+from app.system.params import get_param
+
+log = logging.getLogger(__name__)
+
+# Endpoints a user who must change the password may still reach.
+_PASSWORD_CHANGE_ALLOWED = {
+    "ResetMyPasswordView.this_form_get",
+    "ResetMyPasswordView.this_form_post",
+    "AuthDBView.logout",
+    "AuthDBView.login",
+    "LocaleView.index",
+    "appbuilder.static",
+    "static",
+}
+
+
+class AnjuSecurityManager(SecurityManager):
+    user_model = AnjuUser
+
+    def __init__(self, appbuilder):
+        from app.security import views as sec_views
+
+        self.userdbmodelview = sec_views.AnjuUserDBModelView
+        self.authdbview = sec_views.AnjuAuthDBView
+        self.resetmypasswordview = sec_views.AnjuResetMyPasswordView
+        self.resetpasswordview = sec_views.AnjuResetPasswordView
+        self.userinfoeditview = sec_views.AnjuUserInfoEditView
+        self.security_api = sec_views.AnjuSecurityApi
+        self.rolemodelview = sec_views.AnjuRoleModelView
+        self.groupmodelview = sec_views.AnjuGroupModelView
+        # FAB's statistics chart loads Google's chart loader: unusable on an offline intranet.
+        self.userstatschartview = None
+        super().__init__(appbuilder)
+
+    # --- passwords -------------------------------------------------------------------
+    def add_user(self, username, first_name, last_name, email, role=None, password="",
+                 hashed_password="", groups=None, commit=True, **extra):
+        if password:
+            ensure_strong(password)
+        user = super().add_user(username, first_name, last_name, email, role=role,
+                                password=password, hashed_password=hashed_password,
+                                groups=groups, commit=False)
+        if user:
+            for key, value in extra.items():
+                setattr(user, key, value)
+            user.password_changed_at = datetime.now()
+            if commit:
+                self.session.commit()
+        return user
+
+    def reset_password(self, userid, password, force_change=None):
+        """Set a password. A reset by someone else forces a change at next login."""
+        ensure_strong(password)
+        super().reset_password(userid, password)
+        user = self.get_user_by_id(userid)
+        acting = getattr(g, "user", None)
+        by_self = acting is not None and getattr(acting, "id", None) == user.id
+        user.must_change_password = (not by_self) if force_change is None else force_change
+        user.password_changed_at = datetime.now()
+        audit.record(AuditAction.PASSWORD, "AnjuUser", user.id,
+                     summary="self" if by_self else "reset by administrator")
+        self.session.commit()
+
+    # --- login, lockout ------------------------------------------------------------------
+    def find_login_user(self, username):
+        user = self.find_user(username=username)
+        if user is None and username:
+            user = self.session.execute(
+                select(AnjuUser).where(AnjuUser.mobile == username)
+            ).scalars().first()
+        return user
+
+    def is_locked(self, user):
+        return bool(user and user.locked_until and user.locked_until > datetime.now())
+
+    def auth_user_db(self, username, password):
+        g.login_refusal = None
+        user = self.find_login_user(username) if username else None
+        if user is not None and self.is_locked(user):
+            g.login_refusal = "locked"
+            g.locked_until = user.locked_until
+            audit.record(AuditAction.LOGIN_FAILED, "AnjuUser", user.id,
+                         summary="account locked", user=user, commit=True)
+            return None
+        if user is not None and user.username != username:
+            username = user.username  # login by mobile
+        result = super().auth_user_db(username, password)
+        if result is None and user is None:
+            # FAB does not call on_user_login_failed for unknown names.
+            audit.record(AuditAction.LOGIN_FAILED, summary=f"unknown account: {str(username)[:64]}",
+                         commit=True)
+        return result
+
+    def update_user_auth_stat(self, user, success=True):
+        if success:
+            user.fail_login_count = 0
+            user.locked_until = None
+            return super().update_user_auth_stat(user, True)
+        # Count the failure atomically in the database so every worker agrees.
+        table = AnjuUser.__table__
+        self.session.execute(
+            update(table).where(table.c.id == user.id)
+            .values(fail_login_count=func.coalesce(table.c.fail_login_count, 0) + 1)
+        )
+        count = self.session.execute(
+            select(table.c.fail_login_count).where(table.c.id == user.id)
+        ).scalar_one()
+        self.session.expire(user, ["fail_login_count"])
+        threshold = get_param("security.lockout_threshold")
+        audit.record(AuditAction.LOGIN_FAILED, "AnjuUser", user.id,
+                     summary=f"wrong password ({count}/{threshold})", user=user)
+        if count >= threshold:
+            until = datetime.now() + timedelta(minutes=get_param("security.lockout_minutes"))
+            self.session.execute(
+                update(table).where(table.c.id == user.id)
+                .values(locked_until=until, fail_login_count=0)
+            )
+            self.session.expire(user, ["locked_until", "fail_login_count"])
+            g.login_refusal = "locked"
+            g.locked_until = until
+            audit.record(AuditAction.LOCKED, "AnjuUser", user.id,
+                         summary=f"locked until {until:%Y-%m-%d %H:%M}", user=user)
+        self.session.commit()
+
+    def unlock(self, user):
+        user.locked_until = None
+        user.fail_login_count = 0
+        audit.record(AuditAction.UNLOCKED, "AnjuUser", user.id)
+        self.session.commit()
+
+    def on_user_login(self, user):
+        session.permanent = True
+        session["last_seen"] = datetime.now().timestamp()
+        audit.record(AuditAction.LOGIN, "AnjuUser", user.id, user=user, commit=True)
+
+    def on_user_logout(self, user):
+        audit.record(AuditAction.LOGOUT, "AnjuUser", user.id, user=user, commit=True)
+
+    @staticmethod
+    def _api_guard():
+        """JWT callers: refuse locked users and users who must change their password."""
+        from flask_jwt_extended import current_user as jwt_user
+        from flask_jwt_extended import verify_jwt_in_request
+
+        try:
+            verify_jwt_in_request(optional=True)
+        except Exception:
+            return None  # @protect answers 401 for a bad token
+        user = jwt_user if jwt_user else None
+        if user is None:
+            return None
+        if current_app.appbuilder.sm.is_locked(user):
+            return jsonify(message=_("The account is locked.")), 401
+        if getattr(user, "must_change_password", False):
+            return jsonify(message=_("You must change your password before going on.")), 403
+        return None
+
+    def login_refusal_message(self):
+        if getattr(g, "login_refusal", None) == "locked":
+            until = g.locked_until
+            return _("Too many failed logins: the account is locked until %(until)s.",
+                     until=until.strftime("%Y-%m-%d %H:%M"))
+        return _("Wrong account or password.")
+
+    # --- every request ----------------------------------------------------------------
+    @staticmethod
+    def before_request():
+        SecurityManager.before_request()
+        sm = current_app.appbuilder.sm
+        user = g.user
+        if request.path.startswith("/api/") and not request.path.startswith("/api/v1/security/"):
+            return AnjuSecurityManager._api_guard()
+        if user is None or not getattr(user, "is_authenticated", False):
+            return None
+        if request.endpoint in ("appbuilder.static", "static"):
+            return None
+        now = datetime.now().timestamp()
+        last = session.get("last_seen")
+        timeout = get_param("security.idle_timeout_minutes") * 60
+        if last is not None and now - last > timeout:
+            audit.record(AuditAction.LOGOUT, "AnjuUser", user.id, summary="idle timeout",
+                         user=user, commit=True)
+            logout_user()
+            session.pop("last_seen", None)
+            flash(_("You were signed out after %(minutes)s minutes without activity.",
+                    minutes=timeout // 60), "warning")
+            return redirect(url_for("AnjuAuthDBView.login", next=request.full_path))
+        session["last_seen"] = now
+        session.permanent = True
+        if sm.is_locked(user):
+            logout_user()
+            return redirect(url_for("AnjuAuthDBView.login"))
+        if getattr(user, "must_change_password", False) and request.endpoint not in _PASSWORD_CHANGE_ALLOWED \
+                and not (request.endpoint or "").startswith("AnjuResetMyPasswordView.") \
+                and not (request.endpoint or "").startswith("AnjuAuthDBView."):
+            if request.path.startswith("/api/"):
+                return jsonify(message=_("You must change your password before going on.")), 403
+            flash(_("Please change your password before going on."), "warning")
+            return redirect(url_for("AnjuResetMyPasswordView.this_form_get"))
+        return None

@@ -1,0 +1,203 @@
+"""The role catalogue (SPEC §1) as data: who may do what, and how far their data reaches.
+
+Applied by `flask roles sync` and by the demo seed; tested as a matrix in
+tests/security/test_role_matrix.py. Role names are stable codes; labels are shown.
+"""
+from flask_babel import lazy_gettext as _l
+
+# Data scopes, narrowest last. A user with several roles gets the widest.
+SCOPE_ALL = "all"          # the whole database
+SCOPE_REGION = "region"    # rows whose region lies inside the user's organisation's region
+SCOPE_ORG = "org"          # rows of the user's own organisation
+SCOPE_OWN = "own"          # rows the user owns (created, or is)
+SCOPE_NONE = "none"
+SCOPE_ORDER = [SCOPE_NONE, SCOPE_OWN, SCOPE_ORG, SCOPE_REGION, SCOPE_ALL]
+
+# Pseudo view whose permission lifts masking of personal data (each full view audited).
+PII_VIEW = "PersonalData"
+PII_PERMISSION = "can_view_full_pii"
+
+READ = ("can_list", "can_show")
+EXPORT = ("can_export",)
+IMPORT = ("can_import", "can_template")
+WRITE = ("can_add", "can_edit")
+DELETE = ("can_delete",)
+API_READ = ("can_get", "can_info")
+API_WRITE = ("can_post", "can_put")
+API_DELETE = ("can_delete",)
+
+
+def perms(view, *groups):
+    """[(permission, view), ...] for the permission groups given."""
+    return [(p, view) for group in groups for p in group]
+
+
+def menus(*names):
+    return [("menu_access", name) for name in names]
+
+
+ROLES = {
+    "sysadmin": {
+        "label": _l("System administrator"),
+        "scope": SCOPE_ALL,
+        # FAB's admin role (AUTH_ROLE_ADMIN) holds every permission; listed for the matrix.
+        "permissions": "*",
+    },
+    "gov_admin": {
+        "label": _l("City administrator"),
+        "scope": SCOPE_ALL,
+        "permissions": [
+            *menus("System", "Regions", "Organizations", "Organization users", "Dictionaries", "Parameters"),
+            *perms("RegionView", READ, EXPORT),
+            *perms("OrganizationView", READ, EXPORT, IMPORT, WRITE),
+            *perms("OrgUserView", READ, EXPORT, WRITE, ("unlock", "deactivate")),
+            *perms("DictItemView", READ, EXPORT),
+            *perms("ParameterView", READ),
+            *perms("OrganizationApi", API_READ, API_WRITE),
+            *perms("OrgUserApi", API_READ),
+            *perms("DictItemApi", API_READ),
+            *perms("RegionApi", API_READ),
+            (PII_PERMISSION, PII_VIEW),
+        ],
+    },
+    "gov_reviewer": {
+        "label": _l("Reviewer"),
+        "scope": SCOPE_REGION,
+        "permissions": [
+            *menus("System", "Organizations", "Organization users"),
+            *perms("OrganizationView", READ, EXPORT),
+            *perms("OrgUserView", READ),
+            *perms("OrganizationApi", API_READ),
+            *perms("RegionApi", API_READ),
+            *perms("DictItemApi", API_READ),
+            (PII_PERMISSION, PII_VIEW),
+        ],
+    },
+    "district": {
+        "label": _l("District administrator"),
+        "scope": SCOPE_REGION,
+        "permissions": [
+            *menus("System", "Organizations", "Organization users"),
+            *perms("OrganizationView", READ, EXPORT),
+            *perms("OrgUserView", READ, EXPORT),
+            *perms("OrganizationApi", API_READ),
+            *perms("RegionApi", API_READ),
+            *perms("DictItemApi", API_READ),
+        ],
+    },
+    "street": {
+        "label": _l("Street / community"),
+        "scope": SCOPE_REGION,
+        "permissions": [
+            *menus("System", "Organizations"),
+            *perms("OrganizationView", READ),
+            *perms("OrganizationApi", API_READ),
+            *perms("RegionApi", API_READ),
+            *perms("DictItemApi", API_READ),
+        ],
+    },
+    "ent_admin": {
+        "label": _l("Enterprise administrator"),
+        "scope": SCOPE_ORG,
+        "permissions": [
+            *menus("System", "Organizations", "Organization users"),
+            *perms("OrganizationView", READ),
+            *perms("OrgUserView", READ, EXPORT, WRITE, DELETE, ("unlock", "deactivate")),
+            *perms("OrgUserApi", API_READ, API_WRITE, API_DELETE),
+            *perms("OrganizationApi", API_READ),
+            *perms("DictItemApi", API_READ),
+            (PII_PERMISSION, PII_VIEW),
+        ],
+    },
+    "project_lead": {
+        "label": _l("Project lead"),
+        "scope": SCOPE_OWN,
+        "permissions": [
+            *perms("DictItemApi", API_READ),
+        ],
+    },
+    "helpdesk": {
+        "label": _l("Helpdesk"),
+        "scope": SCOPE_ALL,
+        "permissions": [
+            *menus("System", "Organizations", "Organization users"),
+            *perms("OrganizationView", READ),
+            *perms("OrgUserView", READ),
+            *perms("OrgUserApi", API_READ),
+        ],
+    },
+    "analyst": {
+        "label": _l("Data analyst"),
+        "scope": SCOPE_REGION,
+        "permissions": [
+            *menus("System", "Organizations", "Organization users", "Regions"),
+            *perms("OrganizationView", READ, EXPORT),
+            *perms("OrgUserView", READ, EXPORT),
+            *perms("RegionView", READ, EXPORT),
+            *perms("OrganizationApi", API_READ),
+            *perms("OrgUserApi", API_READ),
+            *perms("RegionApi", API_READ),
+            *perms("DictItemApi", API_READ),
+        ],
+    },
+    "public": {
+        "label": _l("Public user"),
+        "scope": SCOPE_OWN,
+        "permissions": [],
+    },
+    "api_client": {
+        "label": _l("Third-party platform"),
+        "scope": SCOPE_ORG,
+        "permissions": [
+            *perms("OrganizationApi", API_READ),
+            *perms("DictItemApi", API_READ),
+            ("can_get", "OpenApi"),
+        ],
+    },
+}
+
+# Permissions every logged-in role needs (own password, own info, language switch).
+COMMON = [
+    ("can_this_form_get", "AnjuResetMyPasswordView"),
+    ("can_this_form_post", "AnjuResetMyPasswordView"),
+    ("can_this_form_get", "AnjuUserInfoEditView"),
+    ("can_this_form_post", "AnjuUserInfoEditView"),
+    ("can_userinfo", "AnjuUserDBModelView"),
+    ("can_resetmypassword", "AnjuUserDBModelView"),
+    ("can_userinfoedit", "AnjuUserDBModelView"),
+]
+
+
+def role_label(code):
+    role = ROLES.get(code)
+    return role["label"] if role else code
+
+
+def data_scope(role_names):
+    """The widest data scope among the given role names."""
+    best = SCOPE_NONE
+    for name in role_names:
+        scope = ROLES.get(name, {}).get("scope", SCOPE_NONE)
+        if SCOPE_ORDER.index(scope) > SCOPE_ORDER.index(best):
+            best = scope
+    return best
+
+
+# Which roles a user may grant to the accounts they manage (checked on the server).
+GRANTABLE = {
+    "gov_admin": ["gov_admin", "gov_reviewer", "district", "street", "helpdesk", "analyst",
+                  "ent_admin", "project_lead", "api_client"],
+    "district": ["street", "analyst"],
+    "ent_admin": ["ent_admin", "project_lead"],
+}
+
+
+def grantable_roles(role_names, admin_role="sysadmin"):
+    if admin_role in role_names:
+        return [name for name in ROLES]
+    out = []
+    for name in role_names:
+        for grant in GRANTABLE.get(name, []):
+            if grant not in out:
+                out.append(grant)
+    return out

@@ -1,0 +1,201 @@
+"""FAB's security views with our rules: lockout messages, forced password change,
+the password policy, Chinese names, organisation binding."""
+from flask import flash, g, redirect, request
+from flask_appbuilder import expose
+from flask_appbuilder.security.api import SecurityApi
+from flask_appbuilder.security.decorators import no_cache
+from flask_appbuilder.security.forms import LoginForm_db, ResetPasswordForm
+from flask_appbuilder.security.views import (
+    AuthDBView,
+    ResetMyPasswordView,
+    ResetPasswordView,
+    UserDBModelView,
+    UserInfoEditView,
+)
+from flask_appbuilder.utils.base import get_safe_redirect
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_user
+from marshmallow import ValidationError as MaValidationError
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo
+
+from app.core.validators import MobileValidator, ValidationError
+from app.security.passwords import ensure_strong
+from app.security.roles import role_label
+
+
+class PolicyPasswordForm(ResetPasswordForm):
+    password = PasswordField(
+        _l("New password"),
+        description=_l("8-20 characters with at least three of: upper case, lower case, digits, symbols"),
+        validators=[DataRequired()],
+    )
+    conf_password = PasswordField(
+        _l("Confirm password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords do not match"))],
+    )
+
+    def validate_password(self, field):
+        try:
+            ensure_strong(field.data)
+        except ValidationError as exc:
+            from wtforms.validators import ValidationError as WtfError
+
+            raise WtfError(str(exc))
+
+
+class AnjuAuthDBView(AuthDBView):
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self):
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(self._get_safe_next_url())
+        form = LoginForm_db()
+        if form.validate_on_submit():
+            next_url = get_safe_redirect(request.args.get("next", ""))
+            sm = self.appbuilder.sm
+            user = sm.auth_user_db(form.username.data, form.password.data)
+            if not user:
+                flash(sm.login_refusal_message(), "warning")
+                return redirect(self.appbuilder.get_url_for_login_with(next_url))
+            login_user(user, remember=False)
+            return redirect(next_url)
+        return self.render_template(
+            self.login_template, title=self.title, form=form, appbuilder=self.appbuilder
+        )
+
+
+class AnjuResetMyPasswordView(ResetMyPasswordView):
+    form = PolicyPasswordForm
+    form_title = _l("Change password")
+    message = _l("Your password has been changed")
+
+    def form_post(self, form):
+        try:
+            self.appbuilder.sm.reset_password(g.user.id, form.password.data, force_change=False)
+        except ValidationError as exc:
+            flash(str(exc), "danger")
+            return
+        flash(str(self.message), "info")
+
+
+class AnjuResetPasswordView(ResetPasswordView):
+    form = PolicyPasswordForm
+    form_title = _l("Reset password")
+    message = _l("The password has been reset; the user must change it at the next login")
+
+    def form_post(self, form):
+        from app.core.scope import can_see
+        from app.security.models import AnjuUser
+
+        pk = request.args.get("pk")
+        user = self.appbuilder.sm.get_user_by_id(pk) if pk and pk.isdigit() else None
+        if user is None or not can_see(user):
+            flash(_("The user does not exist or is outside your scope."), "danger")
+            return
+        self.appbuilder.sm.reset_password(user.id, form.password.data, force_change=True)
+        flash(str(self.message), "info")
+
+
+class AnjuUserInfoEditView(UserInfoEditView):
+    form_title = _l("Edit my information")
+    message = _l("Your information has been saved")
+
+
+def _roles_formatter(roles):
+    return "、".join(str(role_label(r.name)) for r in roles or [])
+
+
+class AnjuUserDBModelView(UserDBModelView):
+    """Sysadmin's list of every account."""
+
+    list_title = _l("Users")
+    show_title = _l("User details")
+    add_title = _l("Add user")
+    edit_title = _l("Edit user")
+    label_columns = {
+        **UserDBModelView.label_columns,
+        "first_name": _l("Full name"),
+        "org": _l("Organization"),
+        "mobile": _l("Mobile"),
+        "locked_until": _l("Locked until"),
+        "must_change_password": _l("Must change password"),
+        "password_changed_at": _l("Password changed at"),
+        "roles": _l("Roles"),
+    }
+    list_columns = ["username", "first_name", "mobile", "org", "roles", "active", "locked_until", "last_login"]
+    search_columns = ["username", "first_name", "mobile", "org", "roles", "active", "last_login"]
+    add_columns = ["username", "first_name", "mobile", "email", "org", "roles", "active", "password", "conf_password"]
+    edit_columns = ["username", "first_name", "mobile", "email", "org", "roles", "active", "must_change_password"]
+    show_fieldsets = [
+        (_l("Account information"), {"fields": ["username", "first_name", "mobile", "email", "org", "roles", "active"]}),
+        (_l("Security state"), {"fields": ["locked_until", "must_change_password", "password_changed_at",
+                                      "last_login", "login_count", "fail_login_count"]}),
+        (_l("Audit info"), {"fields": ["created_on", "created_by", "changed_on", "changed_by"], "expanded": False}),
+    ]
+    user_show_fieldsets = [
+        (_l("Account information"), {"fields": ["username", "first_name", "mobile", "org", "roles"]}),
+    ]
+    validators_columns = {"mobile": [MobileValidator()]}
+    formatters_columns = {"roles": _roles_formatter}
+    base_order = ("id", "asc")
+
+    def pre_add(self, item):
+        item.last_name = item.last_name or ""
+        item.must_change_password = True
+        from datetime import datetime
+
+        item.password_changed_at = datetime.now()
+
+    def pre_update(self, item):
+        item.last_name = item.last_name or ""
+
+
+class AnjuSecurityApi(SecurityApi):
+    """JWT login with the same lockout and audit as the login form."""
+
+    @expose("/login", methods=["POST"])
+    def login(self):
+        from flask_appbuilder.const import API_SECURITY_ACCESS_TOKEN_KEY, API_SECURITY_REFRESH_TOKEN_KEY
+        from flask_appbuilder.security.schemas import login_post
+        from flask_jwt_extended import create_access_token, create_refresh_token
+
+        if not request.is_json:
+            return self.response_400(message=_("The request body must be JSON"))
+        try:
+            payload = login_post.load(request.json)
+        except MaValidationError as error:
+            return self.response_400(message=error.messages)
+        sm = self.appbuilder.sm
+        user = sm.auth_user_db(payload["username"], payload["password"])
+        if not user:
+            return self.response_401() if getattr(g, "login_refusal", None) != "locked" \
+                else self.response(401, message=sm.login_refusal_message())
+        resp = {API_SECURITY_ACCESS_TOKEN_KEY: create_access_token(identity=str(user.id), fresh=True)}
+        if payload.get("refresh"):
+            resp[API_SECURITY_REFRESH_TOKEN_KEY] = create_refresh_token(identity=str(user.id))
+        return self.response(200, **resp)
+
+
+from flask_appbuilder.security.views import RoleModelView  # noqa: E402
+
+
+class AnjuRoleModelView(RoleModelView):
+    """Roles shown by their Chinese label with the stable code beside it."""
+
+    formatters_columns = {
+        "name": lambda name: f"{role_label(name)}（{name}）",
+        "permissions": lambda perms: "、".join(str(p) for p in perms or []),
+    }
+
+
+from flask_appbuilder.security.views import UserGroupModelView  # noqa: E402
+
+
+class AnjuGroupModelView(UserGroupModelView):
+    """FAB's group view declares no labels, so its headers stay English; ours are translated."""
+
+    list_title = _l("List Groups")
+    label_columns = {"name": _l("Group name"), "label": _l("Group label"), "description": _l("Description"),
+                     "users": _l("Users"), "roles": _l("Roles")}

@@ -1,0 +1,1 @@
+"""Organisations and regions, dictionaries, runtime parameters, audit-log and home views."""

@@ -1,0 +1,103 @@
+"""Typed runtime parameters (系统参数): declared here with defaults, stored as rows that
+sysadmin edits, read through :func:`get_param` (one accessor, cached per request)."""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import g, has_request_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    key: str
+    type: str          # int, bool, str, decimal
+    default: object
+    label: object
+    group: str = "system"
+    min: int | None = None
+    max: int | None = None
+
+
+PARAMS = {p.key: p for p in [
+    ParamSpec("security.lockout_threshold", "int", 5, _l("Failed logins before the account is locked"), "security", 1, 100),
+    ParamSpec("security.lockout_minutes", "int", 30, _l("Lockout duration (minutes)"), "security", 1, 1440),
+    ParamSpec("security.idle_timeout_minutes", "int", 30, _l("Idle session timeout (minutes)"), "security", 1, 1440),
+    ParamSpec("security.password_max_age_days", "int", 0, _l("Password maximum age in days (0: never expires)"), "security", 0, 3650),
+    ParamSpec("list.page_size_max", "int", 200, _l("Largest page size a list may show"), "system", 10, 1000),
+    ParamSpec("import.max_rows", "int", 100000, _l("Largest number of rows one import may hold"), "system", 1, 1000000),
+    ParamSpec("audit.retention_months", "int", 12, _l("Audit log retention (months, at least 12)"), "audit", 12, 120),
+    ParamSpec("credit.base_score", "int", 60, _l("Credit base score"), "credit", 0, 1000),
+    ParamSpec("rental.require_online_signing", "bool", True, _l("Contract must be signed online before filing"), "rental"),
+]}
+
+
+def parse_value(spec, raw):
+    """Convert stored text to the declared type; raise ValueError with a Chinese message."""
+    from flask_babel import gettext as _
+
+    if spec.type == "int":
+        try:
+            value = int(str(raw).strip())
+        except (TypeError, ValueError):
+            raise ValueError(_("Please enter a whole number"))
+        if spec.min is not None and value < spec.min or spec.max is not None and value > spec.max:
+            raise ValueError(_("The value must be between %(min)s and %(max)s", min=spec.min, max=spec.max))
+        return value
+    if spec.type == "bool":
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "y", "是", "on"):
+            return True
+        if text in ("0", "false", "no", "n", "否", "off"):
+            return False
+        raise ValueError(_("Please enter 是 or 否"))
+    if spec.type == "decimal":
+        try:
+            return Decimal(str(raw).strip())
+        except Exception:
+            raise ValueError(_("Please enter a number"))
+    return str(raw)
+
+
+def format_value(spec, value):
+    if spec.type == "bool":
+        return "true" if value else "false"
+    return str(value)
+
+
+def get_param(key):
+    """The current value of a declared parameter (its default when no row exists)."""
+    from app.system.models import Parameter
+
+    spec = PARAMS[key]
+    cache = None
+    if has_request_context():
+        cache = g.setdefault("_params", {})
+        if key in cache:
+            return cache[key]
+    raw = db.session.execute(select(Parameter.value).where(Parameter.key == key)).scalar()
+    try:
+        value = spec.default if raw is None else parse_value(spec, raw)
+    except ValueError:
+        value = spec.default
+    if cache is not None:
+        cache[key] = value
+    return value
+
+
+def ensure_params(session=None):
+    """Insert the declared parameters that have no row yet (idempotent)."""
+    from app.system.models import Parameter
+
+    session = session or db.session
+    existing = set(session.execute(select(Parameter.key)).scalars())
+    added = 0
+    for spec in PARAMS.values():
+        if spec.key not in existing:
+            session.add(Parameter(key=spec.key, value=format_value(spec, spec.default),
+                                  value_type=spec.type, group=spec.group,
+                                  description=str(spec.label)))
+            added += 1
+    return added

@@ -1,0 +1,147 @@
+"""Rules of the system module: the organisation tree, imports, user accounts."""
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, insert, select
+from werkzeug.security import generate_password_hash
+
+from app.extensions import db
+from app.security.passwords import ensure_strong
+from app.security.roles import grantable_roles
+from app.system.models import DictItem, DictType, Organization, OrgType, Region
+
+
+from app.core.errors import DomainError  # noqa: E402,F401  (re-exported for the views)
+
+
+def district_org_for(region_code):
+    """The district government organisation whose region contains ``region_code``."""
+    if not region_code or len(region_code) < 6:
+        return None
+    return db.session.execute(
+        select(Organization).where(Organization.org_type == OrgType.DISTRICT,
+                                   Organization.region_code == region_code[:6])
+    ).scalars().first()
+
+
+def set_tree_fields(org):
+    """Parent and materialised path: enterprises hang off their district's organisation."""
+    if org.org_type in (OrgType.ENTERPRISE, OrgType.OWNERS_COMMITTEE) and org.parent_id is None:
+        parent = district_org_for(org.region_code)
+        if parent is not None:
+            org.parent_id = parent.id
+            org.parent = parent
+    parent = org.parent if org.parent is not None else (
+        db.session.get(Organization, org.parent_id) if org.parent_id else None)
+    org.path = (parent.path if parent is not None and parent.path else "/") + (f"{org.id}/" if org.id else "")
+
+
+def finish_paths(orgs):
+    """After a flush assigned ids, append each org's own id to its path."""
+    for org in orgs:
+        if org.path and not org.path.endswith(f"/{org.id}/"):
+            org.path = org.path + f"{org.id}/"
+
+
+def check_region(code):
+    if not code or db.session.get(Region, code) is None:
+        raise DomainError(_("Unknown region code: %(code)s", code=code or ""))
+
+
+def validate_org_import(rows, scope_prefix=None):
+    """Database checks for an organisation import: known regions inside the user's scope,
+    credit codes not yet registered."""
+    errors = []
+    codes = [r["credit_code"] for r in rows if r.get("credit_code")]
+    existing = set()
+    for i in range(0, len(codes), 500):
+        existing.update(db.session.execute(
+            select(Organization.credit_code).where(Organization.credit_code.in_(codes[i:i + 500]))
+        ).scalars())
+    regions = set(db.session.execute(select(Region.code)).scalars())
+    for row in rows:
+        if row.get("credit_code") in existing:
+            errors.append((row["_row"], "credit_code", _("This credit code is already registered")))
+        code = row.get("region_code")
+        if code not in regions:
+            errors.append((row["_row"], "region_code", _("Unknown region code")))
+        elif scope_prefix and not code.startswith(scope_prefix):
+            errors.append((row["_row"], "region_code", _("This region is outside your scope")))
+    return errors
+
+
+def import_organizations(rows):
+    """Insert enterprises (all-or-nothing: the caller commits or rolls back)."""
+    orgs = []
+    for row in rows:
+        org = Organization(
+            name=row["name"], org_type=OrgType.ENTERPRISE, enterprise_type=row["enterprise_type"],
+            credit_code=row["credit_code"], region_code=row["region_code"],
+            legal_rep=row.get("legal_rep"), contact_name=row.get("contact_name"),
+            contact_mobile=row.get("contact_mobile"), address=row.get("address"), active=True,
+        )
+        set_tree_fields(org)
+        db.session.add(org)
+        orgs.append(org)
+    db.session.flush()
+    finish_paths(orgs)
+    db.session.flush()
+    return len(orgs)
+
+
+def validate_dict_import(rows):
+    errors = []
+    types = set(db.session.execute(select(DictType.code)).scalars())
+    existing = set(db.session.execute(select(DictItem.dict_type, DictItem.code)).all())
+    for row in rows:
+        if row["dict_type"] not in types:
+            errors.append((row["_row"], "dict_type", _("Unknown dictionary")))
+        if (row["dict_type"], row["code"]) in existing:
+            errors.append((row["_row"], "code", _("This code already exists in the dictionary")))
+    return errors
+
+
+def import_dict_items(rows):
+    payload = [{
+        "dict_type": r["dict_type"], "code": r["code"], "label": r["label"],
+        "label_en": r.get("label_en"), "sort": r.get("sort") or 0,
+        "active": True if r.get("active") is None else r["active"],
+    } for r in rows]
+    if payload:
+        db.session.execute(insert(DictItem), payload)
+    return len(payload)
+
+
+def check_role_grant(acting_roles, new_roles, admin_role="sysadmin"):
+    allowed = set(grantable_roles(acting_roles, admin_role))
+    bad = [r for r in new_roles if r not in allowed]
+    if bad:
+        raise DomainError(_("You may not grant these roles: %(roles)s", roles="、".join(bad)))
+
+
+def prepare_new_account(user, password):
+    """Hash a policy-checked password; new accounts change it at first login."""
+    ensure_strong(password)
+    user.password = generate_password_hash(password)
+    user.last_name = user.last_name or ""
+    if not user.email:
+        user.email = f"{user.username}@users.anju.invalid"
+    user.must_change_password = True
+    user.password_changed_at = datetime.now()
+    user.active = True if user.active is None else user.active
+
+
+def unlock_accounts(users):
+    """Clear lock and failure count (each change audited by the listeners)."""
+    for user in users:
+        user.locked_until = None
+        user.fail_login_count = 0
+    db.session.commit()
+
+
+def deactivate_accounts(users, acting):
+    if any(u.id == acting.id for u in users):
+        raise DomainError(_("You cannot deactivate your own account"))
+    for user in users:
+        user.active = False
+    db.session.commit()

@@ -1,0 +1,348 @@
+"""System screens: home, regions, organisations, organisation users, dictionaries,
+parameters and the audit log. Thin: rules live in services.py and app/core."""
+from flask import flash, g, redirect
+from flask_appbuilder import IndexView, expose
+from flask_appbuilder.actions import action
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo
+
+from app.core.validators import CreditCodeValidator, MobileValidator
+from app.core.views import AnjuModelView, ScopedInterface
+from app.extensions import db
+from app.security.models import AnjuUser
+from app.security.roles import grantable_roles, role_label
+from app.system import dicts, schemas, services
+from app.system.models import DictItem, Organization, Parameter, Region
+from app.system.params import PARAMS, parse_value
+
+
+class HomeView(IndexView):
+    index_template = "anju/index.html"
+
+    @expose("/")
+    def index(self):
+        from app.core.scope import apply_scope, current_user_obj, user_scope
+
+        user = current_user_obj()
+        stats = None
+        if user is not None:
+            scope = user_scope(user)
+            stats = {
+                "roles": "、".join(str(role_label(r.name)) for r in user.roles),
+                "org": user.org.name if getattr(user, "org", None) else "",
+                "scope": scope.level,
+                "orgs": db.session.execute(
+                    apply_scope(select(func.count(Organization.id)), Organization, user)).scalar(),
+                "users": db.session.execute(
+                    apply_scope(select(func.count(AnjuUser.id)), AnjuUser, user)).scalar(),
+            }
+        return self.render_template(self.index_template, appbuilder=self.appbuilder, stats=stats)
+
+
+def _region_name(region):
+    return region.full_name if region is not None else ""
+
+
+class RegionView(AnjuModelView):
+    datamodel = ScopedInterface(Region)
+    list_title = _l("Regions")
+    show_title = _l("Region details")
+    add_title = _l("Add region")
+    edit_title = _l("Edit region")
+    label_columns = {"code": _l("Region code"), "name": _l("Region name"), "level": _l("Level"),
+                     "parent": _l("Parent region"), "parent_code": _l("Parent code")}
+    list_columns = ["code", "name", "level", "parent"]
+    search_columns = ["code", "name", "level"]
+    add_columns = edit_columns = ["code", "name", "level", "parent"]
+    show_columns = ["code", "name", "level", "parent"]
+    base_order = ("code", "asc")
+    formatters_columns = {"level": lambda v: {
+        "city": _("City"), "district": _("District / county"), "street": _("Street / town"),
+        "community": _("Community")}.get(v, v)}
+
+
+class OrganizationView(AnjuModelView):
+    datamodel = ScopedInterface(Organization)
+    list_title = _l("Organizations")
+    show_title = _l("Organization details")
+    add_title = _l("Add organization")
+    edit_title = _l("Edit organization")
+    xlsx_title = _l("Organizations")
+    xlsx_columns = schemas.ORGANIZATION_COLUMNS
+    import_unique = [("credit_code",)]
+    label_columns = {
+        "name": _l("Organization name"), "org_type": _l("Organization type"),
+        "enterprise_type": _l("Enterprise type"), "credit_code": _l("Unified social credit code"),
+        "region": _l("Region"), "region_code": _l("Region code"), "parent": _l("Parent organization"),
+        "legal_rep": _l("Legal representative"), "contact_name": _l("Contact person"),
+        "contact_mobile": _l("Contact mobile"), "address": _l("Address"), "active": _l("Active"),
+        "created_on": _l("Created on"), "changed_on": _l("Changed on"), "path": _l("Path"),
+    }
+    list_columns = ["name", "org_type", "enterprise_type", "credit_code", "region", "parent",
+                    "contact_mobile", "active"]
+    search_columns = ["name", "org_type", "enterprise_type", "credit_code", "region_code", "active"]
+    show_columns = ["name", "org_type", "enterprise_type", "credit_code", "region", "parent",
+                    "legal_rep", "contact_name", "contact_mobile", "address", "active",
+                    "created_on", "changed_on"]
+    add_columns = edit_columns = ["name", "org_type", "enterprise_type", "credit_code", "region",
+                                  "parent", "legal_rep", "contact_name", "contact_mobile", "address",
+                                  "active"]
+    mask_columns = {"contact_mobile": "mobile", "legal_rep": "name", "contact_name": "name"}
+    validators_columns = {"credit_code": [CreditCodeValidator()], "contact_mobile": [MobileValidator()]}
+    formatters_columns = {
+        "org_type": dicts.formatter("org_type"),
+        "enterprise_type": dicts.formatter("enterprise_type"),
+        "region": _region_name,
+    }
+    base_order = ("id", "asc")
+
+    def export_columns(self):
+        from app.core.xlsx import XColumn
+
+        return [XColumn("name", _l("Organization name")),
+                XColumn("org_type", _l("Organization type"), kind="choice", choices=dicts.choices("org_type")),
+                *self.xlsx_columns[1:]]
+
+    def pre_add(self, item):
+        super().pre_add(item)
+        self._normalise(item)
+        services.set_tree_fields(item)
+
+    def post_add(self, item):
+        services.finish_paths([item])
+        db.session.commit()
+
+    def pre_update(self, item):
+        self._normalise(item)
+        services.set_tree_fields(item)
+        services.finish_paths([item])
+
+    @staticmethod
+    def _normalise(item):
+        from app.core.validators import check_credit_code, check_mobile
+
+        if item.credit_code:
+            item.credit_code = check_credit_code(item.credit_code)
+        else:
+            item.credit_code = None
+        if item.contact_mobile:
+            item.contact_mobile = check_mobile(item.contact_mobile)
+        if item.region is not None:
+            item.region_code = item.region.code
+
+    def validate_import(self, rows):
+        from app.core.scope import user_scope
+
+        scope = user_scope(g.user)
+        prefix = scope.region_prefix if scope.level in ("region",) else None
+        return services.validate_org_import(rows, prefix)
+
+    def import_rows(self, rows):
+        return services.import_organizations(rows)
+
+
+class OrgUserView(AnjuModelView):
+    """Accounts of the organisations the user manages (an enterprise's sub-accounts)."""
+
+    route_base = "/orgusers"
+    datamodel = ScopedInterface(AnjuUser)
+    list_title = _l("Organization users")
+    show_title = _l("Account details")
+    add_title = _l("Add account")
+    edit_title = _l("Edit account")
+    label_columns = {
+        "username": _l("Account"), "first_name": _l("Full name"), "mobile": _l("Mobile"),
+        "org": _l("Organization"), "roles": _l("Roles"), "active": _l("Active"),
+        "locked_until": _l("Locked until"), "last_login": _l("Last login"),
+        "password": _l("Initial password"), "conf_password": _l("Confirm password"),
+        "must_change_password": _l("Must change password"), "created_on": _l("Created on"),
+    }
+    list_columns = ["username", "first_name", "mobile", "org", "roles", "active", "locked_until", "last_login"]
+    search_columns = ["username", "first_name", "mobile", "org", "active"]
+    show_columns = ["username", "first_name", "mobile", "org", "roles", "active", "locked_until",
+                    "must_change_password", "last_login", "created_on"]
+    add_columns = ["username", "first_name", "mobile", "org", "roles", "password", "conf_password"]
+    edit_columns = ["first_name", "mobile", "org", "roles", "active"]
+    mask_columns = {"mobile": "mobile"}
+    validators_columns = {"mobile": [MobileValidator()]}
+    formatters_columns = {"roles": lambda roles: "、".join(str(role_label(r.name)) for r in roles or [])}
+    base_order = ("id", "asc")
+    add_form_extra_fields = {
+        "password": PasswordField(_l("Initial password"), validators=[DataRequired()],
+                                  widget=BS3PasswordFieldWidget(),
+                                  description=_l("8-20 characters with at least three of: upper case, lower case, digits, symbols; the user changes it at first login")),
+        "conf_password": PasswordField(_l("Confirm password"),
+                                       validators=[DataRequired(), EqualTo("password", message=_l("The two passwords do not match"))],
+                                       widget=BS3PasswordFieldWidget()),
+    }
+
+    @staticmethod
+    def _grantable_filter(query):
+        from flask_appbuilder.security.sqla.models import Role
+
+        names = grantable_roles([r.name for r in g.user.roles])
+        return query.filter(Role.name.in_(names or ["-"]))
+
+    def __init__(self, **kwargs):
+        self.add_form_query_rel_fields = {"roles": [["name", _RoleGrantFilter, None]]}
+        self.edit_form_query_rel_fields = self.add_form_query_rel_fields
+        super().__init__(**kwargs)
+
+    def _check(self, item):
+        from app.security.roles import ROLES
+
+        acting = [r.name for r in g.user.roles]
+        services.check_role_grant(acting, [r.name for r in item.roles])
+        if not item.roles:
+            raise services.DomainError(_("Choose at least one role"))
+        if item.org is None:
+            raise services.DomainError(_("Choose the organization"))
+        from app.core.scope import can_see
+
+        if not can_see(item.org):
+            raise services.DomainError(_("This organization is outside your scope"))
+        if item.mobile:
+            from app.core.validators import check_mobile
+
+            item.mobile = check_mobile(item.mobile)
+
+    def pre_add(self, item):
+        self._check(item)
+        from flask import request
+
+        services.prepare_new_account(item, request.form.get("password", ""))
+
+    def pre_update(self, item):
+        self._check(item)
+
+    def pre_delete(self, item):
+        if item.id == g.user.id:
+            raise services.DomainError(_("You cannot delete your own account"))
+
+    @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock")
+    def unlock(self, items):
+        items = items if isinstance(items, list) else [items]
+        services.unlock_accounts(items)
+        flash(_("%(n)s accounts unlocked.", n=len(items)), "success")
+        return redirect(self.get_redirect())
+
+    @action("deactivate", _l("Deactivate"), _l("Deactivate the selected accounts?"), "fa-ban")
+    def deactivate(self, items):
+        items = items if isinstance(items, list) else [items]
+        try:
+            services.deactivate_accounts(items, g.user)
+        except services.DomainError as exc:
+            flash(str(exc), "danger")
+        else:
+            flash(_("%(n)s accounts deactivated.", n=len(items)), "success")
+        return redirect(self.get_redirect())
+
+
+from flask_appbuilder.models.filters import BaseFilter  # noqa: E402
+
+
+class _RoleGrantFilter(BaseFilter):
+    """Related-field filter: only the roles the acting user may grant."""
+
+    name = "grantable"
+
+    def apply(self, query, value):
+        return OrgUserView._grantable_filter(query)
+
+
+class DictItemView(AnjuModelView):
+    datamodel = ScopedInterface(DictItem)
+    list_title = _l("Dictionaries")
+    show_title = _l("Dictionary entry")
+    add_title = _l("Add dictionary entry")
+    edit_title = _l("Edit dictionary entry")
+    xlsx_title = _l("Dictionaries")
+    xlsx_columns = schemas.DICT_ITEM_COLUMNS
+    import_unique = [("dict_type", "code")]
+    label_columns = {"type": _l("Dictionary"), "dict_type": _l("Dictionary"), "code": _l("Code"),
+                     "label": _l("Label (Chinese)"), "label_en": _l("Label (English)"),
+                     "sort": _l("Sort order"), "active": _l("Active")}
+    list_columns = ["type", "code", "label", "label_en", "sort", "active"]
+    search_columns = ["type", "code", "label", "active"]
+    add_columns = edit_columns = show_columns = ["type", "code", "label", "label_en", "sort", "active"]
+    base_order = ("dict_type", "asc")
+
+    def validate_import(self, rows):
+        return services.validate_dict_import(rows)
+
+    def import_rows(self, rows):
+        return services.import_dict_items(rows)
+
+
+class ParameterView(AnjuModelView):
+    datamodel = ScopedInterface(Parameter)
+    base_permissions = ["can_list", "can_show", "can_edit", "can_export"]
+    list_title = _l("System parameters")
+    show_title = _l("Parameter")
+    edit_title = _l("Edit parameter")
+    label_columns = {"key": _l("Parameter"), "value": _l("Value"), "value_type": _l("Type"),
+                     "group": _l("Group"), "description": _l("Description"), "changed_on": _l("Changed on")}
+    list_columns = ["group", "key", "description", "value", "changed_on"]
+    search_columns = ["group", "key", "value"]
+    show_columns = ["group", "key", "description", "value", "value_type", "changed_on"]
+    edit_columns = ["value"]
+    base_order = ("key", "asc")
+    formatters_columns = {"description": lambda v: v}
+
+    def pre_update(self, item):
+        spec = PARAMS.get(item.key)
+        if spec is None:
+            raise services.DomainError(_("Unknown parameter"))
+        value = parse_value(spec, item.value)
+        from app.system.params import format_value
+
+        item.value = format_value(spec, value)
+
+
+class AuditLogView(AnjuModelView):
+    from app.core.audit import AuditLog
+
+    datamodel = ScopedInterface(AuditLog)
+    base_permissions = ["can_list", "can_show", "can_export"]
+    list_title = _l("Audit log")
+    show_title = _l("Audit entry")
+    label_columns = {"ts": _l("Time"), "username": _l("User"), "user_id": _l("User ID"), "ip": _l("IP address"),
+                     "action": _l("Operation"), "entity": _l("Object"), "entity_id": _l("Object ID"),
+                     "summary": _l("Summary"), "before": _l("Before"), "after": _l("After"),
+                     "hash": _l("Hash"), "prev_hash": _l("Previous hash")}
+    list_columns = ["ts", "username", "ip", "action", "entity", "entity_id", "summary"]
+    search_columns = ["ts", "username", "action", "entity", "entity_id", "summary", "ip"]
+    show_columns = ["ts", "username", "user_id", "ip", "action", "entity", "entity_id", "summary",
+                    "before", "after", "prev_hash", "hash"]
+    base_order = ("id", "desc")
+    page_size = 50
+    formatters_columns = {"action": lambda v: str(ACTION_LABELS.get(v, v))}
+
+
+ACTION_LABELS = {
+    "create": _l("Create"), "update": _l("Update"), "delete": _l("Delete"), "login": _l("Login"),
+    "login_failed": _l("Failed login"), "logout": _l("Logout"), "locked": _l("Account locked"),
+    "unlocked": _l("Account unlocked"), "export": _l("Export"), "import": _l("Import"),
+    "view_pii": _l("Full personal data viewed"), "password_change": _l("Password change"),
+}
+
+
+def register(appbuilder):
+    """Menus and views of the system module."""
+    appbuilder.add_view(OrganizationView, "Organizations", label=_l("Organizations"),
+                        icon="fa-sitemap", category="System", category_label=_l("System"),
+                        category_icon="fa-cog")
+    appbuilder.add_view(OrgUserView, "Organization users", label=_l("Organization users"),
+                        icon="fa-users", category="System")
+    appbuilder.add_view(RegionView, "Regions", label=_l("Regions"), icon="fa-map", category="System")
+    appbuilder.add_view(DictItemView, "Dictionaries", label=_l("Dictionaries"), icon="fa-book",
+                        category="System")
+    appbuilder.add_view(ParameterView, "Parameters", label=_l("System parameters"), icon="fa-sliders",
+                        category="System")
+    appbuilder.add_view(AuditLogView, "Audit log", label=_l("Audit log"), icon="fa-history",
+                        category="System")

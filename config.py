@@ -1,0 +1,96 @@
+"""Configuration. Every value can be overridden from the environment.
+
+The defaults serve the embedded SQLite database under instance/; set DATABASE_URL
+(e.g. postgresql+psycopg2://anju:secret@127.0.0.1/anju) for PostgreSQL.
+"""
+import os
+from datetime import timedelta
+
+BASE_DIR = os.path.abspath(os.path.dirname(__file__))
+INSTANCE_DIR = os.environ.get("INSTANCE_DIR", os.path.join(BASE_DIR, "instance"))
+
+
+def _bool(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int(name, default):
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+class Config:
+    APP_NAME = "安居管理台"
+    APP_ICON = "/static/anju/logo.svg"
+    APP_THEME = ""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me-in-production")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", "sqlite:///" + os.path.join(INSTANCE_DIR, "anju.db")
+    )
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    # Alembic owns every table, ab_* included; permissions are synced by `flask roles sync`.
+    FAB_CREATE_DB = False
+    FAB_UPDATE_PERMS = False
+    FAB_ADD_SECURITY_API = False
+    FAB_ADD_SECURITY_PERMISSION_VIEW = True
+    FAB_ADD_SECURITY_VIEW_MENU_VIEW = True
+    FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = True
+    FAB_API_SWAGGER_UI = True
+    FAB_SECURITY_MANAGER_CLASS = "app.security.manager.AnjuSecurityManager"
+    FAB_INDEX_VIEW = "app.system.views.HomeView"
+    FAB_BASE_TEMPLATE = "anju/base.html"
+    FAB_PASSWORD_COMPLEXITY_ENABLED = True
+    FAB_PASSWORD_COMPLEXITY_VALIDATOR = "app.security.passwords.fab_password_validator"
+
+    AUTH_TYPE = 1  # AUTH_DB
+    AUTH_ROLE_ADMIN = "sysadmin"
+    AUTH_ROLE_PUBLIC = "anonymous"
+    AUTH_USER_REGISTRATION = False
+
+    # Security baseline (defaults; sysadmin may change the runtime parameters).
+    LOCKOUT_THRESHOLD = _int("LOCKOUT_THRESHOLD", 5)
+    LOCKOUT_MINUTES = _int("LOCKOUT_MINUTES", 30)
+    IDLE_TIMEOUT_MINUTES = _int("IDLE_TIMEOUT_MINUTES", 30)
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=_int("IDLE_TIMEOUT_MINUTES", 30))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=_int("JWT_ACCESS_MINUTES", 30))
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", False)
+
+    BABEL_DEFAULT_LOCALE = "zh"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BABEL_TRANSLATION_DIRECTORIES = os.path.join(BASE_DIR, "translations")
+    LANGUAGES = {
+        "zh": {"flag": "cn", "name": "简体中文"},
+        "en": {"flag": "gb", "name": "English"},
+    }
+
+    # Lists and exports
+    PAGE_SIZE_DEFAULT = 20
+    PAGE_SIZE_MAX = _int("PAGE_SIZE_MAX", 200)
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+    IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 100_000)
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)
+
+    DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Anju@2026")
+    PROXY_FIX = _bool("PROXY_FIX", False)
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or os.environ.get(
+        "DATABASE_URL", "sqlite://"
+    )
