@@ -18,8 +18,27 @@ DEMO_PASSWORD = "Anju@2026"
 def _database_url(tmpdir, name="anju"):
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return url
+        if name == "anju":
+            return url
+        return _postgres_sibling(url, name)
     return "sqlite:///" + os.path.join(tmpdir, f"{name}.db")
+
+
+def _postgres_sibling(url, name):
+    """A second PostgreSQL database beside the session's, for tests that damage data."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    sibling = base.set(database=f"{base.database}_{name}")
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                              {"n": sibling.database}).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{sibling.database}"'))
+    engine.dispose()
+    return sibling.render_as_string(hide_password=False)
 
 
 def _reset_postgres(url):

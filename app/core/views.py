@@ -264,7 +264,8 @@ class AnjuModelView(ModelView):
 
         def on_done(count):
             audit.record(AuditAction.EXPORT, self.datamodel.obj.__name__,
-                         summary=f"{count} rows; {request.query_string.decode()[:400]}",
+                         summary=f"{count} rows" + (f"; {request.query_string.decode()[:400]}"
+                                                          if request.query_string else ""),
                          commit=True)
 
         return xlsx.stream_xlsx_response(

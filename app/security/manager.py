@@ -48,6 +48,20 @@ class AnjuSecurityManager(SecurityManager):
         self.userstatschartview = None
         super().__init__(appbuilder)
 
+    # --- permission checks, once per request ----------------------------------------
+    def has_access(self, permission_name, view_name):
+        """FAB queries the database for every check (one per menu item); remember the
+        answers for the rest of the request."""
+        from flask import has_request_context
+
+        if not has_request_context():
+            return super().has_access(permission_name, view_name)
+        cache = g.setdefault("_anju_access", {})
+        key = (permission_name, view_name)
+        if key not in cache:
+            cache[key] = super().has_access(permission_name, view_name)
+        return cache[key]
+
     # --- passwords -------------------------------------------------------------------
     def add_user(self, username, first_name, last_name, email, role=None, password="",
                  hashed_password="", groups=None, commit=True, **extra):
@@ -145,11 +159,13 @@ class AnjuSecurityManager(SecurityManager):
         self.session.commit()
 
     def on_user_login(self, user):
+        g.pop("_anju_access", None)
         session.permanent = True
         session["last_seen"] = datetime.now().timestamp()
         audit.record(AuditAction.LOGIN, "AnjuUser", user.id, user=user, commit=True)
 
     def on_user_logout(self, user):
+        g.pop("_anju_access", None)
         audit.record(AuditAction.LOGOUT, "AnjuUser", user.id, user=user, commit=True)
 
     @staticmethod
