@@ -140,7 +140,6 @@ DEMO_USERS = [
 
 def load_demo(password=None):
     """Demo organisations and one account per role (idempotent; exempt from forced change)."""
-    from app.security.models import AnjuUser
     from app.system import services
     from app.system.models import Organization
 

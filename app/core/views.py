@@ -12,17 +12,14 @@
 import logging
 import os
 import secrets
-import tempfile
 from functools import wraps
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, request, send_file
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 
 from app.core import audit, masking, xlsx
 from app.core.audit import AuditAction

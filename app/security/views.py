@@ -87,7 +87,6 @@ class AnjuResetPasswordView(ResetPasswordView):
 
     def form_post(self, form):
         from app.core.scope import can_see
-        from app.security.models import AnjuUser
 
         pk = request.args.get("pk")
         user = self.appbuilder.sm.get_user_by_id(pk) if pk and pk.isdigit() else None

@@ -1,7 +1,4 @@
 """REST resources of the system module (scoped, masked, described in OpenAPI)."""
-from flask import g
-from flask_babel import gettext as _
-from marshmallow import ValidationError as MaValidationError
 
 from app.core.audit import AuditLog
 from app.core.views import AnjuModelRestApi, ScopedInterface
@@ -31,39 +28,18 @@ class OrganizationApi(AnjuModelRestApi):
     order_columns = ["id", "name", "credit_code"]
     mask_columns = {"contact_mobile": "mobile", "legal_rep": "name", "contact_name": "name"}
 
-    def _validate(self, item):
-        from app.core.validators import ValidationError, check_credit_code, check_mobile
-
-        try:
-            if item.credit_code:
-                item.credit_code = check_credit_code(item.credit_code)
-            if item.contact_mobile:
-                item.contact_mobile = check_mobile(item.contact_mobile)
-            services.check_region(item.region_code)
-        except (ValidationError, services.DomainError) as exc:
-            raise MaValidationError(str(exc))
-        from app.core.scope import scope_clause, user_scope
-
-        scope = user_scope(g.user if getattr(g, "user", None) is not None and g.user.is_authenticated else None)
-        from app.core.scope import current_user_obj
-
-        scope = user_scope(current_user_obj())
-        if scope.level == "region" and not (item.region_code or "").startswith(scope.region_prefix):
-            raise MaValidationError(_("This region is outside your scope"))
-
     def pre_add(self, item):
         super().pre_add(item)
-        self._validate(item)
-        services.set_tree_fields(item)
+        services.clean_organization(item)
 
     def post_add(self, item):
-        services.finish_paths([item])
         from app.extensions import db
 
+        services.finish_paths([item])
         db.session.commit()
 
     def pre_update(self, item):
-        self._validate(item)
+        services.clean_organization(item)
 
 
 class OrgUserApi(AnjuModelRestApi):
@@ -78,43 +54,27 @@ class OrgUserApi(AnjuModelRestApi):
     mask_columns = {"mobile": "mobile"}
 
     def pre_add(self, item):
-        from app.core.scope import can_see, current_user_obj
-        from app.core.validators import ValidationError, check_mobile
-        from app.extensions import db
-        from app.system.models import Organization as Org
-
-        user = current_user_obj()
-        if item.org_id is None:
-            item.org_id = user.org_id
-        org = db.session.get(Org, item.org_id)
-        if org is None or not can_see(org):
-            raise MaValidationError(_("This organization is outside your scope"))
-        try:
-            if item.mobile:
-                item.mobile = check_mobile(item.mobile)
-            services.prepare_new_account(item, item.password or "")
-        except ValidationError as exc:
-            raise MaValidationError(str(exc))
-        # Accounts created by an enterprise admin through the API are project leads.
         from flask import current_app
 
-        role = current_app.appbuilder.sm.find_role("project_lead")
-        item.roles = [role]
+        from app.core.scope import current_user_obj
+
+        acting = current_user_obj()
+        if item.org_id is None:
+            item.org_id = acting.org_id
+        # Accounts created through the API are project leads (sub-accounts of an enterprise).
+        item.roles = [current_app.appbuilder.sm.find_role("project_lead")]
+        services.check_account(item, acting)
+        services.prepare_new_account(item, item.password or "")
 
     def pre_update(self, item):
-        from app.core.validators import ValidationError, check_mobile
+        from app.core.scope import current_user_obj
 
-        try:
-            if item.mobile:
-                item.mobile = check_mobile(item.mobile)
-        except ValidationError as exc:
-            raise MaValidationError(str(exc))
+        services.check_account(item, current_user_obj())
 
     def pre_delete(self, item):
         from app.core.scope import current_user_obj
 
-        if item.id == current_user_obj().id:
-            raise MaValidationError(_("You cannot delete your own account"))
+        services.check_account_delete(item, current_user_obj())
 
 
 class DictItemApi(AnjuModelRestApi):

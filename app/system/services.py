@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
@@ -145,3 +145,49 @@ def deactivate_accounts(users, acting):
     for user in users:
         user.active = False
     db.session.commit()
+
+
+def clean_organization(org, acting_user=None):
+    """The one check of an organisation written by a form or the API: valid credit code and
+    mobile, a known region inside the acting user's region scope; then its tree fields.
+    Raises DomainError or validators.ValidationError with a Chinese message."""
+    from app.core.scope import current_user_obj, user_scope
+    from app.core.validators import check_credit_code, check_mobile
+
+    org.credit_code = check_credit_code(org.credit_code) if org.credit_code else None
+    if org.contact_mobile:
+        org.contact_mobile = check_mobile(org.contact_mobile)
+    if getattr(org, "region", None) is not None and org.region.code != org.region_code:
+        org.region_code = org.region.code
+    check_region(org.region_code)
+    scope = user_scope(acting_user or current_user_obj())
+    if scope.level == "region" and not org.region_code.startswith(scope.region_prefix):
+        raise DomainError(_("This region is outside your scope"))
+    set_tree_fields(org)
+    if org.id:
+        finish_paths([org])
+
+
+def check_account(account, acting_user):
+    """The one check of an account written by a form or the API: at least one role, only
+    roles the acting user may grant, an organisation inside the acting user's scope, a
+    valid mobile. Raises DomainError or validators.ValidationError."""
+    from app.core.scope import can_see
+    from app.core.validators import check_mobile
+
+    if not account.roles:
+        raise DomainError(_("Choose at least one role"))
+    check_role_grant([r.name for r in acting_user.roles], [r.name for r in account.roles])
+    org = account.org if account.org is not None else (
+        db.session.get(Organization, account.org_id) if account.org_id else None)
+    if org is None:
+        raise DomainError(_("Choose the organization"))
+    if not can_see(org, acting_user):
+        raise DomainError(_("This organization is outside your scope"))
+    if account.mobile:
+        account.mobile = check_mobile(account.mobile)
+
+
+def check_account_delete(account, acting_user):
+    if account.id == acting_user.id:
+        raise DomainError(_("You cannot delete your own account"))

@@ -4,7 +4,6 @@ from flask import flash, g, redirect
 from flask_appbuilder import IndexView, expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
-from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -110,30 +109,14 @@ class OrganizationView(AnjuModelView):
 
     def pre_add(self, item):
         super().pre_add(item)
-        self._normalise(item)
-        services.set_tree_fields(item)
+        services.clean_organization(item, g.user)
 
     def post_add(self, item):
         services.finish_paths([item])
         db.session.commit()
 
     def pre_update(self, item):
-        self._normalise(item)
-        services.set_tree_fields(item)
-        services.finish_paths([item])
-
-    @staticmethod
-    def _normalise(item):
-        from app.core.validators import check_credit_code, check_mobile
-
-        if item.credit_code:
-            item.credit_code = check_credit_code(item.credit_code)
-        else:
-            item.credit_code = None
-        if item.contact_mobile:
-            item.contact_mobile = check_mobile(item.contact_mobile)
-        if item.region is not None:
-            item.region_code = item.region.code
+        services.clean_organization(item, g.user)
 
     def validate_import(self, rows):
         from app.core.scope import user_scope
@@ -194,22 +177,7 @@ class OrgUserView(AnjuModelView):
         super().__init__(**kwargs)
 
     def _check(self, item):
-        from app.security.roles import ROLES
-
-        acting = [r.name for r in g.user.roles]
-        services.check_role_grant(acting, [r.name for r in item.roles])
-        if not item.roles:
-            raise services.DomainError(_("Choose at least one role"))
-        if item.org is None:
-            raise services.DomainError(_("Choose the organization"))
-        from app.core.scope import can_see
-
-        if not can_see(item.org):
-            raise services.DomainError(_("This organization is outside your scope"))
-        if item.mobile:
-            from app.core.validators import check_mobile
-
-            item.mobile = check_mobile(item.mobile)
+        services.check_account(item, g.user)
 
     def pre_add(self, item):
         self._check(item)
@@ -221,8 +189,7 @@ class OrgUserView(AnjuModelView):
         self._check(item)
 
     def pre_delete(self, item):
-        if item.id == g.user.id:
-            raise services.DomainError(_("You cannot delete your own account"))
+        services.check_account_delete(item, g.user)
 
     @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock")
     def unlock(self, items):
