@@ -62,6 +62,34 @@ class AnjuSecurityManager(SecurityManager):
             cache[key] = super().has_access(permission_name, view_name)
         return cache[key]
 
+    def _has_view_access(self, user, permission_name, view_name):
+        """Load the user's (permission, view) pairs in one query per request instead of
+        one query per check (FAB checks every menu item separately)."""
+        from flask import has_request_context
+        from flask_appbuilder.security.sqla.models import (
+            Permission,
+            PermissionView,
+            ViewMenu,
+            assoc_permissionview_role,
+        )
+
+        roles = self.get_user_roles(user)
+        if not has_request_context() or any(r.name in self.builtin_roles for r in roles):
+            return super()._has_view_access(user, permission_name, view_name)
+        role_ids = tuple(sorted(r.id for r in roles))
+        cache = g.setdefault("_anju_perm_sets", {})
+        if role_ids not in cache:
+            rows = self.session.execute(
+                select(Permission.name, ViewMenu.name)
+                .join(PermissionView, PermissionView.permission_id == Permission.id)
+                .join(ViewMenu, PermissionView.view_menu_id == ViewMenu.id)
+                .join(assoc_permissionview_role,
+                      assoc_permissionview_role.c.permission_view_id == PermissionView.id)
+                .where(assoc_permissionview_role.c.role_id.in_(role_ids))
+            ).all() if role_ids else []
+            cache[role_ids] = {(p, v) for p, v in rows}
+        return (permission_name, view_name) in cache[role_ids]
+
     # --- passwords -------------------------------------------------------------------
     def add_user(self, username, first_name, last_name, email, role=None, password="",
                  hashed_password="", groups=None, commit=True, **extra):
