@@ -42,6 +42,14 @@ class ScopedInterface(SQLAInterface):
         query = apply_scope(query, self.obj)
         return super()._apply_inner_all(query, filters, *args, **kwargs)
 
+    # Set by a list view whose columns are all plain columns: list queries load only those.
+    list_select_columns = None
+
+    def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
+              select_columns=None, outer_default_load=False):
+        return super().query(filters, order_column, order_direction, page, page_size,
+                             select_columns or self.list_select_columns, outer_default_load)
+
     def query_count(self, query, filters=None, select_columns=None):
         """COUNT over the primary key only, not over a subquery of every column."""
         pk = self.obj.__mapper__.primary_key[0]
@@ -119,6 +127,12 @@ class AnjuModelView(ModelView):
                 perms += ["can_import", "can_template"]
             self.base_permissions = perms
         super().__init__(**kwargs)
+        dm = self.datamodel
+        if all(dm.is_pk(c) or (not dm.is_relation(c) and not dm.is_property_or_function(c)
+                               and hasattr(dm.obj, c)) for c in self.list_columns):
+            # Lists read only the shown columns (not e.g. the audit log's before/after texts).
+            pk = dm.get_pk_name()
+            dm.list_select_columns = list(dict.fromkeys([pk, *self.list_columns]))
         formatters = dict(self.formatters_columns or {})
         for col, kind in self.mask_columns.items():
             formatters.setdefault(col, masked(kind))
