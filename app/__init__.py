@@ -85,6 +85,13 @@ def _register_hooks(app):
     def _error(code, message):
         if request.path.startswith("/api/"):
             return jsonify(message=message), code
+        from flask import g
+        from flask_login import current_user
+
+        if not hasattr(g, "user"):
+            # CSRF refusals happen before FAB's before_request sets g.user; the page's
+            # menu needs it (else a logged-in user's CSRF error became a 500).
+            g.user = current_user
         return render_template("anju/error.html", code=code, message=message,
                                base_template=app.appbuilder.base_template,
                                appbuilder=app.appbuilder), code

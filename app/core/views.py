@@ -169,7 +169,7 @@ class AnjuModelView(ModelView):
                                            show_fieldsets=show_fieldsets)
         if self.mask_columns and can_view_full_pii():
             audit.record(AuditAction.VIEW_PII, self.datamodel.obj.__name__, pk,
-                         summary=",".join(self.mask_columns), commit=True)
+                         summary=_("Full values of: %(columns)s", columns=",".join(self.mask_columns)), commit=True)
         return widgets
 
     def _audit_full_view(self, list_widget):
@@ -178,7 +178,8 @@ class AnjuModelView(ModelView):
         pks = list_widget.template_args.get("pks") or []
         if pks:
             audit.record(AuditAction.VIEW_PII, self.datamodel.obj.__name__,
-                         summary="list: " + ",".join(str(p) for p in pks)[:480], commit=True)
+                         summary=_("List showing records %(ids)s", ids=",".join(str(p) for p in pks)[:440]),
+                         commit=True)
 
     # --- writes stamp the owner ---
     def pre_add(self, item):
@@ -275,8 +276,8 @@ class AnjuModelView(ModelView):
 
         def on_done(count):
             audit.record(AuditAction.EXPORT, self.datamodel.obj.__name__,
-                         summary=f"{count} rows" + (f"; {request.query_string.decode()[:400]}"
-                                                          if request.query_string else ""),
+                         summary=_("%(n)s rows exported", n=count) + (f"; {request.query_string.decode()[:400]}"
+                                                                 if request.query_string else ""),
                          commit=True)
 
         return xlsx.stream_xlsx_response(
@@ -334,7 +335,7 @@ class AnjuModelView(ModelView):
                     try:
                         imported = self.import_rows(result.rows)
                         audit.record(AuditAction.IMPORT, self.datamodel.obj.__name__,
-                                     summary=f"{imported} rows from {upload.filename[:200]}")
+                                     summary=_("%(n)s rows imported from %(file)s", n=imported, file=upload.filename[:200]))
                         db.session.commit()
                     except Exception as exc:  # all-or-nothing
                         db.session.rollback()

@@ -116,7 +116,7 @@ class AnjuSecurityManager(SecurityManager):
         user.must_change_password = (not by_self) if force_change is None else force_change
         user.password_changed_at = datetime.now()
         audit.record(AuditAction.PASSWORD, "AnjuUser", user.id,
-                     summary="self" if by_self else "reset by administrator")
+                     summary=_("Changed by the user") if by_self else _("Reset by an administrator"))
         self.session.commit()
 
     # --- login, lockout ------------------------------------------------------------------
@@ -138,14 +138,14 @@ class AnjuSecurityManager(SecurityManager):
             g.login_refusal = "locked"
             g.locked_until = user.locked_until
             audit.record(AuditAction.LOGIN_FAILED, "AnjuUser", user.id,
-                         summary="account locked", user=user, commit=True)
+                         summary=_("Refused: the account is locked"), user=user, commit=True)
             return None
         if user is not None and user.username != username:
             username = user.username  # login by mobile
         result = super().auth_user_db(username, password)
         if result is None and user is None:
             # FAB does not call on_user_login_failed for unknown names.
-            audit.record(AuditAction.LOGIN_FAILED, summary=f"unknown account: {str(username)[:64]}",
+            audit.record(AuditAction.LOGIN_FAILED, summary=_("Unknown account: %(name)s", name=str(username)[:64]),
                          commit=True)
         return result
 
@@ -166,7 +166,7 @@ class AnjuSecurityManager(SecurityManager):
         self.session.expire(user, ["fail_login_count"])
         threshold = get_param("security.lockout_threshold")
         audit.record(AuditAction.LOGIN_FAILED, "AnjuUser", user.id,
-                     summary=f"wrong password ({count}/{threshold})", user=user)
+                     summary=_("Wrong password (%(count)s of %(max)s)", count=count, max=threshold), user=user)
         if count >= threshold:
             until = datetime.now() + timedelta(minutes=get_param("security.lockout_minutes"))
             self.session.execute(
@@ -177,7 +177,7 @@ class AnjuSecurityManager(SecurityManager):
             g.login_refusal = "locked"
             g.locked_until = until
             audit.record(AuditAction.LOCKED, "AnjuUser", user.id,
-                         summary=f"locked until {until:%Y-%m-%d %H:%M}", user=user)
+                         summary=_("Locked until %(until)s", until=until.strftime("%Y-%m-%d %H:%M")), user=user)
         self.session.commit()
 
     def unlock(self, user):
@@ -238,7 +238,7 @@ class AnjuSecurityManager(SecurityManager):
         last = session.get("last_seen")
         timeout = get_param("security.idle_timeout_minutes") * 60
         if last is not None and now - last > timeout:
-            audit.record(AuditAction.LOGOUT, "AnjuUser", user.id, summary="idle timeout",
+            audit.record(AuditAction.LOGOUT, "AnjuUser", user.id, summary=_("Signed out after inactivity"),
                          user=user, commit=True)
             logout_user()
             session.pop("last_seen", None)

@@ -74,7 +74,7 @@ def test_import_valid_enterprises(app, login):
     # Importing the same file again: duplicates refused, nothing written.
     html = upload(c, "/organizationview/import/", data).get_data(as_text=True)
     assert org_count(app) == before + 2
-    assert "已" in html  # "already registered" in Chinese
+    assert "该统一社会信用代码已登记" in html
 
 
 def test_bad_rows_are_all_reported_and_nothing_is_written(app, login):
@@ -120,10 +120,16 @@ def test_wrong_file_type_and_empty_file(app, login):
     assert org_count(app) == before
 
 
-def test_district_cannot_import_into_another_district(app, login):
-    # district1 has no import permission at all
-    c = login("district1")
-    assert c.get("/organizationview/import/").status_code in (302, 403)
+def test_roles_without_import_permission_cannot_import(app, login):
+    before = org_count(app)
+    for username in ("district1", "analyst", "ent_a"):
+        c = login(username)
+        assert c.get("/organizationview/import/").status_code in (302, 403)
+        assert c.get("/organizationview/template/").status_code in (302, 403)
+        resp = c.http.post("/organizationview/import/", data={"file": (io.BytesIO(b"x"), "a.xlsx")},
+                           content_type="multipart/form-data")
+        assert resp.status_code in (302, 400, 403)
+    assert org_count(app) == before
 
 
 def test_formula_cells_neutralised_on_export(app, login):

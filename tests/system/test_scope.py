@@ -175,3 +175,34 @@ def test_masking_for_helpdesk_and_full_view_audited_for_admin(app, login):
     with app.app_context():
         assert db.session.execute(select(AuditLog).where(AuditLog.action == "view_pii",
                                                          AuditLog.username == "gov_admin")).first()
+
+
+def test_organization_api_rules_and_scope(app, api):
+    from app.core.validators import credit_code_check_char
+    from app.system.models import Organization
+
+    http, headers = api("gov_admin")
+    bad = {"name": "接口测试企业", "org_type": "enterprise", "enterprise_type": "property_company",
+           "credit_code": "91500103MA5UD00010", "region_code": "500103"}
+    resp = http.post("/api/v1/organization/", json=bad, headers=headers)
+    assert resp.status_code == 422 and "统一社会信用代码" in str(resp.get_json()["message"])
+    resp = http.post("/api/v1/organization/", json={**bad, "credit_code": "91500103MA5UD0001"
+                                                    + credit_code_check_char("91500103MA5UD0001"),
+                                                    "region_code": "999999"}, headers=headers)
+    assert resp.status_code == 422 and "999999" in str(resp.get_json()["message"])
+    good = {**bad, "credit_code": "91500103MA5UD0001" + credit_code_check_char("91500103MA5UD0001")}
+    resp = http.post("/api/v1/organization/", json=good, headers=headers)
+    assert resp.status_code == 201, resp.get_json()
+    new_id = resp.get_json()["id"]
+    with app.app_context():
+        org = db.session.get(Organization, new_id)
+        assert org.parent.name == "渝中区住房和城乡建设委员会" and org.path.endswith(f"/{new_id}/")
+    # Read-only roles cannot write; a street outside 渝北区 cannot read its enterprise.
+    http2, headers2 = api("analyst")
+    assert http2.post("/api/v1/organization/", json=good, headers=headers2).status_code in (401, 403)
+    http3, headers3 = api("street1")
+    with app.app_context():
+        yubei = db.session.execute(select(Organization.id).where(
+            Organization.name == "重庆渝北宜居住房租赁有限公司")).scalar_one()
+    assert http3.get(f"/api/v1/organization/{yubei}", headers=headers3).status_code == 404
+    assert http3.put(f"/api/v1/organization/{yubei}", json={"name": "x"}, headers=headers3).status_code in (401, 403, 404)
