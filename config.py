@@ -84,12 +84,21 @@ class Config:
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 100_000)
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)
 
+    # SMS gateway: "outbox" (stored, read by sysadmin in the console) or "package.module:Class".
+    SMS_BACKEND = os.environ.get("SMS_BACKEND", "outbox")
+    # Uploaded files live outside the web root, under random names.
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", os.path.join(INSTANCE_DIR, "uploads"))
+    # Real-name verification adapter: "registry" (the local reference registry) or "package.module:Class".
+    REALNAME_ADAPTER = os.environ.get("REALNAME_ADAPTER", "registry")
+
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Anju@2026")
     PROXY_FIX = _bool("PROXY_FIX", False)
 
 
 class TestConfig(Config):
     TESTING = True
+    # Fixed picture-code characters so tests can type them (honoured only under TESTING).
+    CAPTCHA_TEST_ANSWER = "TEST"
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or os.environ.get(
         "DATABASE_URL", "sqlite://"

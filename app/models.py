@@ -2,3 +2,9 @@
 from app.core.audit import AuditHead, AuditLog  # noqa: F401
 from app.security.models import AnjuUser  # noqa: F401
 from app.system.models import DictItem, DictType, Organization, Parameter, Region  # noqa: F401
+from app.core.sequences import Sequence  # noqa: F401
+from app.core.captcha import Captcha  # noqa: F401
+from app.core.sms import SmsCode, SmsMessage  # noqa: F401
+from app.core.uploads import Upload  # noqa: F401
+from app.core.workflow import Application, ApplicationEvent  # noqa: F401
+from app.accounts.models import Person, RealnameCheck, RealnameRegistry  # noqa: F401

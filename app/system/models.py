@@ -96,6 +96,10 @@ class Organization(TimestampMixin, db.Model):
     contact_mobile = Column(String(20))
     address = Column(String(255))
     active = Column(Boolean, default=True, nullable=False)
+    # Self-registered enterprises wait for a reviewer (seed 003 §2, §4); others are approved.
+    review_status = Column(String(16), nullable=False, default="approved", server_default="approved",
+                           index=True)
+    review_reason = Column(String(500))
 
     parent = relationship("Organization", remote_side=[id], lazy="joined", join_depth=1)
     region = relationship("Region", lazy="joined")
