@@ -61,7 +61,8 @@ def build_app(tmpdir, name="anju", seed=True):
     if url.startswith("postgresql"):
         _reset_postgres(url)
     app = create_app("config.TestConfig", SQLALCHEMY_DATABASE_URI=url,
-                     DEMO_PASSWORD=DEMO_PASSWORD, SERVER_NAME=None)
+                     DEMO_PASSWORD=DEMO_PASSWORD, SERVER_NAME=None,
+                     UPLOAD_DIR=os.path.join(tmpdir, "uploads"))
     app.instance_path = tmpdir
     with app.app_context():
         upgrade()
