@@ -56,6 +56,9 @@ def create_app(config_object="config.Config", **overrides):
             if isinstance(view, BaseApi) and view.blueprint is not None:
                 csrf.exempt(view.blueprint)
 
+    from app.core import uploads
+
+    uploads.init_app(app)
     _register_hooks(app)
     from app.cli import register_cli
 
@@ -65,14 +68,43 @@ def create_app(config_object="config.Config", **overrides):
 
 def register_modules(appbuilder):
     """Every module registers its views and APIs here: the whole menu in one screen."""
+    from app.accounts import api as accounts_api
+    from app.accounts import views as accounts_views
     from app.system import api as system_api
+    from app.system import application_views
+    from app.system import sms_views
     from app.system import views as system_views
 
     system_views.register(appbuilder)
+    sms_views.register(appbuilder)
+    application_views.register(appbuilder)
+    accounts_views.register(appbuilder)
     system_api.register(appbuilder)
+    accounts_api.register(appbuilder)
+    appbuilder.add_link("My account", label=_l_my_account(), href="/my/", icon="fa-user-circle")
+
+
+def _l_my_account():
+    from flask_babel import lazy_gettext
+
+    return lazy_gettext("My account")
 
 
 def _register_hooks(app):
+    from app.core import masking
+    from app.core.views import can_view_full_pii
+
+    def _masker(kind):
+        def apply(value):
+            if not value:
+                return ""
+            return value if can_view_full_pii() else masking.mask(kind, value)
+        return apply
+
+    app.jinja_env.filters["mask_mobile"] = _masker("mobile")
+    app.jinja_env.filters["mask_id"] = _masker("id_number")
+    app.jinja_env.filters["mask_name"] = _masker("name")
+
     @app.after_request
     def security_headers(response):
         for key, value in SECURITY_HEADERS.items():

@@ -52,9 +52,10 @@ class AuditAction:
     IMPORT = "import"
     VIEW_PII = "view_pii"
     PASSWORD = "password_change"
+    DOWNLOAD = "download"
     ALL = (
         CREATE, UPDATE, DELETE, LOGIN, LOGIN_FAILED, LOGOUT, LOCKED, UNLOCKED,
-        EXPORT, IMPORT, VIEW_PII, PASSWORD,
+        EXPORT, IMPORT, VIEW_PII, PASSWORD, DOWNLOAD,
     )
 
 

@@ -30,6 +30,11 @@ _PASSWORD_CHANGE_ALLOWED = {
 }
 
 
+# Pages a user may always reach: own account, registration, login, password, language.
+_OWN_PAGES = ("MyAccountView.", "RegistrationView.", "AnjuAuthDBView.", "AnjuResetMyPasswordView.",
+              "LocaleView.", "uploads.")
+
+
 class AnjuSecurityManager(SecurityManager):
     user_model = AnjuUser
 
@@ -140,6 +145,15 @@ class AnjuSecurityManager(SecurityManager):
             audit.record(AuditAction.LOGIN_FAILED, "AnjuUser", user.id,
                          summary=_("Refused: the account is locked"), user=user, commit=True)
             return None
+        if user is not None and not user.active:
+            from app.accounts.models import ActivationStatus
+
+            person = getattr(user, "person", None)
+            g.login_refusal = "pending" if person is not None and person.activation == ActivationStatus.PENDING \
+                else "inactive"
+            audit.record(AuditAction.LOGIN_FAILED, "AnjuUser", user.id,
+                         summary=_("Refused: the account is not active"), user=user, commit=True)
+            return None
         if user is not None and user.username != username:
             username = user.username  # login by mobile
         result = super().auth_user_db(username, password)
@@ -220,6 +234,10 @@ class AnjuSecurityManager(SecurityManager):
             until = g.locked_until
             return _("Too many failed logins: the account is locked until %(until)s.",
                      until=until.strftime("%Y-%m-%d %H:%M"))
+        if getattr(g, "login_refusal", None) == "pending":
+            return _("This account has not been activated yet; activate it first.")
+        if getattr(g, "login_refusal", None) == "inactive":
+            return _("This account is disabled or waiting for review; contact the helpdesk.")
         return _("Wrong account or password.")
 
     # --- every request ----------------------------------------------------------------
@@ -257,4 +275,13 @@ class AnjuSecurityManager(SecurityManager):
                 return jsonify(message=_("You must change your password before going on.")), 403
             flash(_("Please change your password before going on."), "warning")
             return redirect(url_for("AnjuResetMyPasswordView.this_form_get"))
+        endpoint = request.endpoint or ""
+        if not endpoint.startswith(_OWN_PAGES) and endpoint not in _PASSWORD_CHANGE_ALLOWED:
+            # Staff accounts (project leads) work only with a verified identity (seed 003 §6, §18).
+            from app.accounts.services import staff_account_problem
+
+            problem = staff_account_problem(user)
+            if problem:
+                flash(problem, "warning")
+                return redirect(url_for("MyAccountView.index"))
         return None

@@ -36,6 +36,9 @@ def menus(*names):
     return [("menu_access", name) for name in names]
 
 
+# A person's own real-name state and verification request (REST).
+REALNAME_API = [("can_get", "RealnameApi"), ("can_post", "RealnameApi")]
+
 ROLES = {
     "sysadmin": {
         "label": _l("System administrator"),
@@ -57,6 +60,12 @@ ROLES = {
             *perms("OrgUserApi", API_READ),
             *perms("DictItemApi", API_READ),
             *perms("RegionApi", API_READ),
+            *menus("Accounts", "Persons", "Business applications", "Agency filing"),
+            *perms("PersonView", READ, EXPORT),
+            *perms("ApplicationView", READ, EXPORT),
+            ("can_add", "AgencyFilingView"),
+            *perms("PersonApi", API_READ),
+            *perms("OrganizationApplicationApi", API_READ),
             (PII_PERMISSION, PII_VIEW),
         ],
     },
@@ -70,6 +79,9 @@ ROLES = {
             *perms("OrganizationApi", API_READ),
             *perms("RegionApi", API_READ),
             *perms("DictItemApi", API_READ),
+            *menus("Accounts", "Business applications"),
+            *perms("ApplicationView", READ, EXPORT, ("can_decide",)),
+            *perms("OrganizationApplicationApi", API_READ, ("can_transition",)),
             (PII_PERMISSION, PII_VIEW),
         ],
     },
@@ -83,6 +95,9 @@ ROLES = {
             *perms("OrganizationApi", API_READ),
             *perms("RegionApi", API_READ),
             *perms("DictItemApi", API_READ),
+            *menus("Accounts", "Business applications", "Agency filing"),
+            *perms("ApplicationView", READ),
+            ("can_add", "AgencyFilingView"),
         ],
     },
     "street": {
@@ -106,6 +121,8 @@ ROLES = {
             *perms("OrgUserApi", API_READ, API_WRITE, API_DELETE),
             *perms("OrganizationApi", API_READ),
             *perms("DictItemApi", API_READ),
+            *menus("Accounts", "Open staff account"),
+            ("can_add", "StaffAccountView"),
             (PII_PERMISSION, PII_VIEW),
         ],
     },
@@ -114,6 +131,7 @@ ROLES = {
         "scope": SCOPE_OWN,
         "permissions": [
             *perms("DictItemApi", API_READ),
+            *REALNAME_API,
         ],
     },
     "helpdesk": {
@@ -124,6 +142,9 @@ ROLES = {
             *perms("OrganizationView", READ),
             *perms("OrgUserView", READ),
             *perms("OrgUserApi", API_READ),
+            *menus("Accounts", "Helpdesk lookup"),
+            *perms("HelpdeskView", ("can_lookup", "can_unlock", "can_resend")),
+            *perms("HelpdeskApi", ("can_lookup", "can_unlock", "can_resend")),
         ],
     },
     "analyst": {
@@ -143,7 +164,19 @@ ROLES = {
     "public": {
         "label": _l("Public user"),
         "scope": SCOPE_OWN,
-        "permissions": [],
+        "permissions": [
+            ("can_show", "ApplicationView"),
+            *REALNAME_API,
+        ],
+    },
+    # A self-registered enterprise until a reviewer approves it: its own application only.
+    "org_applicant": {
+        "label": _l("Organisation awaiting review"),
+        "scope": SCOPE_OWN,
+        "permissions": [
+            ("can_show", "ApplicationView"),
+            *perms("OrganizationApplicationApi", ("can_get", "can_transition")),
+        ],
     },
     "api_client": {
         "label": _l("Third-party platform"),
@@ -165,6 +198,7 @@ COMMON = [
     ("can_userinfo", "AnjuUserDBModelView"),
     ("can_resetmypassword", "AnjuUserDBModelView"),
     ("can_userinfoedit", "AnjuUserDBModelView"),
+    ("menu_access", "My account"),
 ]
 
 

@@ -1,6 +1,6 @@
 """FAB's security views with our rules: lockout messages, forced password change,
 the password policy, Chinese names, organisation binding."""
-from flask import flash, g, redirect, request
+from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.decorators import no_cache
@@ -45,25 +45,88 @@ class PolicyPasswordForm(ResetPasswordForm):
             raise WtfError(str(exc))
 
 
+def landing_url(user):
+    """Public users and enterprises waiting for review land on their own pages; staff on the console."""
+    names = {r.name for r in user.roles}
+    if names and names <= {"public", "org_applicant"}:
+        return url_for("MyAccountView.index")
+    return current_app.appbuilder.get_url_for_index
+
+
 class AnjuAuthDBView(AuthDBView):
+    """Password login (account, mobile or credit code), SMS login (mobile or ID number),
+    a picture code after 3 failures, and landing pages by role."""
+
+    login_template = "anju/login.html"
+
+    def _failures(self):
+        return session.get("login_failures", 0)
+
+    def _need_captcha(self, user=None):
+        threshold = 3
+        return self._failures() >= threshold or bool(user is not None and (user.fail_login_count or 0) >= threshold)
+
+    def _page(self, tab="password", values=None):
+        return self.render_template(self.login_template, title=self.title, appbuilder=self.appbuilder,
+                                    tab=tab, need_captcha=self._need_captcha(), values=values or {})
+
+    def _finish(self, user):
+        session.pop("login_failures", None)
+        login_user(user, remember=False)
+        nxt = request.args.get("next", "")
+        return redirect(get_safe_redirect(nxt) if nxt else landing_url(user))
+
     @expose("/login/", methods=["GET", "POST"])
     @no_cache
     def login(self):
+        from app.core import captcha
+        from app.core.errors import DomainError
+
         if g.user is not None and g.user.is_authenticated:
             return redirect(self._get_safe_next_url())
-        form = LoginForm_db()
-        if form.validate_on_submit():
-            next_url = get_safe_redirect(request.args.get("next", ""))
-            sm = self.appbuilder.sm
-            user = sm.auth_user_db(form.username.data, form.password.data)
-            if not user:
-                flash(sm.login_refusal_message(), "warning")
-                return redirect(self.appbuilder.get_url_for_login_with(next_url))
-            login_user(user, remember=False)
-            return redirect(next_url)
-        return self.render_template(
-            self.login_template, title=self.title, form=form, appbuilder=self.appbuilder
-        )
+        tab = request.args.get("tab", "password")
+        if request.method == "GET":
+            return self._page(tab)
+        tab = request.form.get("tab", "password")
+        username = (request.form.get("username") or "").strip()
+        password = request.form.get("password") or ""
+        values = {"username": username}
+        if not username or not password:
+            flash(_("Please enter the account and the password."), "warning")
+            return self._page(tab, values)
+        sm = self.appbuilder.sm
+        known = sm.find_login_user(username)
+        if self._need_captcha(known):
+            try:
+                captcha.check_session("login", request.form.get("captcha", ""))
+            except DomainError as exc:
+                session["login_failures"] = max(self._failures(), 3)
+                flash(str(exc), "warning")
+                return self._page(tab, values)
+        user = sm.auth_user_db(username, password)
+        if not user:
+            session["login_failures"] = self._failures() + 1
+            flash(sm.login_refusal_message(), "warning")
+            return self._page(tab, values)
+        return self._finish(user)
+
+    @expose("/login/sms", methods=["POST"])
+    @no_cache
+    def login_sms(self):
+        from app.accounts import services as account_services
+        from app.core.errors import DomainError
+
+        identifier = (request.form.get("identifier") or "").strip()
+        try:
+            user = account_services.sms_login(identifier, request.form.get("sms_code"))
+        except DomainError as exc:
+            from app.extensions import db
+
+            db.session.rollback()
+            session["login_failures"] = self._failures() + 1
+            flash(str(exc), "warning")
+            return self._page("sms", {"identifier": identifier})
+        return self._finish(user)
 
 
 class AnjuResetMyPasswordView(ResetMyPasswordView):

@@ -31,6 +31,13 @@ PARAMS = {p.key: p for p in [
     ParamSpec("audit.retention_months", "int", 12, _l("Audit log retention (months, at least 12)"), "audit", 12, 120),
     ParamSpec("credit.base_score", "int", 60, _l("Credit base score"), "credit", 0, 1000),
     ParamSpec("rental.require_online_signing", "bool", True, _l("Contract must be signed online before filing"), "rental"),
+    ParamSpec("upload.max_mb", "int", 10, _l("Largest file one upload may hold (MB)"), "system", 1, 100),
+    ParamSpec("sms.code_ttl_minutes", "int", 5, _l("SMS verification code validity (minutes)"), "sms", 1, 60),
+    ParamSpec("sms.resend_seconds", "int", 60, _l("Seconds before a new SMS code may be requested"), "sms", 10, 3600),
+    ParamSpec("sms.max_attempts", "int", 5, _l("Wrong tries allowed per SMS code"), "sms", 1, 20),
+    ParamSpec("sms.daily_per_mobile", "int", 10, _l("SMS codes per mobile number per day"), "sms", 1, 1000),
+    ParamSpec("sms.daily_per_ip", "int", 50, _l("SMS codes per IP address per day"), "sms", 1, 100000),
+    ParamSpec("realname.daily_attempts", "int", 5, _l("Real-name verification attempts per person per day"), "security", 1, 100),
 ]}
 
 

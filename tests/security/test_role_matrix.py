@@ -28,6 +28,10 @@ EXPECTED_VIEWS = {
     "ViewMenuModelView": ({"sysadmin"}, set()),
     "PermissionViewModelView": ({"sysadmin"}, set()),
     "RegisterUserModelView": ({"sysadmin"}, set()),
+    "ApplicationView": ({"sysadmin", "gov_admin", "gov_reviewer", "district"}, set()),
+    "PersonView": ({"sysadmin", "gov_admin"}, set()),
+    "RealnameRegistryView": ({"sysadmin"}, {"sysadmin"}),
+    "SmsOutboxView": ({"sysadmin"}, set()),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -36,6 +40,8 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     "region": STAFF_API,
     "dictionary": STAFF_API | {"ent_admin", "project_lead"},
     "audit_log": {"sysadmin"},
+    "person": {"sysadmin", "gov_admin"},
+    "organization_application": {"sysadmin", "gov_admin", "gov_reviewer"},
 }
 
 

@@ -1,0 +1,869 @@
+"""Accounts and real-name: the rules, shared by pages, the REST API and jobs.
+
+Each public function takes plain values and the acting user, raises DomainError with a
+Chinese message when a rule is broken, and commits its own unit of work (all or nothing).
+"""
+import re
+import secrets
+import string
+from datetime import datetime, timedelta
+
+from flask import current_app, g
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from app.accounts.models import (
+    ID_TYPE_LABELS,
+    ActivationStatus,
+    IdType,
+    Person,
+    RealnameCheck,
+    RealnameRegistry,
+    RealnameStatus,
+)
+from app.core import audit, masking, sms, uploads, workflow
+from app.core.audit import AuditAction
+from app.core.errors import DomainError
+from app.core.validators import ValidationError, check_credit_code, check_mobile, check_resident_id
+from app.core.workflow import Action, AppStatus, ApplicationType
+from app.extensions import db
+from app.security.models import AnjuUser
+from app.security.passwords import ensure_strong
+from app.system.models import Organization, OrgType, Region
+
+ORG_REGISTRATION = "org_registration"
+AGENCY_FILING = "agency_filing"
+APPLICANT_ROLE = "org_applicant"
+PUBLIC_ROLE = "public"
+
+ENTERPRISE_TYPES = {
+    "developer": _l("Developer"),
+    "property_company": _l("Property management company"),
+    "rental_company": _l("Housing rental company"),
+    "agency": _l("Real estate agency"),
+    "owners_committee": _l("Owners' committee"),
+}
+
+REVIEW_LABELS = {
+    "pending": _l("Pending review"),
+    "approved": _l("Approved"),
+    "returned": _l("Returned"),
+    "rejected": _l("Not approved"),
+    "terminated": _l("Terminated"),
+}
+
+_NAME_RE = re.compile(r"^[\u3400-\u9fffA-Za-z·•.\- ]{2,30}$")
+
+
+def review_label(code):
+    return str(REVIEW_LABELS.get(code, code or ""))
+
+
+# --- field checks ----------------------------------------------------------------------
+
+def _field_error(field, message):
+    return DomainError(_("%(field)s: %(message)s", field=field, message=message))
+
+
+def clean_name(value, field=None):
+    name = (value or "").strip()
+    if not name:
+        raise _field_error(field or _("Name"), _("is required"))
+    if not _NAME_RE.match(name):
+        raise _field_error(field or _("Name"), _("2 to 30 Chinese characters or letters"))
+    return name
+
+
+def clean_id(id_type, value):
+    """Validate an ID number for its type; return it normalised."""
+    if id_type not in IdType.ALL:
+        raise _field_error(_("ID type"), _("please choose one of the listed types"))
+    raw = (value or "").strip().replace(" ", "")
+    label = _("ID number")
+    if not raw:
+        raise _field_error(label, _("is required"))
+    if id_type == IdType.RESIDENT:
+        try:
+            return check_resident_id(raw).number
+        except ValidationError as exc:
+            raise _field_error(label, str(exc))
+    number = raw.upper()
+    patterns = {
+        # 港澳居民来往内地通行证: H/M + 8 or 10 digits.
+        IdType.HK_MACAO: (r"[HM]\d{8}(\d{2})?", _("a Hong Kong/Macao permit is H or M followed by 8 or 10 digits")),
+        # 台湾居民来往大陆通行证: 8 digits (10 for older permits).
+        IdType.TAIWAN: (r"\d{8}(\d{2})?", _("a Taiwan permit number has 8 or 10 digits")),
+        IdType.PASSPORT: (r"[A-Z0-9]{5,17}", _("a passport number has 5 to 17 letters or digits")),
+    }
+    pattern, message = patterns[id_type]
+    if not re.fullmatch(pattern, number):
+        raise _field_error(label, message)
+    return number
+
+
+def clean_mobile(value):
+    try:
+        return check_mobile(value)
+    except ValidationError as exc:
+        raise _field_error(_("Mobile"), str(exc))
+
+
+def clean_credit_code(value):
+    try:
+        return check_credit_code(value)
+    except ValidationError as exc:
+        raise _field_error(_("Unified social credit code"), str(exc))
+
+
+def clean_password(password, confirm):
+    if not password:
+        raise _field_error(_("Password"), _("is required"))
+    if password != confirm:
+        raise _field_error(_("Confirm password"), _("the two passwords do not match"))
+    try:
+        ensure_strong(password)
+    except ValidationError as exc:
+        raise _field_error(_("Password"), str(exc))
+    return password
+
+
+def mobile_taken(mobile, except_user_id=None):
+    stmt = select(AnjuUser.id).where(or_(AnjuUser.mobile == mobile, AnjuUser.username == mobile))
+    if except_user_id:
+        stmt = stmt.where(AnjuUser.id != except_user_id)
+    return db.session.execute(stmt.limit(1)).first() is not None
+
+
+def person_by_id(id_type, id_number):
+    return db.session.execute(
+        select(Person).where(Person.id_type == id_type, Person.id_number == id_number)
+    ).scalars().first()
+
+
+def _placeholder_email():
+    return f"{secrets.token_hex(8)}@users.anju.invalid"
+
+
+def _role(name):
+    role = current_app.appbuilder.sm.find_role(name)
+    if role is None:
+        raise DomainError(_("The role %(role)s is missing; run `flask roles sync`.", role=name))
+    return role
+
+
+def _new_user(username, display_name, roles, mobile, password=None, org_id=None, active=True,
+              must_change=False):
+    """An account row (flushed, not committed); the password is hashed by FAB's helper."""
+    from werkzeug.security import generate_password_hash
+
+    user = AnjuUser(
+        username=username, first_name=display_name[:64], last_name="", email=_placeholder_email(),
+        active=active, roles=[_role(r) for r in roles], mobile=mobile, org_id=org_id,
+        password=generate_password_hash(password or secrets.token_urlsafe(24)),
+        must_change_password=must_change, password_changed_at=datetime.now(),
+        created_on=datetime.now(), changed_on=datetime.now(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def generate_password(length=12):
+    """A one-time password that meets the policy (upper, lower, digit, symbol)."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        body = [secrets.choice(alphabet) for _ in range(length - 2)]
+        body += [secrets.choice("@#%&*!"), secrets.choice(string.digits)]
+        secrets.SystemRandom().shuffle(body)
+        pw = "".join(body)
+        if any(c.islower() for c in pw) and any(c.isupper() for c in pw):
+            return pw
+
+
+# --- personal registration ----------------------------------------------------------------
+
+def register_person(name, id_type, id_number, mobile, sms_code, password, confirm):
+    """Create a public account with its person; one account per ID number and per mobile."""
+    name = clean_name(name)
+    id_number = clean_id(id_type, id_number)
+    mobile = clean_mobile(mobile)
+    clean_password(password, confirm)
+    if person_by_id(id_type, id_number) is not None:
+        raise _field_error(_("ID number"), _("an account is already registered with this ID number; "
+                                             "please log in, or ask the helpdesk if it is not yours"))
+    if mobile_taken(mobile):
+        raise _field_error(_("Mobile"), _("this mobile number is already registered; please log in"))
+    sms.verify_code(mobile, sms.SmsPurpose.REGISTER, sms_code)
+    user = _new_user(mobile, name, [PUBLIC_ROLE], mobile, password)
+    person = Person(user_id=user.id, name=name, id_type=id_type, id_number=id_number, mobile=mobile,
+                    realname_status=RealnameStatus.UNVERIFIED)
+    db.session.add(person)
+    _commit_unique(_("An account with this ID number or mobile was registered at the same moment."))
+    return user
+
+
+def _commit_unique(message):
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise DomainError(message)
+
+
+# --- organisation registration (a business application) ------------------------------------
+
+def _district(city_code, district_code):
+    city = db.session.get(Region, city_code or "")
+    if city is None or city.level != "city":
+        raise _field_error(_("Registration city"), _("please choose a city from the list"))
+    district = db.session.get(Region, district_code or "")
+    if district is None or district.level != "district" or district.parent_code != city.code:
+        raise _field_error(_("District"), _("please choose a district of the chosen city"))
+    return district
+
+
+def _registration_fields(data):
+    """Check the enterprise fields shared by registration and its correction."""
+    ent_type = data.get("enterprise_type")
+    if ent_type not in ENTERPRISE_TYPES:
+        raise _field_error(_("Enterprise type"), _("please choose one of the listed types"))
+    name = (data.get("name") or "").strip()
+    if not (2 <= len(name) <= 128):
+        raise _field_error(_("Enterprise name"), _("2 to 128 characters"))
+    legal_rep = clean_name(data.get("legal_rep"), _("Legal representative"))
+    district = _district(data.get("city_code"), data.get("district_code"))
+    return ent_type, name, legal_rep, district
+
+
+def register_org(data, files, ip=None):
+    """Organisation registration: the account (login = credit code) waits for review.
+
+    ``data``: city_code, district_code, enterprise_type, credit_code, name, legal_rep,
+    mobile, sms_code, password, confirm, agreed. ``files``: the uploaded 要件.
+    Returns the business application.
+    """
+    ent_type, name, legal_rep, district = _registration_fields(data)
+    code = clean_credit_code(data.get("credit_code"))
+    mobile = clean_mobile(data.get("mobile"))
+    clean_password(data.get("password"), data.get("confirm"))
+    if not data.get("agreed"):
+        raise DomainError(_("Please read and accept the 《机构注册协议》 (organisation registration agreement)."))
+    if not files:
+        raise _field_error(_("Documents"), _("please upload the business licence and other documents"))
+    org = db.session.execute(select(Organization).where(Organization.credit_code == code)).scalars().first()
+    user = current_app.appbuilder.sm.find_user(username=code)
+    reuse = org is not None and org.review_status in ("rejected", "terminated")
+    if org is not None and not reuse:
+        if org.review_status == "pending" or org.review_status == "returned":
+            raise _field_error(_("Unified social credit code"),
+                               _("this enterprise has a registration under review; log in with the credit code to follow it"))
+        raise _field_error(_("Unified social credit code"),
+                           _("this enterprise is already registered; log in with the credit code"))
+    if user is not None and not reuse:
+        raise _field_error(_("Unified social credit code"), _("an account with this name already exists"))
+    if mobile_taken(mobile, except_user_id=user.id if user is not None else None):
+        raise _field_error(_("Mobile"), _("this mobile number is already used by another account"))
+    stored = uploads.save_many(files, label=str(_("Registration documents")))
+    sms.verify_code(mobile, sms.SmsPurpose.REGISTER, data.get("sms_code"))
+    org_type = OrgType.OWNERS_COMMITTEE if ent_type == "owners_committee" else OrgType.ENTERPRISE
+    if org is None:
+        from app.system.services import finish_paths, set_tree_fields
+
+        org = Organization(credit_code=code, name=name, org_type=org_type)
+        db.session.add(org)
+    org.name, org.org_type, org.enterprise_type = name, org_type, ent_type
+    org.legal_rep, org.contact_mobile, org.region_code = legal_rep, mobile, district.code
+    org.active, org.review_status, org.review_reason = False, "pending", None
+    from app.system.services import finish_paths, set_tree_fields
+
+    set_tree_fields(org)
+    db.session.flush()
+    finish_paths([org])
+    if user is None:
+        user = _new_user(code, name, [APPLICANT_ROLE], mobile, data["password"], org_id=org.id)
+    else:
+        from werkzeug.security import generate_password_hash
+
+        user.password = generate_password_hash(data["password"])
+        user.mobile, user.first_name, user.active = mobile, name[:64], True
+        user.roles = [_role(APPLICANT_ROLE)]
+    application = workflow.create(
+        ORG_REGISTRATION, applicant=user, title=name, org_id=org.id, region_code=district.code,
+        subject=("organization", org.id), payload={"city_code": data.get("city_code"),
+                                                    "ip": ip}, submit=True,
+    )
+    uploads.attach(stored, application)
+    _commit_unique(_("This enterprise was registered at the same moment by another request."))
+    return application
+
+
+def correct_org_registration(application, actor, data, files):
+    """The applicant changes a returned registration and resubmits it (seed 003 §11)."""
+    if application.app_type != ORG_REGISTRATION or application.applicant_id != actor.id:
+        raise DomainError(_("Only the applicant may change this application."))
+    if application.status != AppStatus.RETURNED:
+        raise DomainError(_("Only a returned application can be changed."))
+    ent_type, name, legal_rep, district = _registration_fields(data)
+    org = db.session.get(Organization, application.subject_id)
+    if files:
+        stored = uploads.save_many(files, label=str(_("Registration documents")))
+        uploads.attach(stored, application)
+    org.name, org.enterprise_type, org.legal_rep, org.region_code = name, ent_type, legal_rep, district.code
+    org.org_type = OrgType.OWNERS_COMMITTEE if ent_type == "owners_committee" else OrgType.ENTERPRISE
+    application.title, application.region_code = name, district.code
+    workflow.transition(application, Action.RESUBMIT, actor)
+    db.session.commit()
+    return application
+
+
+def _org_of(application):
+    return db.session.get(Organization, application.subject_id)
+
+
+def _notify_result(application, text):
+    user = application.applicant
+    if user is not None and user.mobile:
+        sms.send_sms(user.mobile, "notice", text=text)
+
+
+def _org_approved(application, actor):
+    org = _org_of(application)
+    org.active, org.review_status, org.review_reason = True, "approved", None
+    user = application.applicant
+    user.roles = [r for r in user.roles if r.name != APPLICANT_ROLE] + [_role("ent_admin")]
+    _notify_result(application, _("Your organisation registration %(number)s was approved. "
+                                  "Log in with the credit code.", number=application.number))
+
+
+def _org_returned(application, actor):
+    org = _org_of(application)
+    org.review_status, org.review_reason = "returned", application.reason
+    _notify_result(application, _("Your organisation registration %(number)s was returned: %(reason)s",
+                                  number=application.number, reason=application.reason))
+
+
+def _org_rejected(application, actor):
+    org = _org_of(application)
+    org.review_status, org.review_reason = "rejected", application.reason
+    _notify_result(application, _("Your organisation registration %(number)s was not approved: %(reason)s",
+                                  number=application.number, reason=application.reason))
+
+
+def _org_resubmitted(application, actor):
+    org = _org_of(application)
+    if org is not None:
+        org.review_status, org.review_reason = "pending", None
+
+
+def _org_terminated(application, actor):
+    org = _org_of(application)
+    org.review_status = "terminated"
+
+
+def _org_edit_url(application):
+    from flask import url_for
+
+    return url_for("RegistrationView.correct_org", pk=application.id)
+
+
+# --- agency filing by government staff (seed 001 机构备案) -----------------------------------
+
+def file_agency(actor, data):
+    """Government staff file an agency; approval creates it and its admin account."""
+    name = (data.get("name") or "").strip()
+    if not (2 <= len(name) <= 128):
+        raise _field_error(_("Agency name"), _("2 to 128 characters"))
+    code = clean_credit_code(data.get("credit_code"))
+    legal_rep = clean_name(data.get("legal_rep"), _("Legal representative"))
+    contact = clean_name(data.get("contact_name"), _("Contact person"))
+    mobile = clean_mobile(data.get("contact_mobile"))
+    address = (data.get("address") or "").strip()
+    if not (4 <= len(address) <= 255):
+        raise _field_error(_("Business address"), _("4 to 255 characters"))
+    district = db.session.get(Region, data.get("district_code") or "")
+    if district is None or district.level != "district":
+        raise _field_error(_("District"), _("please choose a district from the list"))
+    from app.core.scope import user_scope
+    from app.security.roles import SCOPE_ALL, SCOPE_REGION
+
+    scope = user_scope(actor)
+    if scope.level == SCOPE_REGION and not district.code.startswith(scope.region_prefix or "-"):
+        raise _field_error(_("District"), _("outside your region"))
+    if scope.level not in (SCOPE_ALL, SCOPE_REGION):
+        raise DomainError(_("Only government staff may file an agency."))
+    if db.session.execute(select(Organization.id).where(Organization.credit_code == code)).first() \
+            or current_app.appbuilder.sm.find_user(username=code):
+        raise _field_error(_("Unified social credit code"), _("this organisation is already registered"))
+    open_apps = db.session.execute(
+        select(workflow.Application.id).where(workflow.Application.app_type == AGENCY_FILING,
+                                              workflow.Application.status.notin_(AppStatus.FINAL))
+        .where(workflow.Application.payload["credit_code"].as_string() == code)
+    ).first()
+    if open_apps:
+        raise _field_error(_("Unified social credit code"), _("a filing for this agency is already under way"))
+    payload = {"name": name, "credit_code": code, "legal_rep": legal_rep, "contact_name": contact,
+               "contact_mobile": mobile, "address": address, "district_code": district.code}
+    application = workflow.create(AGENCY_FILING, applicant=actor, title=name, org_id=actor.org_id,
+                                  region_code=district.code, payload=payload, submit=True)
+    db.session.commit()
+    return application
+
+
+def _agency_approved(application, actor):
+    from app.system.services import finish_paths, set_tree_fields
+
+    data = application.payload or {}
+    code = data["credit_code"]
+    if db.session.execute(select(Organization.id).where(Organization.credit_code == code)).first() \
+            or current_app.appbuilder.sm.find_user(username=code):
+        raise DomainError(_("An organisation with this credit code was registered meanwhile; "
+                            "return the filing instead."))
+    org = Organization(name=data["name"], org_type=OrgType.ENTERPRISE, enterprise_type="agency",
+                       credit_code=code, region_code=data["district_code"], legal_rep=data["legal_rep"],
+                       contact_name=data["contact_name"], contact_mobile=data["contact_mobile"],
+                       address=data["address"], active=True, review_status="approved")
+    db.session.add(org)
+    set_tree_fields(org)
+    db.session.flush()
+    finish_paths([org])
+    password = generate_password()
+    mobile = data["contact_mobile"]
+    if mobile_taken(mobile):
+        mobile = None  # the contact's number already has an account; the SMS still goes out
+    user = _new_user(code, data["name"], ["ent_admin"], mobile, password, org_id=org.id, must_change=True)
+    application.subject_type, application.subject_id = "organization", org.id
+    sms.send_sms(data["contact_mobile"], "one_time_password", username=code, password=password)
+    # Shown once to the approving reviewer; never stored.
+    g.one_time_password = (code, password)
+    audit.record(AuditAction.CREATE, "AnjuUser", user.id,
+                 summary=_("Agency admin account opened by filing %(number)s", number=application.number))
+
+
+workflow.register_type(ApplicationType(
+    code=ORG_REGISTRATION, label=_l("Organisation registration"), prefix="JG",
+    on_approve=_org_approved, on_return=_org_returned, on_reject=_org_rejected,
+    on_submit=_org_resubmitted, on_terminate=_org_terminated, edit_url=_org_edit_url,
+))
+workflow.register_type(ApplicationType(
+    code=AGENCY_FILING, label=_l("Agency filing"), prefix="BA", on_approve=_agency_approved,
+))
+
+
+# --- real-name verification ------------------------------------------------------------------
+
+class RegistryAdapter:
+    """Default adapter: the reference registry that sysadmin imports."""
+
+    name = "registry"
+
+    def verify(self, name, id_type, id_number):
+        row = db.session.execute(
+            select(RealnameRegistry).where(RealnameRegistry.id_type == id_type,
+                                           RealnameRegistry.id_number == id_number)
+        ).scalars().first()
+        if row is None:
+            return False, _("No record of this ID number was found in the real-name registry.")
+        if row.name.strip() != name.strip():
+            return False, _("The name does not match the ID number.")
+        return True, None
+
+
+def get_adapter():
+    spec = current_app.config.get("REALNAME_ADAPTER", "registry")
+    if spec == "registry":
+        return RegistryAdapter()
+    import importlib
+
+    module, _sep, cls = spec.partition(":")
+    return getattr(importlib.import_module(module), cls)()
+
+
+def person_of(user):
+    if user is None:
+        return None
+    return db.session.execute(select(Person).where(Person.user_id == user.id)).scalars().first()
+
+
+def submit_realname(user, name, id_type, id_number):
+    """Check name + ID with the adapter; record the result (已实名 / 未通过 with the reason)."""
+    from app.system.params import get_param
+
+    person = person_of(user)
+    if person is None:
+        raise DomainError(_("This account has no personal identity to verify."))
+    if person.realname_status == RealnameStatus.VERIFIED:
+        raise DomainError(_("This account is already verified."))
+    name = clean_name(name, _("Real name"))
+    id_number = clean_id(id_type, id_number)
+    other = person_by_id(id_type, id_number)
+    if other is not None and other.id != person.id:
+        raise _field_error(_("ID number"), _("this ID number belongs to another account"))
+    since = datetime.now() - timedelta(days=1)
+    tries = db.session.execute(
+        select(func.count(RealnameCheck.id)).where(RealnameCheck.person_id == person.id,
+                                                   RealnameCheck.at >= since)
+    ).scalar_one()
+    if tries >= get_param("realname.daily_attempts"):
+        raise DomainError(_("Too many verification attempts today; please try again tomorrow."))
+    adapter = get_adapter()
+    ok, reason = adapter.verify(name, id_type, id_number)
+    person.name, person.id_type, person.id_number = name, id_type, id_number
+    person.realname_status = RealnameStatus.VERIFIED if ok else RealnameStatus.FAILED
+    person.realname_reason = None if ok else str(reason)[:255]
+    person.realname_at = datetime.now()
+    if ok:
+        user.first_name = name[:64]
+    db.session.add(RealnameCheck(person_id=person.id, adapter=adapter.name,
+                                 result=person.realname_status, reason=person.realname_reason))
+    _commit_unique(_("This ID number was bound to another account at the same moment."))
+    return person
+
+
+def is_realname_verified(user):
+    person = person_of(user)
+    return person is not None and person.realname_status == RealnameStatus.VERIFIED
+
+
+# --- mobile ----------------------------------------------------------------------------------
+
+def change_mobile(user, new_mobile, sms_code):
+    new_mobile = clean_mobile(new_mobile)
+    old = user.mobile
+    if new_mobile == old:
+        raise _field_error(_("New mobile"), _("this is already your mobile number"))
+    if mobile_taken(new_mobile, except_user_id=user.id):
+        raise _field_error(_("New mobile"), _("this mobile number is used by another account"))
+    sms.verify_code(new_mobile, sms.SmsPurpose.CHANGE_MOBILE, sms_code)
+    user.mobile = new_mobile
+    if user.username == old:
+        user.username = new_mobile
+    person = person_of(user)
+    if person is not None:
+        person.mobile = new_mobile
+    audit.record(AuditAction.UPDATE, "AnjuUser", user.id,
+                 summary=_("Mobile changed from %(old)s to %(new)s", old=old or "-", new=new_mobile))
+    if old:
+        sms.send_sms(old, "mobile_changed", username=user.username)
+    _commit_unique(_("This mobile number was taken at the same moment."))
+
+
+# --- public enterprise lookup (seed 003 §4) --------------------------------------------------
+
+def lookup_enterprise(credit_code):
+    """Whether an enterprise is registered and its review state; nothing personal."""
+    code = clean_credit_code(credit_code)
+    org = db.session.execute(select(Organization).where(Organization.credit_code == code)).scalars().first()
+    if org is None or org.org_type not in (OrgType.ENTERPRISE, OrgType.OWNERS_COMMITTEE):
+        return {"credit_code": code, "registered": False}
+    return {
+        "credit_code": code, "registered": True, "name": org.name,
+        "enterprise_type": str(ENTERPRISE_TYPES.get(org.enterprise_type, org.enterprise_type or "")),
+        "region": org.region.full_name if org.region else "",
+        "review_status": org.review_status, "review_label": review_label(org.review_status),
+        "verified": org.review_status == "approved",
+    }
+
+
+# --- enterprise sub-accounts (seed 003 §5, §17, §18) ------------------------------------------
+
+STAFF_ROLES = ("project_lead", "ent_admin")
+
+
+def open_staff_account(actor, name, id_number, mobile, role):
+    """An enterprise admin opens an account for a staff member, bound by ID number."""
+    from app.security.roles import grantable_roles
+
+    if role not in STAFF_ROLES or role not in grantable_roles([r.name for r in actor.roles]):
+        raise _field_error(_("Role"), _("you may not grant this role"))
+    if not actor.org_id:
+        raise DomainError(_("Your account is not bound to an enterprise."))
+    name = clean_name(name)
+    id_number = clean_id(IdType.RESIDENT, id_number)
+    mobile = clean_mobile(mobile)
+    existing = person_by_id(IdType.RESIDENT, id_number)
+    if existing is not None:
+        if existing.org_id == actor.org_id:
+            raise _field_error(_("ID number"), _("this person already has an account in your enterprise"))
+        raise _field_error(_("ID number"), _("this person already has an account of their own or of another "
+                                             "enterprise; ask them to contact the helpdesk to move it"))
+    if mobile_taken(mobile):
+        raise _field_error(_("Mobile"), _("this mobile number is already used by another account"))
+    user = _new_user(mobile, name, [role], mobile, org_id=actor.org_id, active=False)
+    person = Person(user_id=user.id, org_id=actor.org_id, name=name, id_type=IdType.RESIDENT,
+                    id_number=id_number, mobile=mobile, activation=ActivationStatus.PENDING)
+    db.session.add(person)
+    sms.send_sms(mobile, "account_opened", org=actor.org.name if actor.org else "", username=mobile)
+    _commit_unique(_("An account with this ID number or mobile was opened at the same moment."))
+    return user
+
+
+def activate_staff_account(name, id_number, mobile, sms_code, password, confirm):
+    """The staff member activates the account: every mismatch is said in actionable words."""
+    name = clean_name(name)
+    id_number = clean_id(IdType.RESIDENT, id_number)
+    mobile = clean_mobile(mobile)
+    clean_password(password, confirm)
+    person = person_by_id(IdType.RESIDENT, id_number)
+    if person is None or person.org_id is None:
+        raise DomainError(_("No enterprise has opened an account for this ID number. Ask your enterprise's "
+                            "administrator to add you under staff accounts first."))
+    if person.activation == ActivationStatus.ACTIVE:
+        raise DomainError(_("This account is already active; please log in."))
+    org_name = person.org.name if person.org else ""
+    if person.name != name:
+        raise DomainError(_("The name does not match the staff record of %(org)s (recorded as %(name)s). "
+                            "Check your name, or ask the enterprise administrator to correct the record.",
+                            org=org_name, name=masking.mask("name", person.name)))
+    if person.mobile != mobile:
+        raise DomainError(_("The mobile number does not match the staff record of %(org)s (recorded as "
+                            "%(mobile)s). Use that number, or ask the enterprise administrator to correct it.",
+                            org=org_name, mobile=masking.mask("mobile", person.mobile)))
+    sms.verify_code(mobile, sms.SmsPurpose.ACTIVATE, sms_code)
+    from werkzeug.security import generate_password_hash
+
+    user = person.user
+    user.password = generate_password_hash(password)
+    user.active = True
+    user.must_change_password = False
+    user.password_changed_at = datetime.now()
+    person.activation = ActivationStatus.ACTIVE
+    db.session.commit()
+    return user
+
+
+def staff_account_problem(user):
+    """Why a staff account cannot work yet, in words the user can act on (or None)."""
+    person = person_of(user)
+    names = {r.name for r in user.roles}
+    if "project_lead" not in names:
+        return None
+    if person is None:
+        return _("Your account has no staff record: ask your enterprise administrator to add you "
+                 "with your ID number under staff accounts.")
+    if person.realname_status != RealnameStatus.VERIFIED:
+        return _("Your identity is not verified yet. Complete real-name verification first.")
+    return None
+
+
+# --- helpdesk (SPEC §3) --------------------------------------------------------------------------
+
+def classify_query(q):
+    q = (q or "").strip().replace(" ", "")
+    if not q:
+        raise DomainError(_("Please enter a mobile number, ID number, name or credit code."))
+    if len(q) > 64:
+        raise DomainError(_("The search text is too long."))
+    if re.fullmatch(r"1\d{10}", q):
+        return "mobile", q
+    if len(q) == 18:
+        try:
+            return "id_number", check_resident_id(q).number
+        except ValidationError:
+            pass
+        try:
+            return "credit_code", check_credit_code(q)
+        except ValidationError:
+            pass
+    if re.fullmatch(r"[A-Za-z0-9]{5,17}", q):
+        return "id_number", q.upper()
+    return "name", q
+
+
+def helpdesk_lookup(actor, q, limit=50):
+    """Accounts matching a mobile, ID number, name or credit code: for the 客服 page and API."""
+    kind, value = classify_query(q)
+    stmt = select(AnjuUser).outerjoin(Person, Person.user_id == AnjuUser.id)
+    if kind == "mobile":
+        stmt = stmt.where(or_(AnjuUser.mobile == value, Person.mobile == value, AnjuUser.username == value))
+    elif kind == "id_number":
+        stmt = stmt.where(Person.id_number == value)
+    elif kind == "credit_code":
+        org_ids = select(Organization.id).where(Organization.credit_code == value)
+        stmt = stmt.where(or_(AnjuUser.username == value, AnjuUser.org_id.in_(org_ids)))
+    else:
+        stmt = stmt.where(or_(Person.name == value, AnjuUser.first_name == value))
+    users = db.session.execute(stmt.order_by(AnjuUser.id).limit(limit)).unique().scalars().all()
+    rows = [account_summary(u) for u in users]
+    audit.record("helpdesk_lookup", "AnjuUser",
+                 summary=_("Helpdesk lookup by %(kind)s: %(value)s (%(n)s accounts)", kind=kind,
+                           value=_mask_query(kind, value), n=len(rows)), commit=True)
+    return kind, rows
+
+
+def _mask_query(kind, value):
+    if kind == "mobile":
+        return masking.mask("mobile", value)
+    if kind == "id_number":
+        return masking.mask("id_number", value)
+    if kind == "name":
+        return masking.mask("name", value)
+    return value
+
+
+def account_summary(user):
+    """What the helpdesk sees of an account: states and reasons, personal data masked."""
+    from app.security.roles import role_label
+
+    person = person_of(user)
+    org = user.org
+    application = None
+    if org is not None and org.review_status != "approved":
+        application = workflow.latest_for_subject("organization", org.id, ORG_REGISTRATION)
+    locked = bool(user.locked_until and user.locked_until > datetime.now())
+    return {
+        "id": user.id,
+        "username": masking.mask("mobile", user.username) if re.fullmatch(r"1\d{10}", user.username or "")
+        else user.username,
+        "name": masking.mask("name", person.name if person else user.first_name),
+        "mobile": masking.mask("mobile", user.mobile) if user.mobile else "",
+        "id_type": person.id_type_label if person else "",
+        "id_number": masking.mask("id_number", person.id_number) if person else "",
+        "org": org.name if org else "",
+        "roles": "、".join(str(role_label(r.name)) for r in user.roles),
+        "active": bool(user.active),
+        "activation": person.activation if person else ActivationStatus.ACTIVE,
+        "realname_status": person.realname_status if person else None,
+        "realname_label": person.realname_label if person else str(_("Not applicable")),
+        "realname_reason": person.realname_reason if person else None,
+        "review_status": org.review_status if org is not None else None,
+        "review_label": review_label(org.review_status) if org is not None else "",
+        "review_reason": org.review_reason if org is not None else None,
+        "application_number": application.number if application else None,
+        "locked": locked,
+        "locked_until": user.locked_until.strftime("%Y-%m-%d %H:%M") if locked else None,
+        "fail_login_count": user.fail_login_count or 0,
+        "last_login": user.last_login.strftime("%Y-%m-%d %H:%M") if user.last_login else None,
+    }
+
+
+def _helpdesk_target(user_id):
+    user = db.session.get(AnjuUser, user_id) if str(user_id).isdigit() else None
+    if user is None:
+        raise DomainError(_("The account does not exist."))
+    return user
+
+
+def helpdesk_unlock(actor, user_id):
+    user = _helpdesk_target(user_id)
+    if not (user.locked_until and user.locked_until > datetime.now()) and not user.fail_login_count:
+        raise DomainError(_("The account is not locked."))
+    user.locked_until = None
+    user.fail_login_count = 0
+    audit.record(AuditAction.UNLOCKED, "AnjuUser", user.id, summary=_("Unlocked by the helpdesk"))
+    db.session.commit()
+    return user
+
+
+def helpdesk_resend(actor, user_id, ip=None):
+    """Send the account's owner a fresh code: activation for pending staff, login otherwise."""
+    user = _helpdesk_target(user_id)
+    if not user.mobile:
+        raise DomainError(_("The account has no mobile number."))
+    person = person_of(user)
+    purpose = sms.SmsPurpose.ACTIVATE if person is not None and person.activation == ActivationStatus.PENDING \
+        else sms.SmsPurpose.LOGIN
+    sms.send_code(user.mobile, purpose, ip=ip)
+    audit.record("helpdesk_resend", "AnjuUser", user.id,
+                 summary=_("Verification SMS resent to %(mobile)s", mobile=masking.mask("mobile", user.mobile)),
+                 commit=True)
+    return purpose
+
+
+# --- SMS login (seed 002 §3.2, seed 003 §1) -------------------------------------------------------
+
+def resolve_sms_login(identifier):
+    """The account behind a mobile number or an ID number, or None."""
+    ident = (identifier or "").strip().replace(" ", "")
+    if re.fullmatch(r"1\d{10}", ident):
+        return db.session.execute(select(AnjuUser).where(
+            or_(AnjuUser.mobile == ident, AnjuUser.username == ident))).scalars().first()
+    try:
+        number = check_resident_id(ident).number
+    except ValidationError:
+        return None
+    person = person_by_id(IdType.RESIDENT, number)
+    return person.user if person is not None else None
+
+
+def send_login_code(identifier, ip=None):
+    user = resolve_sms_login(identifier)
+    if user is None or not user.mobile:
+        raise DomainError(_("No account is registered with this mobile or ID number."))
+    sms.send_code(user.mobile, sms.SmsPurpose.LOGIN, ip=ip)
+    return user
+
+
+def sms_login(identifier, code):
+    user = resolve_sms_login(identifier)
+    if user is None or not user.mobile:
+        raise DomainError(_("No account is registered with this mobile or ID number."))
+    sm = current_app.appbuilder.sm
+    if sm.is_locked(user):
+        raise DomainError(_("Too many failed logins: the account is locked until %(until)s.",
+                            until=user.locked_until.strftime("%Y-%m-%d %H:%M")))
+    if not user.active:
+        person = person_of(user)
+        if person is not None and person.activation == ActivationStatus.PENDING:
+            raise DomainError(_("This account has not been activated yet; activate it first."))
+        raise DomainError(_("This account is disabled."))
+    sms.verify_code(user.mobile, sms.SmsPurpose.LOGIN, code)
+    db.session.commit()
+    return user
+
+
+def id_type_choices():
+    return [(code, str(label)) for code, label in ID_TYPE_LABELS.items()]
+
+
+# --- the reference registry import -------------------------------------------------------------
+
+def validate_registry_rows(rows):
+    """Per-row identity checks (the engine checked types, lengths and in-file duplicates)."""
+    errors = []
+    for row in rows:
+        row["id_type"] = row.get("id_type") or IdType.RESIDENT
+        try:
+            row["name"] = clean_name(row.get("name"))
+        except DomainError as exc:
+            errors.append((row["_row"], "name", str(exc)))
+        try:
+            row["id_number"] = clean_id(row["id_type"], row.get("id_number"))
+        except DomainError as exc:
+            errors.append((row["_row"], "id_number", str(exc)))
+    return errors
+
+
+def import_registry_rows(rows, source=None):
+    """Insert new entries and refresh the names of known ones (the caller commits)."""
+    from sqlalchemy import bindparam, insert, update
+
+    table = RealnameRegistry.__table__
+    keys = [(r["id_type"], r["id_number"]) for r in rows]
+    existing = {}
+    numbers = [k[1] for k in keys]
+    for i in range(0, len(numbers), 900):
+        for row_id, id_type, number in db.session.execute(
+                select(table.c.id, table.c.id_type, table.c.id_number)
+                .where(table.c.id_number.in_(numbers[i:i + 900]))):
+            existing[(id_type, number)] = row_id
+    moment = datetime.now()
+    new, changed = [], []
+    for r in rows:
+        key = (r["id_type"], r["id_number"])
+        values = {"name": r["name"], "source": r.get("source") or source, "imported_at": moment}
+        if key in existing:
+            changed.append({"rid": existing[key], "b_name": values["name"], "b_source": values["source"],
+                            "b_at": moment})
+        else:
+            new.append({"id_type": key[0], "id_number": key[1], **values})
+    for i in range(0, len(new), 5000):
+        db.session.execute(insert(table), new[i:i + 5000])
+    if changed:
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("rid"))
+            .values(name=bindparam("b_name"), source=bindparam("b_source"), imported_at=bindparam("b_at")),
+            changed)
+    return len(rows)

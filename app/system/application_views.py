@@ -1,0 +1,101 @@
+"""业务单: every business application in one list (scoped), its detail with the history,
+files and the decisions the current user may take. Rules live in app/core/workflow.py
+and the owning module's services."""
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.core import uploads, workflow
+from app.core.errors import DomainError
+from app.core.scope import current_user_obj
+from app.core.views import AnjuModelView, ScopedInterface
+from app.core.workflow import Application
+from app.extensions import db
+
+
+class ApplicationView(AnjuModelView):
+    datamodel = ScopedInterface(Application)
+    route_base = "/applications"
+    list_title = _l("Business applications")
+    show_title = _l("Application details")
+    show_template = "anju/application_show.html"
+    base_permissions = ["can_list", "can_show", "can_export", "can_decide"]
+    method_permission_name = {"decide": "decide"}
+    label_columns = {
+        "number": _l("Application number"), "app_type": _l("Business type"), "title": _l("Title"),
+        "status": _l("Status"), "applicant": _l("Applicant"), "applicant_name": _l("Applicant"),
+        "org": _l("Organization"), "region_code": _l("Region code"), "submitted_at": _l("Submitted at"),
+        "decided_at": _l("Decided at"), "reason": _l("Reason"), "created_on": _l("Created at"),
+    }
+    list_columns = ["number", "app_type", "title", "status", "submitted_at", "decided_at", "reason"]
+    search_columns = ["number", "app_type", "title", "status", "submitted_at", "region_code"]
+    show_columns = ["number", "app_type", "title", "status", "applicant_name", "org", "region_code",
+                    "submitted_at", "decided_at", "reason"]
+    formatters_columns = {
+        "status": lambda v: str(workflow.status_label(v)),
+        "app_type": lambda v: str(workflow.type_label(v)),
+    }
+    base_order = ("id", "desc")
+
+    def _item_or_404(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        return item
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        item = self._item_or_404(pk)
+        user = current_user_obj()
+        app_type = workflow._TYPES.get(item.app_type)
+        edit_url = None
+        if app_type and app_type.edit_url and item.status == workflow.AppStatus.RETURNED \
+                and item.applicant_id == user.id:
+            edit_url = app_type.edit_url(item)
+        actions = [a for a in workflow.allowed_actions(item, user)
+                   if not (a == workflow.Action.RESUBMIT and edit_url)]
+        files = uploads.files_of(item)
+        return self.render_template(
+            self.show_template, item=item, events=item.events, files=files, actions=actions,
+            action_label=workflow.action_label, need_reason=workflow.Action.NEED_REASON,
+            edit_url=edit_url, payload_labels=PAYLOAD_LABELS, title=self.show_title,
+            url_for_upload=uploads.url_for_upload,
+        )
+
+    @expose("/decide/<int:pk>", methods=["POST"])
+    @has_access
+    def decide(self, pk):
+        item = self._item_or_404(pk)
+        action = request.form.get("action", "")
+        try:
+            workflow.transition(item, action, current_user_obj(), request.form.get("reason"))
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            flash(_("Done: %(action)s.", action=workflow.action_label(action)), "success")
+            otp = g.pop("one_time_password", None)
+            if otp:
+                flash(_("Administrator account %(user)s, one-time password %(pw)s (also sent by SMS; "
+                        "it must be changed at first login).", user=otp[0], pw=otp[1]), "warning")
+        return redirect(url_for("ApplicationView.show", pk=pk))
+
+
+PAYLOAD_LABELS = {
+    "name": _l("Name"), "credit_code": _l("Unified social credit code"),
+    "legal_rep": _l("Legal representative"), "contact_name": _l("Contact person"),
+    "contact_mobile": _l("Contact mobile"), "address": _l("Business address"),
+    "district_code": _l("District"), "city_code": _l("Registration city"),
+}
+
+
+def register(appbuilder):
+    # Files attached to an application: its applicant and the reviewers who see it.
+    uploads.register_owner("application", Application, ("can_show", "ApplicationView"))
+    appbuilder.add_view(ApplicationView(), "Business applications", label=_l("Business applications"),
+                        category="Accounts", category_label=_l("Accounts"), icon="fa-file-text")
