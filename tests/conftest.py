@@ -70,6 +70,13 @@ def build_app(tmpdir, name="anju", seed=True):
         if seed:
             load_reference()
             load_demo(DEMO_PASSWORD)
+            # Every test request comes from 127.0.0.1: lift the per-IP daily SMS cap
+            # (tests/core/test_sms.py proves the cap itself with its own low value).
+            from app.system.models import Parameter
+            from app.extensions import db as _db
+
+            _db.session.execute(text("UPDATE anju_param SET value = '100000' WHERE key = 'sms.daily_per_ip'"))
+            _db.session.commit()
     return app
 
 

@@ -266,8 +266,9 @@ def register_org(data, files, ip=None):
         raise _field_error(_("Unified social credit code"), _("an account with this name already exists"))
     if mobile_taken(mobile, except_user_id=user.id if user is not None else None):
         raise _field_error(_("Mobile"), _("this mobile number is already used by another account"))
-    stored = uploads.save_many(files, label=str(_("Registration documents")))
+    # The code first: a wrong code commits its try count, and nothing else may be pending then.
     sms.verify_code(mobile, sms.SmsPurpose.REGISTER, data.get("sms_code"))
+    stored = uploads.save_many(files, label=str(_("Registration documents")))
     org_type = OrgType.OWNERS_COMMITTEE if ent_type == "owners_committee" else OrgType.ENTERPRISE
     if org is None:
         from app.system.services import finish_paths, set_tree_fields
@@ -687,7 +688,7 @@ def helpdesk_lookup(actor, q, limit=50):
         stmt = stmt.where(or_(Person.name == value, AnjuUser.first_name == value))
     users = db.session.execute(stmt.order_by(AnjuUser.id).limit(limit)).unique().scalars().all()
     rows = [account_summary(u) for u in users]
-    audit.record("helpdesk_lookup", "AnjuUser",
+    audit.record(AuditAction.LOOKUP, "AnjuUser",
                  summary=_("Helpdesk lookup by %(kind)s: %(value)s (%(n)s accounts)", kind=kind,
                            value=_mask_query(kind, value), n=len(rows)), commit=True)
     return kind, rows
@@ -766,7 +767,7 @@ def helpdesk_resend(actor, user_id, ip=None):
     purpose = sms.SmsPurpose.ACTIVATE if person is not None and person.activation == ActivationStatus.PENDING \
         else sms.SmsPurpose.LOGIN
     sms.send_code(user.mobile, purpose, ip=ip)
-    audit.record("helpdesk_resend", "AnjuUser", user.id,
+    audit.record(AuditAction.RESEND, "AnjuUser", user.id,
                  summary=_("Verification SMS resent to %(mobile)s", mobile=masking.mask("mobile", user.mobile)),
                  commit=True)
     return purpose

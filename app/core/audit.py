@@ -53,9 +53,11 @@ class AuditAction:
     VIEW_PII = "view_pii"
     PASSWORD = "password_change"
     DOWNLOAD = "download"
+    LOOKUP = "helpdesk_lookup"
+    RESEND = "helpdesk_resend"
     ALL = (
         CREATE, UPDATE, DELETE, LOGIN, LOGIN_FAILED, LOGOUT, LOCKED, UNLOCKED,
-        EXPORT, IMPORT, VIEW_PII, PASSWORD, DOWNLOAD,
+        EXPORT, IMPORT, VIEW_PII, PASSWORD, DOWNLOAD, LOOKUP, RESEND,
     )
 
 

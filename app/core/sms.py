@@ -12,8 +12,11 @@ language), hands it to the configured backend and records it in ``anju_sms_outbo
 
     sms.send_sms(user.mobile, "account_opened", org=org.name, username=user.username)
     sms.send_sms(old_mobile, "mobile_changed", username=user.username)
-    sms.send_sms(person.mobile, "notice", text=_("...a Chinese sentence..."))
+    sms.send_sms(person.mobile, "notice", text=_l("Your complaint has been answered."))
     db.session.commit()            # the caller commits, with its own work
+
+* Parameters that are lazy strings (``lazy_gettext``) are rendered in Chinese too; an
+  already-rendered ``gettext`` string would be in the user's UI language.
 
 * The outbox row is written in the caller's session and transaction (flushed, not
   committed): it persists if the caller commits and vanishes if the caller rolls back.
@@ -45,7 +48,7 @@ action, so call it in its own request (e.g. a "get code" button), not in the mid
 other changes. It refuses with a DomainError (Chinese message) when
 
 * a code for the same mobile and purpose was sent less than ``sms.resend_seconds`` ago
-  ("请等待N秒后再获取验证码"),
+  ("请等待N秒后再获取验证码。"),
 * the mobile got ``sms.daily_per_mobile`` codes today (all purposes, since local midnight),
 * the IP got ``sms.daily_per_ip`` codes today. ``ip`` defaults to ``request.remote_addr``
   inside a request (put the app behind ProxyFix so that it is the client's address);
@@ -59,11 +62,12 @@ DomainError raised.
 the user against the NEWEST unused code for that mobile and purpose (sending a new code
 replaces the older ones). It raises DomainError when
 
-* there is no such code or it is expired ("验证码已过期或未发送，请重新获取"),
-* ``sms.max_attempts`` wrong tries were made ("错误次数过多，请重新获取") - even if the
-  code given now is right,
-* the code is wrong ("验证码错误，还可尝试N次"). Whitespace around the code is ignored;
-  anything but 6 digits is simply wrong.
+* there is no such code or it is expired ("验证码已过期或未发送，请重新获取。"),
+* ``sms.max_attempts`` wrong tries were made ("验证码错误次数过多，请重新获取验证码。"),
+  even if the code given now is right,
+* the code is wrong ("验证码错误，还可尝试N次。"; after the last try "验证码错误，请重新
+  获取验证码。"). Whitespace around the code is ignored; anything but 6 digits is simply
+  wrong (and counts as a try).
 
 Every try first reserves an attempt with one conditional UPDATE (``attempts =
 attempts + 1 WHERE attempts < max``), so parallel guesses cannot exceed the cap. A wrong

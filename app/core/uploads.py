@@ -172,7 +172,7 @@ MAX_NAME_LENGTH = 255
 DEFAULT_MAX_FILES = 10
 ORPHAN_GRACE = timedelta(days=1)
 
-TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
+TOKEN_RE = re.compile(r"[0-9a-f]{32}")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SIGNATURE = b"\xff\xd8\xff"
 PDF_SIGNATURE = b"%PDF-"
@@ -233,7 +233,7 @@ def upload_dir():
 def path_of(upload_or_token):
     """Where a stored file lives on disk: ``UPLOAD_DIR/<token[:2]>/<token>``."""
     token = getattr(upload_or_token, "token", upload_or_token)
-    if not isinstance(token, str) or not TOKEN_RE.match(token):
+    if not isinstance(token, str) or not TOKEN_RE.fullmatch(token):
         raise ValueError("not an upload token")
     return os.path.join(upload_dir(), token[:2], token)
 
@@ -678,7 +678,7 @@ def download(token):
     from app.core.audit import AuditAction
     from app.core.scope import current_user_obj
 
-    if not TOKEN_RE.match(token or ""):
+    if not TOKEN_RE.fullmatch(token or ""):
         abort(404)
     user = current_user_obj()
     if user is None:
@@ -771,7 +771,7 @@ def _purge_files(session, cutoff_ts):
                 continue
             if entry.name.startswith(_TMP_PREFIX):
                 removed += _unlink(entry.path)
-            elif TOKEN_RE.match(entry.name):
+            elif TOKEN_RE.fullmatch(entry.name):
                 candidates[entry.name] = entry.path
         names = list(candidates)
         for i in range(0, len(names), 500):

@@ -7,7 +7,7 @@ only (app/security/roles.py); mobiles are masked for a role without the PII perm
 from flask_babel import lazy_gettext as _l
 
 from app.core.sms import STATUS_LABELS, TEMPLATE_LABELS, SmsMessage
-from app.core.views import AnjuModelView, ScopedInterface, display
+from app.core.views import AnjuModelView, ScopedInterface
 
 
 def _template_label(value):
@@ -36,8 +36,7 @@ class SmsOutboxView(AnjuModelView):
     base_order = ("created_at", "desc")
     page_size = 50
     mask_columns = {"mobile": "mobile"}
-    formatters_columns = {"template": _template_label, "status": _status_label,
-                          "created_at": display}
+    formatters_columns = {"template": _template_label, "status": _status_label}
 
 
 def register(appbuilder):

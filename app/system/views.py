@@ -296,6 +296,8 @@ ACTION_LABELS = {
     "login_failed": _l("Failed login"), "logout": _l("Logout"), "locked": _l("Account locked"),
     "unlocked": _l("Account unlocked"), "export": _l("Export"), "import": _l("Import"),
     "view_pii": _l("Full personal data viewed"), "password_change": _l("Password change"),
+    "download": _l("Download"), "helpdesk_lookup": _l("Helpdesk lookup"),
+    "helpdesk_resend": _l("Verification SMS resent"),
 }
 
 
