@@ -21,7 +21,8 @@ _seq = itertools.count(int(time.time() * 1000) % 10_000_000)
 
 
 def fresh_mobile(prefix="139"):
-    return f"{prefix}{next(_seq) % 100_000_000:08d}"
+    width = 11 - len(prefix)
+    return f"{prefix}{next(_seq) % 10 ** width:0{width}d}"
 
 
 def fresh_id(region="500103"):
@@ -92,8 +93,10 @@ def request_sms_code(page, app, mobile):
     """Type the picture code, click 获取验证码, wait for the success message, read the outbox."""
     page.fill("#f-captcha", "TEST")
     page.click("#btn-sms")
-    page.wait_for_selector("#sms-msg.text-success", timeout=10_000)
-    assert "验证码已发送" in page.inner_text("#sms-msg")
+    page.wait_for_selector("#sms-msg.text-success, #sms-msg.text-danger", timeout=10_000)
+    message = page.inner_text("#sms-msg")
+    assert "text-success" in page.get_attribute("#sms-msg", "class"), message
+    assert "验证码已发送" in message, message
     # The button counts down and the picture code is cleared for the next use.
     assert page.is_disabled("#btn-sms")
     return latest_sms_code(app, mobile)
