@@ -1,5 +1,6 @@
 """Command-line tasks: `flask roles sync`, `flask seed reference|demo`, `flask audit verify`."""
 import csv
+from datetime import datetime
 import os
 
 import click
@@ -168,7 +169,40 @@ def load_demo(password=None):
                     password=password, org_id=orgs[org_key].id if org_key else None,
                     mobile=mobile, must_change_password=False)
         created["users"] += 1
+    created["persons"] = _demo_persons()
     return created
+
+
+# Natural persons behind demo accounts: the project lead is verified (else the console sends
+# them to real-name first); public1 is not, and the registry holds them, so the demo can
+# show verification. ID numbers get their check digit computed.
+DEMO_PERSONS = [
+    # username, name, 17 first digits of the ID number, real-name verified
+    ("pm_a", "张小三", "50010319850312001", True),
+    ("public1", "李四", "50010319900521002", False),
+]
+
+
+def _demo_persons():
+    from app.accounts.models import Person, RealnameRegistry
+    from app.core.validators import id_check_char
+
+    sm = current_app.appbuilder.sm
+    count = 0
+    for username, name, first17, verified in DEMO_PERSONS:
+        user = sm.find_user(username=username)
+        number = first17 + id_check_char(first17)
+        if user is None or db.session.execute(select(Person).where(Person.user_id == user.id)).first():
+            continue
+        db.session.add(Person(user_id=user.id, org_id=user.org_id, name=name, id_type="resident_id",
+                              id_number=number, mobile=user.mobile,
+                              realname_status="verified" if verified else "unverified",
+                              realname_at=datetime.now() if verified else None))
+        if not db.session.execute(select(RealnameRegistry).where(RealnameRegistry.id_number == number)).first():
+            db.session.add(RealnameRegistry(name=name, id_type="resident_id", id_number=number, source="演示数据"))
+        count += 1
+    db.session.commit()
+    return count
 
 
 @seed_cli.command("demo")

@@ -244,7 +244,8 @@ def test_numbers_are_unique_increasing_and_gap_free(rq):
     db.session.commit()
     assert len(set(numbers)) == 30
     parts = [number_parts(n, "TWB") for n in numbers]
-    assert len({day for day, _ in parts}) == 1 or parts[0][0] < parts[-1][0]  # midnight
+    if parts[0][0] != parts[-1][0]:
+        pytest.skip("ran across midnight: the daily counter restarted")
     seq = [n for _d, n in parts]
     assert seq == list(range(seq[0], seq[0] + 30)), seq
     # A creation that is rolled back gives its number back.
