@@ -190,6 +190,16 @@ def is_lock_error(exc):
     return "database is locked" in str(exc) or "database table is locked" in str(exc)
 
 
+def short_error(exc):
+    """'Type: first line [the statement]' of an exception (SQLAlchemy's are long)."""
+    lines = str(exc).splitlines()
+    text = f"{type(exc).__name__}: {lines[0] if lines else ''}"
+    sql = next((ln for ln in lines if ln.startswith("[SQL:")), None)
+    if sql:
+        text += " " + (sql[:110] + "...]" if len(sql) > 110 else sql)
+    return text
+
+
 class Registrant:
     """One person at a browser: a fresh test client (cookie jar) and the page's steps."""
 
@@ -240,7 +250,7 @@ class Registrant:
                 "csrf_token": self.token})
         except Exception as exc:  # TESTING propagates exceptions out of the test client
             self.steps["register"] = time.perf_counter() - t0
-            return ("locked" if is_lock_error(exc) else "error"), f"{type(exc).__name__}: {exc}"[:300]
+            return ("locked" if is_lock_error(exc) else "error"), short_error(exc)
         self.steps["register"] = time.perf_counter() - t0
         if resp.status_code == 302 and urlparse(resp.headers.get("Location", "")).path.rstrip("/") == "/login":
             return "ok", None
@@ -260,7 +270,7 @@ class Registrant:
         except Exception as exc:
             outcome = "locked" if is_lock_error(exc) else "error"
             return {"outcome": outcome, "step": next(reversed(self.steps), "get_page"),
-                    "message": f"{type(exc).__name__}: {exc}"[:300], "flow_s": time.perf_counter() - t0,
+                    "message": short_error(exc), "flow_s": time.perf_counter() - t0,
                     "steps": dict(self.steps)}
         outcome, message = self.submit()
         return {"outcome": outcome, "step": "register", "message": message,
@@ -596,7 +606,7 @@ def print_registry(res):
     print(f"Reference-registry import: {res['rows']:,} rows (.xlsx {res['xlsx_bytes'] / 1e6:,.1f} MB, written in "
           f"{res['xlsx_write_s']:.1f}s) through POST /realnameregistryview/import/ as admin, in a child process")
     print(f"  limits raised for the run: IMPORT_MAX_BYTES and MAX_CONTENT_LENGTH {IMPORT_MAX_BYTES // 2**20} MB, "
-          f"parameter import.max_rows {res['import_max_rows']:,}")
+          f"parameter import.max_rows {res['import_max_rows']:,}; the table held {res['rows_before']:,} rows before")
     head = (f"{'pass':<16} {'HTTP':>4} {'seconds':>8} {'rows/s':>8} {'rows in table':>13} {'baseline RSS':>12} "
             f"{'peak RSS':>9} {'growth':>8}  page says / check")
     print(head)
@@ -723,7 +733,7 @@ def main():
           f"(other work on this machine skews the timings); results under \"accounts\" in {out}")
     if made_dir and not KEEP:
         shutil.rmtree(bench_dir, ignore_errors=True)
-    else:
+    elif os.environ.get("BENCH_FROM_RUN") != "1":  # run.py owns (and reports) its scratch dir
         print(f"Scratch files kept in {bench_dir}")
     return 1 if failed else 0
 

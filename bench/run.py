@@ -6,12 +6,16 @@
    model, and the bare SQL those pages need;
 3. export of the whole log to .xlsx through /auditlogview/export/ in a child process:
    rows per second and peak memory; the file is read back and its rows counted.
+4. then the accounts benchmark, bench/accounts.py, in its own process on its own database
+   (registrations through the real pages; import of the real-name reference registry).
 
 Environment: BENCH_ROWS, BENCH_DIR (scratch dir; default a new temp dir, removed at the
 end unless BENCH_KEEP=1), BENCH_REUSE=1 (reuse the database already in BENCH_DIR),
 BENCH_RUNS (timed runs per page, default 7, after 1 warm-up), BENCH_BATCH (insert batch,
-default 20,000), BENCH_VERIFY=0 (skip the hash-chain check), BENCH_EXPORT=0 (skip export).
-Results: the printed tables and bench/out/results.json.
+default 20,000), BENCH_VERIFY=0 (skip the hash-chain check), BENCH_EXPORT=0 (skip export),
+BENCH_ONLY (comma-separated: audit = parts 1-3, accounts = part 4, or its halves
+registrations / registry; default everything). The accounts settings are in bench/accounts.py.
+Results: the printed tables and bench/out/results.json (the accounts part under "accounts").
 """
 import json
 import math
@@ -41,6 +45,13 @@ VERIFY = os.environ.get("BENCH_VERIFY", "1") != "0"
 DO_EXPORT = os.environ.get("BENCH_EXPORT", "1") != "0"
 REUSE = os.environ.get("BENCH_REUSE", "0") == "1"
 KEEP = os.environ.get("BENCH_KEEP", "0") == "1"
+ONLY = {p.strip() for p in os.environ.get("BENCH_ONLY", "").split(",") if p.strip()}
+_PARTS = {"audit", "accounts", "registrations", "registry"}
+if ONLY - _PARTS:
+    raise SystemExit(f"BENCH_ONLY: unknown part(s) {', '.join(sorted(ONLY - _PARTS))}; "
+                     f"use {', '.join(sorted(_PARTS))}")
+RUN_AUDIT = not ONLY or "audit" in ONLY
+RUN_ACCOUNTS = not ONLY or bool(ONLY & {"accounts", "registrations", "registry"})
 PSIZE = 50
 DEEP_PAGE = 20_000
 SLOW_S = 20.0  # a page slower than this gets 3 timed runs instead of RUNS
@@ -557,17 +568,9 @@ def print_export(res, skipped=None):
 
 # --- main -----------------------------------------------------------------------------------
 
-def main():
+def run_audit(bench_dir):
+    """Parts 1-3: the audit log at scale (unchanged measurements)."""
     t_start = time.perf_counter()
-    bench_dir = os.environ.get("BENCH_DIR")
-    made_dir = False
-    if bench_dir:
-        os.makedirs(bench_dir, exist_ok=True)
-    else:
-        bench_dir = tempfile.mkdtemp(prefix="anju-bench-")
-        made_dir = True
-    bench_dir = os.path.abspath(bench_dir)
-    os.makedirs(OUT_DIR, exist_ok=True)
     import sqlite3
 
     import flask_appbuilder
@@ -603,6 +606,14 @@ def main():
     results["total_s"] = time.perf_counter() - t_start
     results["loadavg_end"] = os.getloadavg()
     out = os.path.join(OUT_DIR, "results.json")
+    if not RUN_ACCOUNTS and os.path.exists(out):  # keep the last accounts run's figures
+        try:
+            with open(out) as fh:
+                previous = json.load(fh).get("accounts")
+        except (OSError, ValueError):
+            previous = None
+        if previous is not None:
+            results["accounts"] = previous
     with open(out, "w") as fh:
         json.dump(results, fh, ensure_ascii=False, indent=1, default=str)
     print()
@@ -611,11 +622,38 @@ def main():
           + (" (reused database)" if reused else ""))
     print(f"Total run time {results['total_s'] / 60:.1f} min; load average at the end "
           f"{results['loadavg_end'][0]:.2f} (other work on this machine skews the timings); results in {out}")
+
+
+def run_accounts(bench_dir):
+    """Part 4: bench/accounts.py in its own process, on its own database under bench_dir."""
+    env = dict(os.environ, BENCH_DIR=os.path.join(bench_dir, "accounts"), BENCH_FROM_RUN="1")
+    log("accounts benchmark: bench/accounts.py in its own process ...")
+    return subprocess.run([sys.executable, os.path.join(HERE, "accounts.py")], env=env).returncode
+
+
+def main():
+    bench_dir = os.environ.get("BENCH_DIR")
+    made_dir = False
+    if bench_dir:
+        os.makedirs(bench_dir, exist_ok=True)
+    else:
+        bench_dir = tempfile.mkdtemp(prefix="anju-bench-")
+        made_dir = True
+    bench_dir = os.path.abspath(bench_dir)
+    os.makedirs(OUT_DIR, exist_ok=True)
+    rc = 0
+    if RUN_AUDIT:
+        run_audit(bench_dir)
+    if RUN_ACCOUNTS:
+        rc = run_accounts(bench_dir)
+        if rc:
+            print(f"accounts benchmark FAILED (exit {rc}); see above")
     if made_dir and not KEEP:
         shutil.rmtree(bench_dir, ignore_errors=True)
     else:
         print(f"Scratch files kept in {bench_dir}")
+    return rc
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

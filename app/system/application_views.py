@@ -63,7 +63,7 @@ class ApplicationView(AnjuModelView):
             self.show_template, item=item, events=item.events, files=files, actions=actions,
             action_label=workflow.action_label, need_reason=workflow.Action.NEED_REASON,
             edit_url=edit_url, payload_labels=PAYLOAD_LABELS, title=self.show_title,
-            url_for_upload=uploads.url_for_upload,
+            url_for_upload=uploads.url_for_upload, region_name=_region_name,
         )
 
     @expose("/decide/<int:pk>", methods=["POST"])
@@ -84,6 +84,13 @@ class ApplicationView(AnjuModelView):
                 flash(_("Administrator account %(user)s, one-time password %(pw)s (also sent by SMS; "
                         "it must be changed at first login).", user=otp[0], pw=otp[1]), "warning")
         return redirect(url_for("ApplicationView.show", pk=pk))
+
+
+def _region_name(code):
+    from app.system.models import Region
+
+    region = db.session.get(Region, code) if code else None
+    return region.full_name if region is not None else (code or "")
 
 
 PAYLOAD_LABELS = {
