@@ -128,17 +128,18 @@ def apply_scope(query, model, user=None):
     return query.filter(clause) if hasattr(query, "filter") else query.where(clause)
 
 
-def can_see(obj, user=None):
+def can_see(obj, user=None, session=None):
     """True if ``obj`` lies inside the user's scope (checks one loaded row)."""
     from app.extensions import db
 
+    session = session or db.session
     model = type(obj)
     clause = scope_clause(model, user)
     if clause is None:
         return True
     pk = model.__mapper__.primary_key[0]
     stmt = select(pk).where(pk == getattr(obj, pk.key)).where(clause)
-    return db.session.execute(stmt).first() is not None
+    return session.execute(stmt).first() is not None
 
 
 def stamp(obj, user=None):

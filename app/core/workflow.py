@@ -227,6 +227,9 @@ class ApplicationEvent(db.Model):
 
     application = relationship("Application", back_populates="events")
 
+    def __repr__(self):
+        return f"{self.action}:{self.from_status or '-'}->{self.to_status}"
+
     @property
     def action_label(self):
         return str(action_label(self.action))
@@ -238,9 +241,9 @@ class ApplicationEvent(db.Model):
 
 # --- the engine ---------------------------------------------------------------------
 
-def new_number(prefix, when=None):
+def new_number(prefix, when=None, session=None):
     day = (when or datetime.now()).strftime("%Y%m%d")
-    return f"{prefix}{day}{next_value(f'app:{prefix}{day}'):04d}"
+    return f"{prefix}{day}{next_value(f'app:{prefix}{day}', session=session):04d}"
 
 
 def create(type_code, applicant, title, org_id=None, region_code=None, payload=None,
@@ -249,7 +252,7 @@ def create(type_code, applicant, title, org_id=None, region_code=None, payload=N
     session = session or db.session
     app_type = get_type(type_code)
     application = Application(
-        number=new_number(app_type.prefix), app_type=type_code, title=title[:200],
+        number=new_number(app_type.prefix, session=session), app_type=type_code, title=title[:200],
         status=AppStatus.DRAFT, applicant_id=applicant.id, org_id=org_id,
         region_code=region_code, payload=payload,
         subject_type=subject[0] if subject else None, subject_id=subject[1] if subject else None,
@@ -269,9 +272,12 @@ def is_decider(user, app_type):
 
 def allowed_actions(application, user):
     """The actions ``user`` may take on ``application`` now (for buttons and checks)."""
+    from app.core.scope import can_see
+
     app_type = _TYPES.get(application.app_type)
     if app_type is None or user is None:
         return []
+    may_decide = None  # the scope query runs only when a decision is possible at all
     out = []
     for action, (sources, _target) in TRANSITIONS.items():
         if application.status not in sources:
@@ -279,7 +285,10 @@ def allowed_actions(application, user):
         if action in Action.APPLICANT and application.applicant_id == user.id:
             out.append(action)
         elif action in Action.DECIDER and is_decider(user, app_type):
-            out.append(action)
+            if may_decide is None:
+                may_decide = can_see(application, user)
+            if may_decide:
+                out.append(action)
     return out
 
 
@@ -300,7 +309,7 @@ def transition(application, action, actor, reason=None, session=None):
     else:
         if actor is None or not is_decider(actor, app_type):
             raise DomainError(_("Only a reviewer may decide on this application."))
-        if not can_see(application, actor):
+        if not can_see(application, actor, session=session):
             raise DomainError(_("This application is outside your scope."))
         if action in Action.NEED_REASON and not reason:
             raise DomainError(_("Please give the reason."))
@@ -310,18 +319,21 @@ def transition(application, action, actor, reason=None, session=None):
     if reason and len(reason) > 2000:
         raise DomainError(_("The reason may be at most %(n)s characters.", n=2000))
     from_status = application.status
-    application.status = target
-    stamp_time = datetime.now()
-    if action in (Action.SUBMIT, Action.RESUBMIT):
-        application.submitted_at = stamp_time
-        application.reason = None
-    if action in Action.DECIDER:
-        application.decided_at = stamp_time
-        application.decider_id = actor.id
-        if action in Action.NEED_REASON:
-            application.reason = reason
-    _event(application, action, from_status, target, actor, reason)
     try:
+        # No autoflush while the row is half changed: loading ``events`` (in _event) would
+        # flush the UPDATE early, outside this try, and a lost race would escape as StaleDataError.
+        with session.no_autoflush:
+            application.status = target
+            stamp_time = datetime.now()
+            if action in (Action.SUBMIT, Action.RESUBMIT):
+                application.submitted_at = stamp_time
+                application.reason = None
+            if action in Action.DECIDER:
+                application.decided_at = stamp_time
+                application.decider_id = actor.id
+                if action in Action.NEED_REASON:
+                    application.reason = reason
+            _event(application, action, from_status, target, actor, reason)
         session.flush()
     except StaleDataError:
         session.rollback()

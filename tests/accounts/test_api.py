@@ -27,7 +27,7 @@ def _bearer(app, username, password):
 
 def test_person_registration_by_rest(app):
     http = app.test_client()
-    mobile, id_number = new_mobile("1390"), new_id()
+    mobile, id_number = new_mobile("1391"), new_id()
     assert http.post("/api/v1/person/sms", json={"mobile": mobile, "purpose": "register",
                                                  "captcha_id": _captcha(http), "captcha": "NOPE"}).status_code == 422
     r = _sms(http, mobile)
@@ -67,7 +67,7 @@ def test_person_list_is_masked_and_only_for_staff(app, api):
 
 def test_organization_application_by_rest(app, api):
     http = app.test_client()
-    code, mobile = new_credit_code(), new_mobile("1390")
+    code, mobile = new_credit_code(), new_mobile("1391")
     assert _sms(http, mobile).status_code == 200
     form = {"city_code": "500000", "district_code": "500103", "enterprise_type": "developer", "credit_code": code,
             "name": "重庆接口开发建设有限公司", "legal_rep": "何法人", "mobile": mobile,
@@ -103,7 +103,7 @@ def test_organization_application_by_rest(app, api):
     for action in ("accept", "approve"):
         r = reviewer_http.post(f"/api/v1/organization_application/{pk}/transition", headers=rev, json={"action": action})
         assert r.status_code == 200, r.get_json()
-    assert r.get_json()["status_label"] == "已通过" or r.get_json()["status"] == "approved"
+    assert r.get_json()["status_label"] == "审核通过" or r.get_json()["status"] == "approved"
     with app.app_context():
         u = db.session.execute(select(AnjuUser).where(AnjuUser.username == code)).scalar_one()
         assert [x.name for x in u.roles] == ["ent_admin"]

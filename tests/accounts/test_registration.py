@@ -269,7 +269,7 @@ def test_org_registration_reviewed_returned_corrected_and_approved(app, login):
                                                       "accept", "approve"]
         assert all(e.actor_name for e in app_row.events)
     page = Client(app).get(f"/enterprise-lookup?code={code}").get_data(as_text=True)
-    assert "已通过" in page
+    assert "审核通过" in page
     # Now the enterprise works in the console.
     ent = Client(app)
     assert ent.login(code, "Anju#2026ok").status_code == 302
@@ -432,4 +432,4 @@ def test_enterprise_lookup_unknown_and_invalid(app):
     page = c.get("/enterprise-lookup?code=123").get_data(as_text=True)
     assert "统一社会信用代码" in page and "alert-danger" in page
     page = c.get("/enterprise-lookup?code=91500103MA5U7A1B23").get_data(as_text=True)
-    assert "重庆安居物业服务有限公司" in page and "已通过" in page
+    assert "重庆安居物业服务有限公司" in page and "审核通过" in page

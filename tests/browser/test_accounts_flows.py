@@ -245,7 +245,7 @@ def test_org_registers_and_is_approved_by_the_reviewer(app, live_server, browse,
     assert "已受理" in reviewer.inner_text("#app-status"), flash_text(reviewer)
     assert reviewer.inner_text("#btn-approve").strip() == "审核通过"
     submit_and_wait(reviewer, "#btn-approve")
-    assert "已通过" in reviewer.inner_text("#app-status"), flash_text(reviewer)
+    assert "审核通过" in reviewer.inner_text("#app-status"), flash_text(reviewer)
     history = reviewer.inner_text("#app-history")
     assert "受理" in history and "审核通过" in history
     reviewer.screenshot(path=str(tmp_path / "org-approved.png"), full_page=True)
@@ -260,7 +260,7 @@ def test_org_registers_and_is_approved_by_the_reviewer(app, live_server, browse,
     assert "机构账号" in console and code in console and "企业管理员" in console, console
 
     ent.goto(live_server + f"/enterprise-lookup?code={code}")
-    assert "已通过" in ent.inner_text("#review-label")
+    assert "审核通过" in ent.inner_text("#review-label")
     assert ent_name in ent.inner_text("#lookup-result")
     assert_offline(browse.requests, live_server)
 
