@@ -65,6 +65,17 @@ def realname_required(fn):
     return wrapper
 
 
+def attempt(call):
+    """Run one service call: ``(result, None)``, or on a broken rule roll back, flash the
+    Chinese message and return ``(None, message)`` so the page is shown again with the values."""
+    try:
+        return call(), None
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return None, str(exc)
+
+
 def _form_values(exclude=("password", "confirm", "csrf_token", "sms_code", "captcha")):
     return {k: v for k, v in request.form.items() if k not in exclude}
 
@@ -153,14 +164,9 @@ class RegistrationView(BaseView):
         error = None
         if request.method == "POST":
             f = request.form
-            try:
-                services.register_person(f.get("name"), f.get("id_type"), f.get("id_number"), f.get("mobile"),
-                                         f.get("sms_code"), f.get("password"), f.get("confirm"))
-            except DomainError as exc:
-                db.session.rollback()
-                error = str(exc)
-                flash(error, "danger")
-            else:
+            _done, error = attempt(lambda: services.register_person(f.get("name"), f.get("id_type"), f.get("id_number"), f.get("mobile"),
+                                         f.get("sms_code"), f.get("password"), f.get("confirm")))
+            if error is None:
                 flash(_("Registration complete. Please sign in."), "success")
                 return redirect(url_for("AnjuAuthDBView.login"))
         return self._render(_("Personal registration"), self._person_fields(), _form_values(),
@@ -206,13 +212,8 @@ class RegistrationView(BaseView):
             data = dict(request.form.items())
             data["agreed"] = bool(request.form.get("agreed"))
             files = [f for f in request.files.getlist("files") if f and f.filename]
-            try:
-                application = services.register_org(data, files, ip=client_ip())
-            except DomainError as exc:
-                db.session.rollback()
-                error = str(exc)
-                flash(error, "danger")
-            else:
+            application, error = attempt(lambda: services.register_org(data, files, ip=client_ip()))
+            if error is None:
                 flash(_("Registration submitted as %(number)s. It waits for review; sign in with the credit "
                         "code to follow it.", number=application.number), "success")
                 return redirect(url_for("AnjuAuthDBView.login"))
@@ -232,13 +233,8 @@ class RegistrationView(BaseView):
         error = None
         if request.method == "POST":
             files = [f for f in request.files.getlist("files") if f and f.filename]
-            try:
-                services.correct_org_registration(application, user, dict(request.form.items()), files)
-            except DomainError as exc:
-                db.session.rollback()
-                error = str(exc)
-                flash(error, "danger")
-            else:
+            _done, error = attempt(lambda: services.correct_org_registration(application, user, dict(request.form.items()), files))
+            if error is None:
                 flash(_("The application was resubmitted."), "success")
                 return redirect(url_for("ApplicationView.show", pk=application.id))
         values = _form_values() if request.method == "POST" else {
@@ -254,14 +250,9 @@ class RegistrationView(BaseView):
         error = None
         if request.method == "POST":
             f = request.form
-            try:
-                services.activate_staff_account(f.get("name"), f.get("id_number"), f.get("mobile"),
-                                                f.get("sms_code"), f.get("password"), f.get("confirm"))
-            except DomainError as exc:
-                db.session.rollback()
-                error = str(exc)
-                flash(error, "danger")
-            else:
+            _done, error = attempt(lambda: services.activate_staff_account(f.get("name"), f.get("id_number"), f.get("mobile"),
+                                                f.get("sms_code"), f.get("password"), f.get("confirm")))
+            if error is None:
                 flash(_("Your account is active. Sign in, then complete real-name verification."), "success")
                 return redirect(url_for("AnjuAuthDBView.login"))
         fields = [
@@ -327,13 +318,10 @@ class MyAccountView(BaseView):
         error = None
         if request.method == "POST":
             f = request.form
-            try:
-                person = services.submit_realname(user, f.get("name"), f.get("id_type"), f.get("id_number"))
-            except DomainError as exc:
-                db.session.rollback()
-                error = str(exc)
-                flash(error, "danger")
-            else:
+            checked, error = attempt(lambda: services.submit_realname(user, f.get("name"), f.get("id_type"),
+                                                                      f.get("id_number")))
+            if error is None:
+                person = checked
                 if person.realname_status == "verified":
                     flash(_("Real-name verification passed."), "success")
                     from flask_appbuilder.utils.base import get_safe_redirect
@@ -352,13 +340,8 @@ class MyAccountView(BaseView):
         user = current_user_obj()
         error = None
         if request.method == "POST":
-            try:
-                services.change_mobile(user, request.form.get("mobile"), request.form.get("sms_code"))
-            except DomainError as exc:
-                db.session.rollback()
-                error = str(exc)
-                flash(error, "danger")
-            else:
+            _done, error = attempt(lambda: services.change_mobile(user, request.form.get("mobile"), request.form.get("sms_code")))
+            if error is None:
                 flash(_("Your mobile number has been changed."), "success")
                 return redirect(url_for("MyAccountView.index"))
         fields = [
@@ -389,13 +372,8 @@ class StaffAccountView(BaseView):
         error = None
         if request.method == "POST":
             f = request.form
-            try:
-                services.open_staff_account(user, f.get("name"), f.get("id_number"), f.get("mobile"), f.get("role"))
-            except DomainError as exc:
-                db.session.rollback()
-                error = str(exc)
-                flash(error, "danger")
-            else:
+            _done, error = attempt(lambda: services.open_staff_account(user, f.get("name"), f.get("id_number"), f.get("mobile"), f.get("role")))
+            if error is None:
                 flash(_("The account was opened. The person activates it at %(url)s with an SMS code.",
                         url=url_for("RegistrationView.staff", _external=False)), "success")
                 return redirect(url_for("OrgUserView.list"))
@@ -424,13 +402,8 @@ class AgencyFilingView(BaseView):
         user = current_user_obj()
         error = None
         if request.method == "POST":
-            try:
-                application = services.file_agency(user, dict(request.form.items()))
-            except DomainError as exc:
-                db.session.rollback()
-                error = str(exc)
-                flash(error, "danger")
-            else:
+            application, error = attempt(lambda: services.file_agency(user, dict(request.form.items())))
+            if error is None:
                 flash(_("Agency filing %(number)s submitted for review.", number=application.number), "success")
                 return redirect(url_for("ApplicationView.show", pk=application.id))
         districts = [("", _("Please choose"))] + [(c, n) for c, n, _p in _district_options()[1:]]
