@@ -80,14 +80,13 @@ def clean_id(id_type, value):
     if id_type not in IdType.ALL:
         raise _field_error(_("ID type"), _("please choose one of the listed types"))
     raw = (value or "").strip().replace(" ", "")
-    label = _("ID number")
     if not raw:
-        raise _field_error(label, _("is required"))
+        raise _field_error(_("ID number"), _("is required"))
     if id_type == IdType.RESIDENT:
         try:
             return check_resident_id(raw).number
         except ValidationError as exc:
-            raise _field_error(label, str(exc))
+            raise _field_error(_("ID number"), str(exc))
     number = raw.upper()
     patterns = {
         # 港澳居民来往内地通行证: H/M + 8 or 10 digits.
@@ -98,7 +97,7 @@ def clean_id(id_type, value):
     }
     pattern, message = patterns[id_type]
     if not re.fullmatch(pattern, number):
-        raise _field_error(label, message)
+        raise _field_error(_("ID number"), message)
     return number
 
 
