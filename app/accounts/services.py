@@ -151,15 +151,21 @@ def _role(name):
     return role
 
 
-def _new_user(username, display_name, roles, mobile, password=None, org_id=None, active=True,
-              must_change=False):
-    """An account row (flushed, not committed); the password is hashed by FAB's helper."""
+def hash_password(password=None):
+    """Hash before any write: hashing is slow on purpose (~130 ms), and on SQLite a write
+    transaction would hold the database lock all that time."""
     from werkzeug.security import generate_password_hash
 
+    return generate_password_hash(password or secrets.token_urlsafe(24))
+
+
+def _new_user(username, display_name, roles, mobile, password=None, org_id=None, active=True,
+              must_change=False, password_hash=None):
+    """An account row (flushed, not committed)."""
     user = AnjuUser(
         username=username, first_name=display_name[:64], last_name="", email=_placeholder_email(),
         active=active, roles=[_role(r) for r in roles], mobile=mobile, org_id=org_id,
-        password=generate_password_hash(password or secrets.token_urlsafe(24)),
+        password=password_hash or hash_password(password),
         must_change_password=must_change, password_changed_at=datetime.now(),
         created_on=datetime.now(), changed_on=datetime.now(),
     )
@@ -193,8 +199,9 @@ def register_person(name, id_type, id_number, mobile, sms_code, password, confir
                                              "please log in, or ask the helpdesk if it is not yours"))
     if mobile_taken(mobile):
         raise _field_error(_("Mobile"), _("this mobile number is already registered; please log in"))
+    hashed = hash_password(password)
     sms.verify_code(mobile, sms.SmsPurpose.REGISTER, sms_code)
-    user = _new_user(mobile, name, [PUBLIC_ROLE], mobile, password)
+    user = _new_user(mobile, name, [PUBLIC_ROLE], mobile, password_hash=hashed)
     person = Person(user_id=user.id, name=name, id_type=id_type, id_number=id_number, mobile=mobile,
                     realname_status=RealnameStatus.UNVERIFIED)
     db.session.add(person)
@@ -265,6 +272,7 @@ def register_org(data, files, ip=None):
         raise _field_error(_("Unified social credit code"), _("an account with this name already exists"))
     if mobile_taken(mobile, except_user_id=user.id if user is not None else None):
         raise _field_error(_("Mobile"), _("this mobile number is already used by another account"))
+    hashed = hash_password(data["password"])
     # The code first: a wrong code commits its try count, and nothing else may be pending then.
     sms.verify_code(mobile, sms.SmsPurpose.REGISTER, data.get("sms_code"))
     stored = uploads.save_many(files, label=str(_("Registration documents")))
@@ -283,11 +291,9 @@ def register_org(data, files, ip=None):
     db.session.flush()
     finish_paths([org])
     if user is None:
-        user = _new_user(code, name, [APPLICANT_ROLE], mobile, data["password"], org_id=org.id)
+        user = _new_user(code, name, [APPLICANT_ROLE], mobile, password_hash=hashed, org_id=org.id)
     else:
-        from werkzeug.security import generate_password_hash
-
-        user.password = generate_password_hash(data["password"])
+        user.password = hashed
         user.mobile, user.first_name, user.active = mobile, name[:64], True
         user.roles = [_role(APPLICANT_ROLE)]
     application = workflow.create(
@@ -591,7 +597,8 @@ def open_staff_account(actor, name, id_number, mobile, role):
                                              "enterprise; ask them to contact the helpdesk to move it"))
     if mobile_taken(mobile):
         raise _field_error(_("Mobile"), _("this mobile number is already used by another account"))
-    user = _new_user(mobile, name, [role], mobile, org_id=actor.org_id, active=False)
+    user = _new_user(mobile, name, [role], mobile, org_id=actor.org_id, active=False,
+                     password_hash=hash_password())
     person = Person(user_id=user.id, org_id=actor.org_id, name=name, id_type=IdType.RESIDENT,
                     id_number=id_number, mobile=mobile, activation=ActivationStatus.PENDING)
     db.session.add(person)
@@ -621,11 +628,10 @@ def activate_staff_account(name, id_number, mobile, sms_code, password, confirm)
         raise DomainError(_("The mobile number does not match the staff record of %(org)s (recorded as "
                             "%(mobile)s). Use that number, or ask the enterprise administrator to correct it.",
                             org=org_name, mobile=masking.mask("mobile", person.mobile)))
+    hashed = hash_password(password)
     sms.verify_code(mobile, sms.SmsPurpose.ACTIVATE, sms_code)
-    from werkzeug.security import generate_password_hash
-
     user = person.user
-    user.password = generate_password_hash(password)
+    user.password = hashed
     user.active = True
     user.must_change_password = False
     user.password_changed_at = datetime.now()
@@ -841,14 +847,17 @@ def import_registry_rows(rows, source=None):
     from sqlalchemy import bindparam, insert, update
 
     table = RealnameRegistry.__table__
-    keys = [(r["id_type"], r["id_number"]) for r in rows]
+    by_type = {}
+    for r in rows:
+        by_type.setdefault(r["id_type"], []).append(r["id_number"])
     existing = {}
-    numbers = [k[1] for k in keys]
-    for i in range(0, len(numbers), 900):
-        for row_id, id_type, number in db.session.execute(
-                select(table.c.id, table.c.id_type, table.c.id_number)
-                .where(table.c.id_number.in_(numbers[i:i + 900]))):
-            existing[(id_type, number)] = row_id
+    for id_type, numbers in by_type.items():
+        # (id_type, id_number) is the unique index: both columns, so the index serves the lookup.
+        for i in range(0, len(numbers), 900):
+            for row_id, number in db.session.execute(
+                    select(table.c.id, table.c.id_number)
+                    .where(table.c.id_type == id_type, table.c.id_number.in_(numbers[i:i + 900]))):
+                existing[(id_type, number)] = row_id
     moment = datetime.now()
     new, changed = [], []
     for r in rows:

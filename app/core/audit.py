@@ -95,7 +95,9 @@ class AuditHead(db.Model):
     writes = Column(BigInteger().with_variant(Integer, "sqlite"), nullable=False, default=0)
 
 
-SKIP_MODELS = {"AuditLog", "AuditHead", "Permission", "ViewMenu", "PermissionView", "JobLock"}
+# Bookkeeping rows that are not business data: picture codes, SMS codes and counters.
+SKIP_MODELS = {"AuditLog", "AuditHead", "Permission", "ViewMenu", "PermissionView", "JobLock",
+               "Captcha", "SmsCode", "Sequence"}
 
 
 def _json_default(value):
