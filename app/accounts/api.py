@@ -56,9 +56,6 @@ class PersonApi(_DomainMixin, AnjuModelRestApi):
     search_columns = ["name", "id_number", "mobile", "realname_status", "org_id"]
     order_columns = ["id", "created_on"]
     mask_columns = {"name": "name", "id_number": "id_number", "mobile": "mobile"}
-    openapi_spec_methods = {
-        "captcha": {"get": {"summary": "A picture code: id and PNG (base64)"}},
-    }
 
     @expose("/captcha", methods=["GET"])
     @safe
