@@ -433,3 +433,32 @@ def test_enterprise_lookup_unknown_and_invalid(app):
     assert "统一社会信用代码" in page and "alert-danger" in page
     page = c.get("/enterprise-lookup?code=91500103MA5U7A1B23").get_data(as_text=True)
     assert "重庆安居物业服务有限公司" in page and "审核通过" in page
+
+
+def test_applicants_cannot_reach_each_others_applications(app, login):
+    first = Client(app)
+    resp, code_a, _m = register_org(first, app, name="重庆甲方物业服务有限公司")
+    second = Client(app)
+    resp, code_b, _m = register_org(second, app, name="重庆乙方物业服务有限公司")
+    with app.app_context():
+        ids = {}
+        for code in (code_a, code_b):
+            org_id = db.session.execute(select(Organization.id).where(Organization.credit_code == code)).scalar_one()
+            ids[code] = db.session.execute(select(Application.id).where(Application.subject_id == org_id)).scalar_one()
+    a = Client(app)
+    assert a.login(code_a, "Anju#2026ok").status_code == 302
+    assert a.get(f"/applications/show/{ids[code_a]}").status_code == 200
+    # A guessed id of someone else's application, its correction page and its decision endpoint.
+    assert a.get(f"/applications/show/{ids[code_b]}").status_code == 404
+    assert a.get(f"/register/org/correct/{ids[code_b]}").status_code == 404
+    token = a.token(f"/applications/show/{ids[code_a]}") if "csrf_token" in a.get(
+        f"/applications/show/{ids[code_a]}").get_data(as_text=True) else a.token("/my/mobile")
+    resp = a.post(f"/applications/decide/{ids[code_b]}", data={"action": "terminate", "csrf_token": token})
+    assert resp.status_code in (403, 404)
+    # The public user sees no application lists, and a district admin (no decider) cannot decide.
+    assert login("public1").get(f"/applications/show/{ids[code_b]}").status_code == 404
+    district = login("district1")
+    assert district.get(f"/applications/show/{ids[code_b]}").status_code == 200
+    district.form(f"/applications/decide/{ids[code_b]}", {"action": "accept"}, get_url="/agencyfiling/add")
+    with app.app_context():
+        assert db.session.get(Application, ids[code_b]).status == "submitted"
