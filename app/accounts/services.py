@@ -278,8 +278,6 @@ def register_org(data, files, ip=None):
     stored = uploads.save_many(files, label=str(_("Registration documents")))
     org_type = OrgType.OWNERS_COMMITTEE if ent_type == "owners_committee" else OrgType.ENTERPRISE
     if org is None:
-        from app.system.services import finish_paths, set_tree_fields
-
         org = Organization(credit_code=code, name=name, org_type=org_type)
         db.session.add(org)
     org.name, org.org_type, org.enterprise_type = name, org_type, ent_type
