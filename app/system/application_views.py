@@ -14,6 +14,7 @@ from app.core.scope import current_user_obj
 from app.core.views import AnjuModelView, ScopedInterface
 from app.core.workflow import Application
 from app.extensions import db
+from app.system.models import region_full_name
 
 
 class ApplicationView(AnjuModelView):
@@ -23,7 +24,7 @@ class ApplicationView(AnjuModelView):
     show_title = _l("Application details")
     show_template = "anju/application_show.html"
     base_permissions = ["can_list", "can_show", "can_export", "can_decide"]
-    method_permission_name = {"decide": "decide"}
+    method_permission_name = {"decide": "decide", "print_form": "show", "pdf": "show"}
     label_columns = {
         "number": _l("Application number"), "app_type": _l("Business type"), "title": _l("Title"),
         "status": _l("Status"), "applicant": _l("Applicant"), "applicant_name": _l("Applicant"),
@@ -63,8 +64,26 @@ class ApplicationView(AnjuModelView):
             self.show_template, item=item, events=item.events, files=files, actions=actions,
             action_label=workflow.action_label, need_reason=workflow.Action.NEED_REASON,
             edit_url=edit_url, payload_labels=PAYLOAD_LABELS, title=self.show_title,
-            url_for_upload=uploads.url_for_upload, region_name=_region_name,
+            url_for_upload=uploads.url_for_upload, region_name=region_full_name,
         )
+
+    @expose("/print/<int:pk>")
+    @has_access
+    def print_form(self, pk):
+        """The application form (申请表) as a print page, from the same declaration as the PDF."""
+        from app.core import documents
+
+        item = self._item_or_404(pk)
+        return documents.print_response(documents.application_document(item, payload_labels=PAYLOAD_LABELS))
+
+    @expose("/pdf/<int:pk>")
+    @has_access
+    def pdf(self, pk):
+        from app.core import documents
+
+        item = self._item_or_404(pk)
+        doc = documents.application_document(item, payload_labels=PAYLOAD_LABELS)
+        return documents.pdf_response(doc, f"{item.number}.pdf")
 
     @expose("/decide/<int:pk>", methods=["POST"])
     @has_access
@@ -84,13 +103,6 @@ class ApplicationView(AnjuModelView):
                 flash(_("Administrator account %(user)s, one-time password %(pw)s (also sent by SMS; "
                         "it must be changed at first login).", user=otp[0], pw=otp[1]), "warning")
         return redirect(url_for("ApplicationView.show", pk=pk))
-
-
-def _region_name(code):
-    from app.system.models import Region
-
-    region = db.session.get(Region, code) if code else None
-    return region.full_name if region is not None else (code or "")
 
 
 PAYLOAD_LABELS = {

@@ -45,6 +45,12 @@ class Region(db.Model):
         return "".join(reversed(names))
 
 
+def region_full_name(code):
+    """'500103' -> '重庆市渝中区'; an unknown code is returned as it is."""
+    region = db.session.get(Region, code) if code else None
+    return region.full_name if region is not None else (code or "")
+
+
 def region_prefix(code):
     """The prefix that every code inside ``code`` starts with.
 

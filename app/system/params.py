@@ -38,6 +38,10 @@ PARAMS = {p.key: p for p in [
     ParamSpec("sms.daily_per_mobile", "int", 10, _l("SMS codes per mobile number per day"), "sms", 1, 1000),
     ParamSpec("sms.daily_per_ip", "int", 50, _l("SMS codes per IP address per day"), "sms", 1, 100000),
     ParamSpec("realname.daily_attempts", "int", 5, _l("Real-name verification attempts per person per day"), "security", 1, 100),
+    # Deadlines (app/core/deadlines.py): deadline.<kind>_days and deadline.<kind>_working_days.
+    ParamSpec("deadline.complaint_days", "int", 5, _l("Complaint handling deadline (days)"), "deadline", 1, 365),
+    ParamSpec("deadline.complaint_working_days", "bool", False, _l("Complaint deadline counts working days only"), "deadline"),
+    ParamSpec("deadline.due_soon_hours", "int", 24, _l("Hours before a deadline counted as due soon"), "deadline", 1, 720),
 ]}
 
 

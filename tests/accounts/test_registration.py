@@ -462,3 +462,24 @@ def test_applicants_cannot_reach_each_others_applications(app, login):
     district.form(f"/applications/decide/{ids[code_b]}", {"action": "accept"}, get_url="/agencyfiling/add")
     with app.app_context():
         assert db.session.get(Application, ids[code_b]).status == "submitted"
+
+
+def test_application_form_prints_and_downloads_as_pdf_for_those_who_see_it(app, login):
+    c = Client(app)
+    resp, code, mobile = register_org(c, app, name="重庆打印测试物业有限公司")
+    with app.app_context():
+        org_id = db.session.execute(select(Organization.id).where(Organization.credit_code == code)).scalar_one()
+        pk = db.session.execute(select(Application.id).where(Application.subject_id == org_id)).scalar_one()
+    applicant = Client(app)
+    applicant.login(code, "Anju#2026ok")
+    page = applicant.get(f"/applications/print/{pk}").get_data(as_text=True)
+    assert "机构注册申请表" in page and "注册城市" in page and "重庆市" in page and "window.print" in page
+    assert mobile not in page
+    pdf = applicant.get(f"/applications/pdf/{pk}")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    reviewer = login("reviewer")
+    assert reviewer.get(f"/applications/pdf/{pk}").status_code == 200
+    for username in ("ent_b", "public1"):
+        other = login(username)
+        assert other.get(f"/applications/print/{pk}").status_code in (403, 404), username
+        assert other.get(f"/applications/pdf/{pk}").status_code in (403, 404), username
