@@ -91,6 +91,9 @@ class Config:
     # Real-name verification adapter: "registry" (the local reference registry) or "package.module:Class".
     REALNAME_ADAPTER = os.environ.get("REALNAME_ADAPTER", "registry")
 
+    # Scheduler process (`flask jobs run`): seconds between looks for due jobs.
+    JOBS_POLL_SECONDS = _int("JOBS_POLL_SECONDS", 15)
+
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Anju@2026")
     PROXY_FIX = _bool("PROXY_FIX", False)
 

@@ -71,12 +71,13 @@ def register_modules(appbuilder):
     from app.accounts import api as accounts_api
     from app.accounts import views as accounts_views
     from app.system import api as system_api
-    from app.system import application_views
+    from app.system import application_views, job_views
     from app.system import sms_views
     from app.system import views as system_views
 
     system_views.register(appbuilder)
     sms_views.register(appbuilder)
+    job_views.register(appbuilder)
     application_views.register(appbuilder)
     accounts_views.register(appbuilder)
     system_api.register(appbuilder)

@@ -48,6 +48,9 @@ def sync_roles():
         role.permissions = list({p.id: p for p in wanted}.values())
         summary[name] = len(role.permissions)
     sm.session.commit()
+    from app.core.jobs import sync_jobs
+
+    sync_jobs()
     return summary
 
 
@@ -225,7 +228,41 @@ def audit_verify():
         raise SystemExit(1)
 
 
+jobs_cli = AppGroup("jobs", help="Scheduled jobs (app/core/jobs.py).")
+
+
+@jobs_cli.command("sync")
+def jobs_sync():
+    """Write the registered jobs into the database (keeps pause flags)."""
+    from app.core.jobs import sync_jobs
+
+    added, updated = sync_jobs()
+    click.echo(f"jobs: {added} added, {updated} changed")
+
+
+@jobs_cli.command("run")
+@click.option("--poll", default=None, type=int, help="Seconds between looks for due jobs (JOBS_POLL_SECONDS).")
+def jobs_run(poll):
+    """The scheduler process: run due jobs until stopped (safe to start on several servers)."""
+    from app.core.jobs import serve, sync_jobs
+
+    sync_jobs()
+    click.echo("scheduler running; Ctrl+C stops it")
+    serve(current_app._get_current_object(), poll)
+
+
+@jobs_cli.command("list")
+def jobs_list():
+    """Jobs with their next run and last result."""
+    from app.core.jobs import Job
+
+    for job in db.session.execute(select(Job).order_by(Job.id)).scalars():
+        click.echo(f"{job.id:32} {'paused' if job.paused else 'active':7} next={job.next_run_at} "
+                   f"last={job.last_run_at} {job.last_status or ''}")
+
+
 def register_cli(app):
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(roles_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(audit_cli)

@@ -8,3 +8,4 @@ from app.core.sms import SmsCode, SmsMessage  # noqa: F401
 from app.core.uploads import Upload  # noqa: F401
 from app.core.workflow import Application, ApplicationEvent  # noqa: F401
 from app.accounts.models import Person, RealnameCheck, RealnameRegistry  # noqa: F401
+from app.core.jobs import Job, JobRun  # noqa: F401

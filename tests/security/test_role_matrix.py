@@ -32,6 +32,8 @@ EXPECTED_VIEWS = {
     "PersonView": ({"sysadmin", "gov_admin"}, set()),
     "RealnameRegistryView": ({"sysadmin"}, {"sysadmin"}),
     "SmsOutboxView": ({"sysadmin"}, set()),
+    "JobView": ({"sysadmin"}, set()),
+    "JobRunView": ({"sysadmin"}, set()),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
