@@ -98,17 +98,22 @@ def _enterprise_options():
     return [("", _("Please choose"))] + [(k, str(v)) for k, v in services.ENTERPRISE_TYPES.items()]
 
 
-class RegistrationView(BaseView):
-    """Public pages: registration, activation, picture and SMS codes, enterprise lookup."""
-
-    route_base = ""
-    default_view = "choose"
+class FormPage:
+    """Views whose pages are one declared form (app/templates/anju/accounts/form.html)."""
 
     def _render(self, title, fields, values=None, submit=None, intro=None, error=None, links=None,
                 form_id="anju-form"):
         return self.render_template("anju/accounts/form.html", title=title, fields=fields,
-                                    values=values or {}, submit=submit or _("Submit"), intro=intro,
+                                    values=values if values is not None else _form_values(),
+                                    submit=submit or _("Submit"), intro=intro,
                                     error=error, links=links or [], form_id=form_id)
+
+
+class RegistrationView(FormPage, BaseView):
+    """Public pages: registration, activation, picture and SMS codes, enterprise lookup."""
+
+    route_base = ""
+    default_view = "choose"
 
     @expose("/register/")
     def choose(self):
@@ -290,7 +295,7 @@ def _cooldown():
     return get_param("sms.resend_seconds")
 
 
-class MyAccountView(BaseView):
+class MyAccountView(FormPage, BaseView):
     """个人中心: identity, real-name state, mobile, own applications."""
 
     route_base = "/my"
@@ -349,12 +354,11 @@ class MyAccountView(BaseView):
             field("captcha", _("Picture code"), "captcha", purpose="sms"),
             field("sms_code", _("SMS code"), "sms", purpose=sms.SmsPurpose.CHANGE_MOBILE, mobile_field="mobile"),
         ]
-        return self.render_template("anju/accounts/form.html", title=_("Change mobile"), fields=fields,
-                                    values=_form_values(), submit=_("Bind the new number"), error=error,
-                                    intro=_("A code is sent to the new number."), links=[], form_id="anju-form")
+        return self._render(_("Change mobile"), fields, submit=_("Bind the new number"), error=error,
+                            intro=_("A code is sent to the new number."))
 
 
-class StaffAccountView(BaseView):
+class StaffAccountView(FormPage, BaseView):
     """An enterprise admin opens accounts for staff, bound by ID number (seed 003 §5)."""
 
     route_base = "/staffaccounts"
@@ -381,14 +385,12 @@ class StaffAccountView(BaseView):
             field("name", _("Name")), field("id_number", _("Resident ID number")), field("mobile", _("Mobile")),
             field("role", _("Role"), "select", options=[(r, str(role_label(r))) for r in roles]),
         ]
-        return self.render_template("anju/accounts/form.html", title=_("Open a staff account"), fields=fields,
-                                    values=_form_values(), submit=_("Open account"), error=error, links=[],
-                                    intro=_("The account is bound to the person by ID number; the person activates "
-                                            "it with an SMS code and then verifies their real name."),
-                                    form_id="anju-form")
+        return self._render(_("Open a staff account"), fields, submit=_("Open account"), error=error,
+                            intro=_("The account is bound to the person by ID number; the person activates "
+                                    "it with an SMS code and then verifies their real name."))
 
 
-class AgencyFilingView(BaseView):
+class AgencyFilingView(FormPage, BaseView):
     """Government staff file an agency (seed 001 机构备案申请)."""
 
     route_base = "/agencyfiling"
@@ -415,11 +417,9 @@ class AgencyFilingView(BaseView):
             field("district_code", _("District"), "select", options=districts),
             field("address", _("Business address")),
         ]
-        return self.render_template("anju/accounts/form.html", title=_("Agency filing application"), fields=fields,
-                                    values=_form_values(), submit=_("Submit"), error=error, links=[],
-                                    intro=_("On approval the agency and its administrator account (login: the "
-                                            "credit code) are created with a one-time password."),
-                                    form_id="anju-form")
+        return self._render(_("Agency filing application"), fields, error=error,
+                            intro=_("On approval the agency and its administrator account (login: the "
+                                    "credit code) are created with a one-time password."))
 
 
 class HelpdeskView(BaseView):

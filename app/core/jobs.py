@@ -88,8 +88,18 @@ class Job(db.Model):
 
     @property
     def trigger_text(self):
-        args = ", ".join(f"{k}={v}" for k, v in (self.trigger_args or {}).items())
-        return f"{self.trigger}({args})"
+        """The schedule in words: 每天 03:17, 每10分钟 ..."""
+        from flask_babel import gettext as _
+
+        args = dict(self.trigger_args or {})
+        if self.trigger == "interval":
+            for unit, text in (("days", _("Every %(n)s days")), ("hours", _("Every %(n)s hours")),
+                               ("minutes", _("Every %(n)s minutes")), ("seconds", _("Every %(n)s seconds"))):
+                if unit in args:
+                    return text % {"n": args[unit]}
+        if self.trigger == "cron" and set(args) <= {"hour", "minute"}:
+            return _("Every day at %(time)s", time=f"{int(args.get('hour', 0)):02d}:{int(args.get('minute', 0)):02d}")
+        return f"{self.trigger} " + ", ".join(f"{k}={v}" for k, v in args.items())
 
 
 class JobRun(db.Model):

@@ -31,8 +31,8 @@ language), hands it to the configured backend and records it in ``anju_sms_outbo
 
 Templates (name: parameters)
     ``verify_code``: code, minutes (used by :func:`send_code`; do not call it directly) ·
-    ``account_opened``: org, username (an enterprise opened an account for you; sign in
-    with this mobile number to activate it) · ``one_time_password``: username, password
+    ``account_opened``: org, username (an enterprise opened an account for you;
+    activate it on the staff activation page with this mobile number) · ``one_time_password``: username, password
     (to be changed at first sign-in) · ``registration_approved``: (none) ·
     ``registration_returned``: reason · ``mobile_changed``: username (sent to the OLD
     number) · ``notice``: text (free text, already in Chinese).
@@ -196,7 +196,7 @@ TEMPLATES = {
     "verify_code": _l("[Anju Console] Your verification code is %(code)s, valid for %(minutes)s "
                       "minutes. Do not tell it to anyone."),
     "account_opened": _l("[Anju Console] %(org)s has opened the account %(username)s for you. "
-                         "Sign in with this mobile number and an SMS verification code to activate it."),
+                         "Activate it on the staff account activation page with this mobile number and an SMS code."),
     "one_time_password": _l("[Anju Console] The one-time password of your account %(username)s is "
                             "%(password)s. You must change it when you first sign in. Do not tell it to anyone."),
     "registration_approved": _l("[Anju Console] Your registration has been approved. You can now sign in."),

@@ -339,7 +339,7 @@ def test_realname_against_the_imported_registry(app, login):
     resp, mobile, id_number = register_person(c, app, name="郑实名")
     admin = login("admin")
     bad = _import_registry(admin, [("郑实名", "居民身份证", id_number, "公安"), ("坏号", "居民身份证", "500103199001011234", "")])
-    assert "未导入" in bad.get_data(as_text=True) or "没有导入" in bad.get_data(as_text=True)
+    assert "未导入任何数据" in bad.get_data(as_text=True)
     with app.app_context():
         assert db.session.execute(select(RealnameRegistry).where(RealnameRegistry.id_number == id_number)).first() is None
     if id_number[-1] != "X":
@@ -396,7 +396,7 @@ def test_realname_required_refuses_with_a_link(fresh_app):
     resp = me.get("/test-realname-probe")
     assert resp.status_code == 302 and "/my/realname" in resp.headers["Location"]
     page = me.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "未实名" in page or "实名认证" in page
+    assert "当前身份未实名认证" in page and "真实姓名" in page
 
 
 # --- mobile ---------------------------------------------------------------------------------
@@ -418,7 +418,7 @@ def test_change_mobile_with_code_to_the_new_number(app):
         entries = db.session.execute(select(AuditLog.summary).where(AuditLog.entity == "AnjuUser",
                                                                     AuditLog.entity_id == str(u.id))).scalars().all()
         assert any(old in (s or "") for s in entries)
-    assert any("更改" in m or "变更" in m for m in messages_to(app, old))
+    assert any("手机号码已变更" in m for m in messages_to(app, old))
     # Anonymous users cannot ask for a change-mobile code.
     anon = Client(app)
     resp = request_code(anon, new_mobile(), "change_mobile", page="/register/person")
@@ -483,3 +483,12 @@ def test_application_form_prints_and_downloads_as_pdf_for_those_who_see_it(app, 
         other = login(username)
         assert other.get(f"/applications/print/{pk}").status_code in (403, 404), username
         assert other.get(f"/applications/pdf/{pk}").status_code in (403, 404), username
+
+
+def test_own_pages_need_a_login(client):
+    for path in ("/my/", "/my/realname", "/my/mobile", "/register/org/correct/1", "/applications/print/1",
+                 "/applications/pdf/1", "/staffaccounts/add", "/agencyfiling/add", "/helpdesk/?q=13800000011"):
+        resp = client.get(path)
+        assert resp.status_code in (302, 401, 403) and "/login" in resp.headers.get("Location", "/login"), path
+    r = client.get("/api/v1/realname/")
+    assert r.status_code == 401

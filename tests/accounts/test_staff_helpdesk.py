@@ -49,7 +49,7 @@ def test_enterprise_opens_a_project_lead_account_that_the_person_activates(app, 
     id_number, mobile = new_id(), new_mobile("1350")
     resp = open_account(ent, "韩项目", id_number, mobile)
     assert resp.status_code == 302, error_of(resp)
-    assert any("开立" in m or "账号" in m for m in messages_to(app, mobile))
+    assert any("从业人员账号激活" in m and mobile in m for m in messages_to(app, mobile))
     # Not active yet: the password login says so.
     c = Client(app)
     resp = c.login(mobile, "Anju#2026ok")
@@ -97,8 +97,8 @@ def test_staff_account_refusals_and_scope(app, login):
     # The other enterprise does not see the account.
     other = login("ent_b")
     assert mobile not in other.get("/orgusers/list/").get_data(as_text=True)
-    assert mobile[:3] + "****" + mobile[-4:] in ent.get("/orgusers/list/").get_data(as_text=True) or \
-        mobile in ent.get("/orgusers/list/").get_data(as_text=True)
+    # ent_a holds the full-personal-data permission (each such view is audited).
+    assert mobile in ent.get("/orgusers/list/").get_data(as_text=True)
     # Who may open staff accounts at all.
     for username in ("public1", "helpdesk", "analyst", "street1", "pm_a"):
         c = login(username)
