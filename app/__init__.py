@@ -73,6 +73,11 @@ def register_modules(appbuilder):
     from app.system import api as system_api
     from app.system import application_views, job_views
     from app.system import sms_views
+    from app.system import notice_views
+    from app.property import views as property_views
+    from app.complaints import api as complaint_api
+    from app.complaints import stats as complaint_stats
+    from app.complaints import views as complaint_views
     from app.system import views as system_views
 
     system_views.register(appbuilder)
@@ -80,8 +85,13 @@ def register_modules(appbuilder):
     job_views.register(appbuilder)
     application_views.register(appbuilder)
     accounts_views.register(appbuilder)
+    property_views.register(appbuilder)
+    complaint_views.register(appbuilder)
+    complaint_stats.register(appbuilder)
+    notice_views.register(appbuilder)
     system_api.register(appbuilder)
     accounts_api.register(appbuilder)
+    complaint_api.register(appbuilder)
     appbuilder.add_link("My account", label=_l_my_account(), href="/my/", icon="fa-user-circle")
 
 

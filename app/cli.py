@@ -173,6 +173,7 @@ def load_demo(password=None):
                     mobile=mobile, must_change_password=False)
         created["users"] += 1
     created["persons"] = _demo_persons()
+    created["areas"] = _demo_areas(orgs)
     return created
 
 
@@ -184,6 +185,35 @@ DEMO_PERSONS = [
     ("pm_a", "张小三", "50010319850312001", True),
     ("public1", "李四", "50010319900521002", False),
 ]
+
+
+# Property management areas: 和平小区 is led by pm_a (so its 码上办 link takes requests);
+# 七星花园 has no project lead yet.
+DEMO_AREAS = [
+    # name, district, street, company key, project lead username, public code
+    ("和平小区", "500103", "500103001", "ent_a", "pm_a", "demo-heping"),
+    ("七星花园", "500103", "500103001", "ent_b", None, "demo-qixing"),
+    ("解放碑商住楼", "500103", "500103003", "ent_a", "pm_a", "demo-jiefangbei"),
+]
+
+
+def _demo_areas(orgs):
+    from app.property.models import PropertyArea
+
+    sm = current_app.appbuilder.sm
+    count = 0
+    for name, district, street, company, lead, code in DEMO_AREAS:
+        if db.session.execute(select(PropertyArea).where(PropertyArea.name == name)).first():
+            continue
+        user = sm.find_user(username=lead) if lead else None
+        area = PropertyArea(name=name, district_code=district, street_code=street,
+                            company_org_id=orgs[company].id, project_lead_id=user.id if user else None,
+                            public_code=code, address=f"重庆市渝中区{name}")
+        area.fill_region()
+        db.session.add(area)
+        count += 1
+    db.session.commit()
+    return count
 
 
 def _demo_persons():

@@ -427,7 +427,8 @@ def mask_kind_of(key):
     return None
 
 
-def _should_mask(mask):
+def should_mask(mask):
+    """True when personal data in a document must be masked (``mask`` None: by the viewer's permission)."""
     if mask is not None:
         return bool(mask)
     from app.core.views import can_view_full_pii
@@ -448,7 +449,7 @@ def application_document(application, mask=None, qr=None, payload_labels=None) -
 
     if payload_labels is None:
         from app.system.application_views import PAYLOAD_LABELS as payload_labels
-    hide = _should_mask(mask)
+    hide = should_mask(mask)
     a = application
     rows = [
         (_("Application number"), a.number), (_("Business type"), a.type_label),

@@ -5,8 +5,8 @@ create_app loads it)::
 
     from app.core.jobs import register_job
 
-    register_job("complaints.overdue_scan", "app.complaints.jobs:scan_overdue",
-                 label=_l("Overdue complaint scan"), trigger="interval", minutes=10)
+    register_job("complaints.escalate", "app.complaints.jobs:escalate",
+                 label=_l("Escalate overdue requests"), trigger="interval", minutes=10)
     register_job("system.cleanup", "app.core.jobs:cleanup", label=..., trigger="cron", hour=3)
 
 The function takes no arguments, runs inside an application context, commits its own

@@ -6,12 +6,16 @@ A model declares how its rows are owned with ``__scope__``::
 
 ``org`` names the column holding the owning organisation's id, ``region`` the column
 holding a GB/T 2260 code (or ``"org.region_code"``: the region of the owning
-organisation), ``owner`` the column holding the owning user's id. A user's reach comes
+organisation), ``owner`` the column holding the owning user's id, ``area`` the column holding the id of
+the property area a row belongs to. A user's reach comes
 from the widest data scope of their roles (app/security/roles.py):
 
 * all     - no restriction;
 * region  - rows whose region code lies inside the user's organisation's region;
 * org     - rows of the user's organisation;
+* area    - rows of the property areas the user leads (a project lead), plus own rows;
+            the areas come from the source the property module registers
+            (:func:`register_area_source`); a model without ``area`` falls back to own;
 * own     - rows the user owns;
 * none    - nothing (anonymous users, users without a role or an organisation).
 
@@ -25,6 +29,7 @@ from sqlalchemy import and_, false, select
 
 from app.security.roles import (
     SCOPE_ALL,
+    SCOPE_AREA,
     SCOPE_NONE,
     SCOPE_ORG,
     SCOPE_OWN,
@@ -95,6 +100,26 @@ def _region_clause(model, spec_region, prefix):
     return prefix_range(getattr(model, spec_region), prefix)
 
 
+_AREA_SOURCE = None
+
+
+def register_area_source(fn):
+    """``fn(user_id)`` returns a SELECT of the ids of the property areas the user leads."""
+    global _AREA_SOURCE
+    _AREA_SOURCE = fn
+
+
+def _area_clause(model, spec, scope):
+    column = spec.get("area")
+    if not column or _AREA_SOURCE is None or not scope.user_id:
+        return None
+    clause = getattr(model, column).in_(_AREA_SOURCE(scope.user_id))
+    owner = spec.get("owner")
+    if owner:
+        clause = clause | (getattr(model, owner) == scope.user_id)
+    return clause
+
+
 def scope_clause(model, user=None):
     """A SQL clause limiting ``model`` to what ``user`` may see; None means everything."""
     spec = getattr(model, "__scope__", None)
@@ -114,6 +139,11 @@ def scope_clause(model, user=None):
     if scope.level == SCOPE_ORG:
         if spec.get("org") and scope.org_id:
             return getattr(model, spec["org"]) == scope.org_id
+        scope = UserScope(SCOPE_OWN, scope.user_id)
+    if scope.level == SCOPE_AREA:
+        clause = _area_clause(model, spec, scope)
+        if clause is not None:
+            return clause
         scope = UserScope(SCOPE_OWN, scope.user_id)
     if scope.level == SCOPE_OWN and spec.get("owner") and scope.user_id:
         return getattr(model, spec["owner"]) == scope.user_id

@@ -180,7 +180,8 @@ class SmsPurpose:
     CHANGE_MOBILE = "change_mobile"
     ACTIVATE = "activate"
     RESET_PASSWORD = "reset_password"
-    ALL = (REGISTER, LOGIN, CHANGE_MOBILE, ACTIVATE, RESET_PASSWORD)
+    COMPLAINT = "complaint"          # submitting or following a complaint (需求及建议)
+    ALL = (REGISTER, LOGIN, CHANGE_MOBILE, ACTIVATE, RESET_PASSWORD, COMPLAINT)
 
 
 class SmsStatus:
@@ -205,6 +206,15 @@ TEMPLATES = {
     "mobile_changed": _l("[Anju Console] The mobile number of your account %(username)s has been "
                          "changed. If you did not do this, contact the administrator at once."),
     "notice": _l("[Anju Console] %(text)s"),
+    "complaint_received": _l("[Anju Console] Your request %(number)s has been received; it is due to be "
+                             "handled by %(due)s. Follow it with the number and this mobile."),
+    "complaint_accepted": _l("[Anju Console] Your request %(number)s: %(reply)s"),
+    "complaint_completed": _l("[Anju Console] Your request %(number)s has been handled: %(result)s. "
+                              "Please evaluate the handling."),
+    "complaint_refused": _l("[Anju Console] Your request %(number)s was refused: %(reason)s. "
+                            "Please evaluate the handling."),
+    "complaint_escalated": _l("[Anju Console] %(n)s requests in your area are overdue and escalated to "
+                              "you: %(numbers)s. Please see the console."),
 }
 
 TEMPLATE_LABELS = {
@@ -215,6 +225,11 @@ TEMPLATE_LABELS = {
     "registration_returned": _l("Registration returned"),
     "mobile_changed": _l("Mobile number changed"),
     "notice": _l("Notice"),
+    "complaint_received": _l("Request received"),
+    "complaint_accepted": _l("Request accepted"),
+    "complaint_completed": _l("Request handled"),
+    "complaint_refused": _l("Request refused"),
+    "complaint_escalated": _l("Requests escalated"),
 }
 
 CODE_LENGTH = 6

@@ -117,6 +117,10 @@ class AnjuModelView(ModelView):
     # Import: unique keys inside the file; a callable(rows) -> errors; a callable that
     # writes the rows inside the request's transaction.
     import_unique = ()
+    # {column: [filter classes]}: replaces the filters FAB derives for a search column (e.g.
+    # only FilterEqual on a coded column whose value comes from a select in
+    # search_form_extra_fields).
+    search_filters = {}
 
     base_permissions = None
 
@@ -127,6 +131,8 @@ class AnjuModelView(ModelView):
                 perms += ["can_import", "can_template"]
             self.base_permissions = perms
         super().__init__(**kwargs)
+        for col, classes in (self.search_filters or {}).items():
+            self._filters._search_filters[col] = [cls(col, self.datamodel) for cls in classes]
         dm = self.datamodel
         if all(dm.is_pk(c) or (not dm.is_relation(c) and not dm.is_property_or_function(c)
                                and hasattr(dm.obj, c)) for c in self.list_columns):

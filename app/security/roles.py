@@ -10,8 +10,9 @@ SCOPE_ALL = "all"          # the whole database
 SCOPE_REGION = "region"    # rows whose region lies inside the user's organisation's region
 SCOPE_ORG = "org"          # rows of the user's own organisation
 SCOPE_OWN = "own"          # rows the user owns (created, or is)
+SCOPE_AREA = "area"        # rows of the property areas the user leads (project lead), and own rows
 SCOPE_NONE = "none"
-SCOPE_ORDER = [SCOPE_NONE, SCOPE_OWN, SCOPE_ORG, SCOPE_REGION, SCOPE_ALL]
+SCOPE_ORDER = [SCOPE_NONE, SCOPE_OWN, SCOPE_AREA, SCOPE_ORG, SCOPE_REGION, SCOPE_ALL]
 
 # Pseudo view whose permission lifts masking of personal data (each full view audited).
 PII_VIEW = "PersonalData"
@@ -39,6 +40,20 @@ def menus(*names):
 # A person's own real-name state and verification request (REST).
 REALNAME_API = [("can_get", "RealnameApi"), ("can_post", "RealnameApi")]
 
+# Complaints (需求及建议): the list and detail, the REST resource, and statistics.
+COMPLAINTS_READ = [
+    *menus("Requests", "Request management"),
+    *perms("ComplaintView", READ, EXPORT),
+    *perms("ComplaintApi", API_READ),
+]
+COMPLAINTS_ACT = [("can_act", "ComplaintView"), ("can_transition", "ComplaintApi")]
+COMPLAINT_STATS = [*menus("Requests", "Request statistics"), *perms("ComplaintStatsView", ("can_show", "can_export"))]
+CREDIT_PROPOSALS = [*menus("Requests", "Credit deduction proposals"), *perms("CreditProposalView", READ, EXPORT)]
+AREAS_READ = [*menus("Property", "Property management areas"), *perms("PropertyAreaView", READ, EXPORT)]
+AREAS_WRITE = [*AREAS_READ, *perms("PropertyAreaView", WRITE, DELETE)]
+AREA_QR = [("can_qr", "PropertyAreaView")]
+NOTICES = [*menus("My account", "Notices"), *perms("NoticeView", READ)]
+
 ROLES = {
     "sysadmin": {
         "label": _l("System administrator"),
@@ -50,6 +65,7 @@ ROLES = {
         "label": _l("City administrator"),
         "scope": SCOPE_ALL,
         "permissions": [
+            *COMPLAINTS_READ, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_WRITE, *AREA_QR,
             *menus("System", "Regions", "Organizations", "Organization users", "Dictionaries", "Parameters"),
             *perms("RegionView", READ, EXPORT),
             *perms("OrganizationView", READ, EXPORT, IMPORT, WRITE),
@@ -89,6 +105,7 @@ ROLES = {
         "label": _l("District administrator"),
         "scope": SCOPE_REGION,
         "permissions": [
+            *COMPLAINTS_READ, *COMPLAINTS_ACT, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_WRITE, *AREA_QR, *NOTICES,
             *menus("System", "Organizations", "Organization users"),
             *perms("OrganizationView", READ, EXPORT),
             *perms("OrgUserView", READ, EXPORT),
@@ -104,6 +121,7 @@ ROLES = {
         "label": _l("Street / community"),
         "scope": SCOPE_REGION,
         "permissions": [
+            *COMPLAINTS_READ, *COMPLAINTS_ACT, *CREDIT_PROPOSALS, *AREAS_READ, *AREA_QR, *NOTICES,
             *menus("System", "Organizations"),
             *perms("OrganizationView", READ),
             *perms("OrganizationApi", API_READ),
@@ -115,6 +133,7 @@ ROLES = {
         "label": _l("Enterprise administrator"),
         "scope": SCOPE_ORG,
         "permissions": [
+            *COMPLAINTS_READ, *CREDIT_PROPOSALS, *AREAS_READ, *AREA_QR, *NOTICES,
             *menus("System", "Organizations", "Organization users"),
             *perms("OrganizationView", READ),
             *perms("OrgUserView", READ, EXPORT, WRITE, DELETE, ("unlock", "deactivate")),
@@ -128,8 +147,9 @@ ROLES = {
     },
     "project_lead": {
         "label": _l("Project lead"),
-        "scope": SCOPE_OWN,
+        "scope": SCOPE_AREA,
         "permissions": [
+            *COMPLAINTS_READ, *COMPLAINTS_ACT, *AREAS_READ, *AREA_QR,
             *perms("DictItemApi", API_READ),
             *REALNAME_API,
         ],
@@ -151,6 +171,7 @@ ROLES = {
         "label": _l("Data analyst"),
         "scope": SCOPE_REGION,
         "permissions": [
+            *COMPLAINTS_READ, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_READ,
             *menus("System", "Organizations", "Organization users", "Regions"),
             *perms("OrganizationView", READ, EXPORT),
             *perms("OrgUserView", READ, EXPORT),
@@ -165,6 +186,7 @@ ROLES = {
         "label": _l("Public user"),
         "scope": SCOPE_OWN,
         "permissions": [
+            *perms("ComplaintApi", ("can_submit", "can_mine")),
             ("can_show", "ApplicationView"),
             *REALNAME_API,
         ],

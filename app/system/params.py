@@ -41,6 +41,8 @@ PARAMS = {p.key: p for p in [
     # Deadlines (app/core/deadlines.py): deadline.<kind>_days and deadline.<kind>_working_days.
     ParamSpec("deadline.complaint_days", "int", 5, _l("Complaint handling deadline (days)"), "deadline", 1, 365),
     ParamSpec("deadline.complaint_working_days", "bool", False, _l("Complaint deadline counts working days only"), "deadline"),
+    ParamSpec("complaint.auto_close_days", "int", 7, _l("Days after handling before an unevaluated request closes"), "complaint", 1, 90),
+    ParamSpec("complaint.overdue_deduction_points", "int", 2, _l("Credit points proposed for deduction per overdue request"), "complaint", 0, 100),
     ParamSpec("deadline.due_soon_hours", "int", 24, _l("Hours before a deadline counted as due soon"), "deadline", 1, 720),
 ]}
 

@@ -1,0 +1,132 @@
+"""Complaints (需求及建议): the complaint, its history, and what escalation produces.
+
+States (SPEC §8, seed 003 §12-§13) live in app/complaints/services.py with the rules;
+this file holds only the tables. A complaint copies the routing facts of its area at
+submission (company, district, street, region) so that every list filter and every scope
+is one indexed column, and the history stays true if the area changes hands later.
+"""
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import relationship
+
+from app.core.mixins import now
+from app.extensions import db
+
+
+class Complaint(db.Model):
+    __tablename__ = "anju_complaint"
+    # Enterprise: its own complaints; street/district/city: their region; project lead: the
+    # areas they lead; the complainant: their own.
+    __scope__ = {"org": "org_id", "region": "region_code", "owner": "complainant_id", "area": "area_id"}
+    __table_args__ = (
+        Index("ix_anju_complaint_stage_due", "stage", "due_at"),
+        Index("ix_anju_complaint_status_submitted", "status", "submitted_at"),
+        Index("ix_anju_complaint_stage_submitted", "stage", "submitted_at"),
+        Index("ix_anju_complaint_street_submitted", "street_code", "submitted_at"),
+        Index("ix_anju_complaint_district_submitted", "district_code", "submitted_at"),
+        Index("ix_anju_complaint_area_submitted", "area_id", "submitted_at"),
+        Index("ix_anju_complaint_org_submitted", "org_id", "submitted_at"),
+        Index("ix_anju_complaint_region_submitted", "region_code", "submitted_at"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    number = Column(String(24), nullable=False, unique=True)
+    area_id = Column(Integer, ForeignKey("anju_property_area.id"), nullable=False)
+    org_id = Column(Integer, ForeignKey("anju_org.id"))            # 物业服务企业
+    district_code = Column(String(12), ForeignKey("anju_region.code"), nullable=False)
+    street_code = Column(String(12), ForeignKey("anju_region.code"))
+    region_code = Column(String(12), nullable=False)
+    complainant_id = Column(Integer, ForeignKey("ab_user.id"), index=True)
+    name = Column(String(64), nullable=False)
+    id_number = Column(String(18), nullable=False)
+    mobile = Column(String(11), nullable=False, index=True)
+    address = Column(String(255), nullable=False)
+    content = Column(Text, nullable=False)
+    status = Column(String(16), nullable=False)
+    stage = Column(String(16), nullable=False)
+    submitted_at = Column(DateTime, nullable=False, default=now, index=True)
+    due_at = Column(DateTime, nullable=False)
+    accepted_at = Column(DateTime)
+    handled_at = Column(DateTime)          # 完成处理 or 拒绝处理: the clock stops
+    result = Column(Text)                  # 处理结果 or the refusal reason
+    refused = Column(Boolean, nullable=False, default=False)
+    closed_at = Column(DateTime)
+    auto_closed = Column(Boolean, nullable=False, default=False)
+    satisfaction = Column(Integer)         # 1-5
+    evaluation = Column(Text)
+    escalated_at = Column(DateTime)        # flagged overdue and escalated to the street (once)
+    version = Column(Integer, nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    area = relationship("PropertyArea", lazy="joined", innerjoin=True)
+    org = relationship("Organization", foreign_keys=[org_id], lazy="joined")
+    district = relationship("Region", foreign_keys=[district_code], lazy="joined", innerjoin=True)
+    street = relationship("Region", foreign_keys=[street_code], lazy="joined")
+    complainant = relationship("AnjuUser", foreign_keys=[complainant_id])
+    events = relationship("ComplaintEvent", order_by="ComplaintEvent.id", back_populates="complaint",
+                          cascade="all, delete-orphan", lazy="select")
+
+    def __repr__(self):
+        return self.number
+
+    @property
+    def remaining_time(self):
+        """剩余处理时间: remaining or overdue time while the request is open, else '-'."""
+        from app.core.deadlines import remaining_text
+
+        if self.stage not in ("pending", "processing") or self.due_at is None:
+            return "-"
+        return remaining_text(self.due_at)
+
+
+class ComplaintEvent(db.Model):
+    """One step in a complaint's life: who, when, from which state to which, and the text."""
+
+    __tablename__ = "anju_complaint_event"
+    id = Column(Integer, primary_key=True)
+    complaint_id = Column(Integer, ForeignKey("anju_complaint.id", ondelete="CASCADE"),
+                          nullable=False, index=True)
+    action = Column(String(16), nullable=False)
+    from_status = Column(String(16))
+    to_status = Column(String(16), nullable=False)
+    actor_id = Column(Integer, ForeignKey("ab_user.id"))
+    actor_name = Column(String(128))
+    at = Column(DateTime, default=now, nullable=False)
+    note = Column(Text)
+
+    complaint = relationship("Complaint", back_populates="events")
+
+
+class CreditProposal(db.Model):
+    """A credit-deduction proposal (信用扣分建议) for an enterprise, produced by a rule break
+    such as an overdue complaint. The credit module consumes these rows; one source event
+    yields at most one proposal (the unique constraint)."""
+
+    __tablename__ = "anju_credit_proposal"
+    __scope__ = {"org": "org_id", "region": "region_code", "owner": None}
+    __table_args__ = (UniqueConstraint("source_type", "source_id", "reason_code",
+                                       name="uq_anju_credit_proposal_source"),)
+
+    id = Column(Integer, primary_key=True)
+    org_id = Column(Integer, ForeignKey("anju_org.id"), index=True)
+    region_code = Column(String(12), nullable=False, index=True)
+    source_type = Column(String(32), nullable=False)
+    source_id = Column(Integer, nullable=False)
+    source_number = Column(String(32))
+    reason_code = Column(String(32), nullable=False)
+    reason = Column(String(255), nullable=False)
+    points = Column(Integer, nullable=False)
+    status = Column(String(16), nullable=False, default="proposed")
+    created_on = Column(DateTime, nullable=False, default=now, index=True)
+
+    org = relationship("Organization", foreign_keys=[org_id], lazy="joined")

@@ -1,0 +1,5 @@
+"""Complaint statistics (placeholder until the statistics page lands)."""
+
+
+def register(appbuilder):
+    pass

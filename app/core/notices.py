@@ -1,0 +1,51 @@
+"""Console notices (站内通知): a message to an organisation's staff, shown in their
+notice list and counted on their home page. Used wherever a rule has to tell someone
+(an escalated complaint to the street, later filings due, lists expiring)::
+
+    notices.notify(street_org, _("..."), body, link=url)
+
+Notices are scoped by the receiving organisation only: a district does not read the
+notices of its streets. ``notify`` adds to the caller's transaction; it never commits.
+"""
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy.orm import relationship
+
+from app.core.mixins import now
+from app.extensions import db
+
+
+class Notice(db.Model):
+    __tablename__ = "anju_notice"
+    __scope__ = {"org": "org_id", "region": None, "owner": None}
+
+    id = Column(Integer, primary_key=True)
+    org_id = Column(Integer, ForeignKey("anju_org.id"), nullable=False, index=True)
+    title = Column(String(200), nullable=False)
+    body = Column(Text)
+    link = Column(String(255))
+    source_type = Column(String(32))
+    source_id = Column(Integer)
+    created_on = Column(DateTime, nullable=False, default=now, index=True)
+    read_at = Column(DateTime)
+
+    org = relationship("Organization", foreign_keys=[org_id])
+
+
+def notify(org, title, body=None, link=None, source=None, session=None):
+    """Queue a notice to ``org`` (an Organization or its id) in the current transaction."""
+    session = session or db.session
+    org_id = org if isinstance(org, int) else org.id
+    notice = Notice(org_id=org_id, title=str(title), body=str(body) if body is not None else None,
+                    link=link, created_on=now())
+    if source is not None:
+        notice.source_type, notice.source_id = source
+    session.add(notice)
+    return notice
+
+
+def unread_count(org_id, session=None):
+    session = session or db.session
+    if not org_id:
+        return 0
+    return session.execute(select(func.count(Notice.id)).where(
+        Notice.org_id == org_id, Notice.read_at.is_(None))).scalar_one()

@@ -1,0 +1,45 @@
+"""站内通知: the notices addressed to the user's organisation; opening one marks it read."""
+from datetime import datetime
+
+from flask import redirect
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import lazy_gettext as _l
+
+from app.core.notices import Notice
+from app.core.views import AnjuModelView, ScopedInterface
+from app.extensions import db
+
+
+class NoticeView(AnjuModelView):
+    datamodel = ScopedInterface(Notice)
+    route_base = "/notices"
+    list_title = _l("Notices")
+    show_title = _l("Notice")
+    base_permissions = ["can_list", "can_show"]
+    label_columns = {"title": _l("Title"), "body": _l("Content"), "created_on": _l("Sent at"),
+                     "read_at": _l("Read at"), "link": _l("Link")}
+    list_columns = ["title", "created_on", "read_at"]
+    show_columns = ["title", "body", "created_on", "read_at"]
+    search_columns = ["title", "created_on"]
+    base_order = ("created_on", "desc")
+    method_permission_name = {"open": "show"}
+
+    @expose("/open/<int:pk>")
+    @has_access
+    def open(self, pk):
+        """Mark the notice read and go to what it is about."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            from flask import abort
+
+            abort(404)
+        if item.read_at is None:
+            item.read_at = datetime.now()
+            db.session.commit()
+        return redirect(item.link or f"/notices/show/{pk}")
+
+
+def register(appbuilder):
+    appbuilder.add_view(NoticeView(), "Notices", label=_l("Notices"), category="My account",
+                        icon="fa-bell")
