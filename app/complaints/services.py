@@ -217,9 +217,10 @@ def new_number(district_code, moment, session=None):
     return f"{district_code}{day}{value:04d}"
 
 
-def submit(area, data, files=(), user=None, ip=None):
+def submit(area, data, files=(), user=None, ip=None, moment=None):
     """File a complaint for ``area``. The mobile is verified by an SMS code unless it is the
-    signed-in user's own (already verified) number. Commits."""
+    signed-in user's own (already verified) number. Commits. ``moment`` (the submission
+    time) is for tests and data loads; pages and the API leave it to the clock."""
     from app.accounts import services as accounts
 
     problem = area_problem(area)
@@ -237,7 +238,7 @@ def submit(area, data, files=(), user=None, ip=None):
     if not own_mobile:
         sms.verify_code(mobile, sms.SmsPurpose.COMPLAINT, data.get("sms_code"))
     checked = uploads.save_many(files, label=str(_("Attachments"))) if files else []
-    moment = now()
+    moment = moment or now()
     complaint = Complaint(
         number=new_number(area.district_code, moment), area_id=area.id, org_id=area.company_org_id,
         district_code=area.district_code, street_code=area.street_code, region_code=area.region_code,
@@ -350,17 +351,16 @@ def transition(complaint, action, actor=None, note=None, satisfaction=None, veri
     except StaleDataError:
         session.rollback()
         raise DomainError(_("This request was handled by someone else meanwhile; please reload it."))
-    _notify_complainant(complaint, action, note)
+    _notify_complainant(complaint, action, note, session)
     return complaint
 
 
-def _notify_complainant(complaint, action, note):
-    if action == Action.ACCEPT:
-        sms.send_sms(complaint.mobile, "complaint_accepted", number=complaint.number, reply=note)
-    elif action == Action.COMPLETE:
-        sms.send_sms(complaint.mobile, "complaint_completed", number=complaint.number, result=note)
-    elif action == Action.REFUSE:
-        sms.send_sms(complaint.mobile, "complaint_refused", number=complaint.number, reason=note)
+def _notify_complainant(complaint, action, note, session):
+    template = {Action.ACCEPT: ("complaint_accepted", "reply"), Action.COMPLETE: ("complaint_completed", "result"),
+                Action.REFUSE: ("complaint_refused", "reason")}.get(action)
+    if template:
+        sms.send_sms(complaint.mobile, template[0], session=session,
+                     **{"number": complaint.number, template[1]: note})
 
 
 def _event(complaint, action, from_status, to_status, actor, note, actor_name=None, at=None):
@@ -498,7 +498,8 @@ def escalate_overdue(moment=None, session=None):
                 notices.notify(org, title, shown, link="/complaints/list/?_flt_0_escalated=y",
                                session=session)
                 if org.contact_mobile:
-                    sms.send_sms(org.contact_mobile, "complaint_escalated", n=len(numbers), numbers=shown[:60])
+                    sms.send_sms(org.contact_mobile, "complaint_escalated", session=session,
+                                 n=len(numbers), numbers=shown[:60])
         session.commit()
         total += len(claimed)
     return total

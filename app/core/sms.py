@@ -321,17 +321,19 @@ def render(template, **params):
             raise ValueError(f"SMS template {template!r} needs parameters: {exc}") from exc
 
 
-def _record(mobile, template, content, backend, status, error=None):
+def _record(mobile, template, content, backend, status, error=None, session=None):
     # Core INSERT: no ORM flush event, so the content (codes, one-time passwords) stays
     # out of the audit log. Same session and transaction as the caller.
-    result = db.session.execute(SmsMessage.__table__.insert().values(
+    session = session or db.session
+    result = session.execute(SmsMessage.__table__.insert().values(
         mobile=mobile, template=template, content=content, backend=backend[:32],
         status=status, error=error[:255] if error else None, created_at=now()))
-    return db.session.get(SmsMessage, result.inserted_primary_key[0])
+    return session.get(SmsMessage, result.inserted_primary_key[0])
 
 
-def send_sms(mobile, template, **params):
-    """Render ``template`` in Chinese, send it and record it in the outbox (not committed)."""
+def send_sms(mobile, template, session=None, **params):
+    """Render ``template`` in Chinese, send it and record it in the outbox (not committed;
+    in ``session``, default the request's, so the record shares the caller's transaction)."""
     mobile = _mobile(mobile)
     content = render(template, **params)
     backend = get_backend()
@@ -341,9 +343,9 @@ def send_sms(mobile, template, **params):
         log.warning("SMS %s to %s*** failed via %s: %s", template, mobile[:3], backend.label,
                     type(exc).__name__)
         _record(mobile, template, content, backend.label, SmsStatus.FAILED,
-                f"{type(exc).__name__}: {exc}")
+                f"{type(exc).__name__}: {exc}", session=session)
         raise DomainError(_("The SMS could not be sent; please try again later.")) from exc
-    return _record(mobile, template, content, backend.label, SmsStatus.SENT)
+    return _record(mobile, template, content, backend.label, SmsStatus.SENT, session=session)
 
 
 def latest_message(mobile):
