@@ -21,6 +21,9 @@ States and who moves them::
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from functools import wraps
+
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
@@ -157,9 +160,23 @@ def action_label(code):
     return str(ACTION_LABELS.get(code, code or ""))
 
 
-def accept_reply():
-    """The fixed reply sent on 接收处理 (seed 003 §12: the page's text cannot be changed)."""
+def accept_reply(locale=None):
+    """The fixed reply sent on 接收处理 (seed 003 §12: the page's text cannot be changed).
+    The page shows it in the user's language; the SMS and the history keep it in Chinese."""
+    if locale:
+        with force_locale(locale):
+            return accept_reply()
     return _("Your request has been received and is being handled; we will reply when it is done.")
+
+
+def _in_chinese(fn):
+    """Texts a function stores (history notes, proposals, notices) are Chinese records,
+    whatever the language of the user or job that triggers it."""
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        with force_locale("zh"):
+            return fn(*args, **kwargs)
+    return wrapper
 
 
 def remaining(complaint, moment=None):
@@ -325,7 +342,7 @@ def transition(complaint, action, actor=None, note=None, satisfaction=None, veri
         if satisfaction not in (1, 2, 3, 4, 5):
             raise DomainError(_("Satisfaction: please choose 1 to 5 stars."))
     if action == Action.ACCEPT:
-        note = accept_reply()
+        note = accept_reply("zh")
     from_status = complaint.status
     moment = now()
     try:
@@ -408,6 +425,7 @@ def verify_tracking(number, mobile, code):
 BATCH = 500
 
 
+@_in_chinese
 def auto_close(moment=None, session=None):
     """Close complaints left 待评价 for ``complaint.auto_close_days`` days. Returns the count."""
     session = session or db.session
@@ -449,6 +467,7 @@ def _street_org(street_code, district_code, session):
     return None
 
 
+@_in_chinese
 def escalate_overdue(moment=None, session=None):
     """Flag every open complaint past its deadline, once: an event, a credit-deduction
     proposal for the enterprise, and per street one notice (and SMS) listing them.

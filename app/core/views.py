@@ -132,7 +132,11 @@ class AnjuModelView(ModelView):
             self.base_permissions = perms
         super().__init__(**kwargs)
         for col, classes in (self.search_filters or {}).items():
-            self._filters._search_filters[col] = [cls(col, self.datamodel) for cls in classes]
+            # The search form lists _search_filters; URL arguments (_flt_<i>_<col>) index
+            # _all_filters: replace both, so index i means the same filter in each.
+            instances = [cls(col, self.datamodel) for cls in classes]
+            self._filters._search_filters[col] = instances
+            self._filters._all_filters = {**self._filters._all_filters, col: instances}
         dm = self.datamodel
         if all(dm.is_pk(c) or (not dm.is_relation(c) and not dm.is_property_or_function(c)
                                and hasattr(dm.obj, c)) for c in self.list_columns):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.extensions import db
 from tests.browser.conftest import sign_in
@@ -226,7 +226,7 @@ def test_complaint_from_qr_code_to_evaluation(app, live_server, browse, tmp_path
         lead.click("#btn-print")
     sheet = popup.value
     sheet.wait_for_load_state("load")
-    assert f"/complaints/print/" in sheet.url
+    assert "/complaints/print/" in sheet.url
     assert number in sheet.inner_text(".doc-head")
     assert sheet.locator("img.qr").count() == 1
     printed = sheet.inner_text("table.grid")
@@ -272,8 +272,8 @@ def file_complaint(app, mobile, id_number):
     number = resp.headers["Location"].rsplit("/", 1)[1]
     assert re.fullmatch(NUMBER_RE, number), number
     with app.app_context():
-        db.session.execute(update(SmsCode).where(SmsCode.mobile == mobile)
-                           .values(created_at=SmsCode.created_at - timedelta(minutes=2)))
+        for code in db.session.execute(select(SmsCode).where(SmsCode.mobile == mobile)).scalars():
+            code.created_at -= timedelta(minutes=2)
         db.session.commit()
     return number
 

@@ -381,3 +381,19 @@ def test_area_checks(ctx):
     assert str(exc.value) == "所选街道不属于所选区县。"
     a = make_area("新建小区一", lead="pm_a")
     assert a.region_code == "500103001" and len(a.public_code) >= 12
+
+
+def test_texts_kept_on_record_are_chinese_whatever_the_ui_language(ctx):
+    from flask_babel import force_locale
+
+    c = file_complaint()
+    with force_locale("en"):
+        act(c, Action.ACCEPT, "pm_a")
+        assert services.accept_reply().startswith("Your request has been received")
+    assert c.events[-1].note == "您的需求及建议我们已收到，正在处理，处理完成后将给您答复。"
+    assert messages(c.mobile)[-1].endswith("：您的需求及建议我们已收到，正在处理，处理完成后将给您答复。")
+    late = file_complaint(moment=datetime.now() - timedelta(days=9))
+    with force_locale("en"):
+        services.escalate_overdue()
+    db.session.expire_all()
+    assert db.session.get(Complaint, late.id).events[-1].note == "超过处理期限未完成，已升级至街道督办。"
