@@ -13,8 +13,14 @@ ROLES = {  # demo account per role
 ALL = set(ROLES)
 STAFF_READ = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "helpdesk", "analyst"}
 
+COMPLAINT_READERS = {"sysadmin", "gov_admin", "district", "street", "ent_admin", "project_lead", "analyst"}
+
 # view -> (roles that may list, roles that may open the add form)
 EXPECTED_VIEWS = {
+    "ComplaintView": (COMPLAINT_READERS, set()),
+    "CreditProposalView": (COMPLAINT_READERS - {"project_lead"}, set()),
+    "PropertyAreaView": (COMPLAINT_READERS, {"sysadmin", "gov_admin", "district"}),
+    "NoticeView": ({"sysadmin", "district", "street", "ent_admin"}, set()),
     "OrganizationView": (STAFF_READ, {"sysadmin", "gov_admin"}),
     "OrgUserView": (STAFF_READ - {"street"}, {"sysadmin", "gov_admin", "ent_admin"}),
     "RegionView": ({"sysadmin", "gov_admin", "analyst"}, {"sysadmin"}),
@@ -44,6 +50,7 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     "audit_log": {"sysadmin"},
     "person": {"sysadmin", "gov_admin"},
     "organization_application": {"sysadmin", "gov_admin", "gov_reviewer"},
+    "complaint": COMPLAINT_READERS,
 }
 
 
