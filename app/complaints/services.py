@@ -514,7 +514,7 @@ def escalate_overdue(moment=None, session=None):
                     continue
                 shown = "、".join(numbers[:20]) + ("…" if len(numbers) > 20 else "")
                 title = _("%(n)s requests are overdue and escalated to you", n=len(numbers))
-                notices.notify(org, title, shown, link="/complaints/list/?_flt_0_escalated=y",
+                notices.notify(org, title, shown, link="/complaints/list/?_flt_0_escalated_at=y",
                                session=session)
                 if org.contact_mobile:
                     sms.send_sms(org.contact_mobile, "complaint_escalated", session=session,
@@ -526,8 +526,18 @@ def escalate_overdue(moment=None, session=None):
 
 # --- counts for home pages ----------------------------------------------------------------
 
-def open_counts(clause=None):
-    stmt = select(Complaint.stage, func.count(Complaint.id)).group_by(Complaint.stage)
+def home_counts(user):
+    """What a handler's home page shows: requests pending, in hand and overdue, in scope."""
+    from app.core.scope import scope_clause
+
+    clause = scope_clause(Complaint, user)
+    base = select(Complaint.stage, func.count(Complaint.id)).where(Complaint.stage.in_(Stage.OPEN))
     if clause is not None:
-        stmt = stmt.where(clause)
-    return dict(db.session.execute(stmt).all())
+        base = base.where(clause)
+    counts = dict(db.session.execute(base.group_by(Complaint.stage)).all())
+    overdue = select(func.count(Complaint.id)).where(Complaint.stage.in_(Stage.OPEN),
+                                                     deadlines.overdue_clause(Complaint.due_at))
+    if clause is not None:
+        overdue = overdue.where(clause)
+    return {"pending": counts.get(Stage.PENDING, 0), "processing": counts.get(Stage.PROCESSING, 0),
+            "overdue": db.session.execute(overdue).scalar_one()}

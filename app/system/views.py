@@ -40,6 +40,15 @@ class HomeView(IndexView):
                 "users": db.session.execute(
                     apply_scope(select(func.count(AnjuUser.id)), AnjuUser, user)).scalar(),
             }
+            sm = self.appbuilder.sm
+            if sm.has_access("can_list", "ComplaintView"):
+                from app.complaints.services import home_counts
+
+                stats["complaints"] = home_counts(user)
+            if sm.has_access("can_list", "NoticeView") and getattr(user, "org_id", None):
+                from app.core.notices import unread_count
+
+                stats["notices"] = unread_count(user.org_id)
         return self.render_template(self.index_template, appbuilder=self.appbuilder, stats=stats)
 
 

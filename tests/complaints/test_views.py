@@ -331,3 +331,28 @@ def test_area_qr_needs_a_lead_who_signed_in(app, login):
     assert "尚未设置项目负责人" in resp.get_data(as_text=True)
     assert login("ent_b").get(f"/areas/qr/{heping}").status_code == 404
     assert login("ent_a").get(f"/areas/qr/{heping}?format=pdf").data.startswith(b"%PDF")
+
+
+def test_home_counts_and_the_escalation_notice(app, login):
+    from app.complaints import services
+    from app.core.notices import Notice
+
+    pk, number, _m = _complaint(app, content="首页计数超期投诉", moment=datetime.now() - timedelta(days=12))
+    st = login("street1")
+    html = st.get("/").get_data(as_text=True)
+    overdue = int(re.search(r'id="home-complaints-overdue"[^>]*>(\d+)<', html).group(1))
+    assert overdue >= 1
+    with app.app_context():
+        services.escalate_overdue()
+        notice = db.session.execute(select(Notice).order_by(Notice.id.desc()).limit(1)).scalars().one()
+        notice_id = notice.id
+        assert number in notice.body
+    assert 'id="home-notices"' in st.get("/").get_data(as_text=True)
+    resp = st.get(f"/notices/open/{notice_id}")
+    assert resp.status_code == 302
+    html = st.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "首页计数超期投诉" in html
+    assert login("ent_b").get(f"/notices/open/{notice_id}").status_code == 404
+    # pm_a's home counts only the areas pm_a leads; ent_b has no such request.
+    html = login("ent_b").get("/").get_data(as_text=True)
+    assert 'id="home-complaints-pending"' in html
