@@ -7,15 +7,20 @@
 3. export of the whole log to .xlsx through /auditlogview/export/ in a child process:
    rows per second and peak memory; the file is read back and its rows counted.
 4. then the accounts benchmark, bench/accounts.py, in its own process on its own database
-   (registrations through the real pages; import of the real-name reference registry).
+   (registrations through the real pages; import of the real-name reference registry);
+5. then the complaints benchmark, bench/complaints.py, likewise (1,000,000 generated
+   complaints: list pages per scope against bare SQL, escalation and auto-close jobs, the
+   statistics page when it exists, export of a filtered subset).
 
 Environment: BENCH_ROWS, BENCH_DIR (scratch dir; default a new temp dir, removed at the
 end unless BENCH_KEEP=1), BENCH_REUSE=1 (reuse the database already in BENCH_DIR),
 BENCH_RUNS (timed runs per page, default 7, after 1 warm-up), BENCH_BATCH (insert batch,
 default 20,000), BENCH_VERIFY=0 (skip the hash-chain check), BENCH_EXPORT=0 (skip export),
 BENCH_ONLY (comma-separated: audit = parts 1-3, accounts = part 4, or its halves
-registrations / registry; default everything). The accounts settings are in bench/accounts.py.
-Results: the printed tables and bench/out/results.json (the accounts part under "accounts").
+registrations / registry, complaints = part 5; default everything). The accounts settings are
+in bench/accounts.py, the complaints settings in bench/complaints.py.
+Results: the printed tables and bench/out/results.json (the accounts part under "accounts",
+the complaints part under "complaints").
 """
 import json
 import math
@@ -46,12 +51,13 @@ DO_EXPORT = os.environ.get("BENCH_EXPORT", "1") != "0"
 REUSE = os.environ.get("BENCH_REUSE", "0") == "1"
 KEEP = os.environ.get("BENCH_KEEP", "0") == "1"
 ONLY = {p.strip() for p in os.environ.get("BENCH_ONLY", "").split(",") if p.strip()}
-_PARTS = {"audit", "accounts", "registrations", "registry"}
+_PARTS = {"audit", "accounts", "registrations", "registry", "complaints"}
 if ONLY - _PARTS:
     raise SystemExit(f"BENCH_ONLY: unknown part(s) {', '.join(sorted(ONLY - _PARTS))}; "
                      f"use {', '.join(sorted(_PARTS))}")
 RUN_AUDIT = not ONLY or "audit" in ONLY
 RUN_ACCOUNTS = not ONLY or bool(ONLY & {"accounts", "registrations", "registry"})
+RUN_COMPLAINTS = not ONLY or "complaints" in ONLY
 PSIZE = 50
 DEEP_PAGE = 20_000
 SLOW_S = 20.0  # a page slower than this gets 3 timed runs instead of RUNS
@@ -606,14 +612,16 @@ def run_audit(bench_dir):
     results["total_s"] = time.perf_counter() - t_start
     results["loadavg_end"] = os.getloadavg()
     out = os.path.join(OUT_DIR, "results.json")
-    if not RUN_ACCOUNTS and os.path.exists(out):  # keep the last accounts run's figures
+    kept = [part for part, run in (("accounts", RUN_ACCOUNTS), ("complaints", RUN_COMPLAINTS)) if not run]
+    if kept and os.path.exists(out):  # keep the last figures of the parts not run now
         try:
             with open(out) as fh:
-                previous = json.load(fh).get("accounts")
+                previous = json.load(fh)
         except (OSError, ValueError):
-            previous = None
-        if previous is not None:
-            results["accounts"] = previous
+            previous = {}
+        for part in kept:
+            if previous.get(part) is not None:
+                results[part] = previous[part]
     with open(out, "w") as fh:
         json.dump(results, fh, ensure_ascii=False, indent=1, default=str)
     print()
@@ -629,6 +637,13 @@ def run_accounts(bench_dir):
     env = dict(os.environ, BENCH_DIR=os.path.join(bench_dir, "accounts"), BENCH_FROM_RUN="1")
     log("accounts benchmark: bench/accounts.py in its own process ...")
     return subprocess.run([sys.executable, os.path.join(HERE, "accounts.py")], env=env).returncode
+
+
+def run_complaints(bench_dir):
+    """Part 5: bench/complaints.py in its own process, on its own database under bench_dir."""
+    env = dict(os.environ, BENCH_DIR=os.path.join(bench_dir, "complaints"), BENCH_FROM_RUN="1")
+    log("complaints benchmark: bench/complaints.py in its own process ...")
+    return subprocess.run([sys.executable, os.path.join(HERE, "complaints.py")], env=env).returncode
 
 
 def main():
@@ -648,6 +663,11 @@ def main():
         rc = run_accounts(bench_dir)
         if rc:
             print(f"accounts benchmark FAILED (exit {rc}); see above")
+    if RUN_COMPLAINTS:
+        rc_c = run_complaints(bench_dir)
+        if rc_c:
+            print(f"complaints benchmark FAILED (exit {rc_c}); see above")
+            rc = rc or rc_c
     if made_dir and not KEEP:
         shutil.rmtree(bench_dir, ignore_errors=True)
     else:
