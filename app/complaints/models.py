@@ -26,11 +26,15 @@ class Complaint(db.Model):
     __tablename__ = "anju_complaint"
     # Enterprise: its own complaints; street/district/city: their region; project lead: the
     # areas they lead; the complainant: their own.
-    __scope__ = {"org": "org_id", "region": "region_code", "owner": "complainant_id", "area": "area_id"}
+    __scope__ = {"org": "org_id", "region": "region_code", "owner": "complainant_id", "area": "area_id",
+                 "region_exact": {6: "district_code", 9: "street_code"}, "region_unindexed": True}
     __table_args__ = (
         Index("ix_anju_complaint_stage_due", "stage", "due_at"),
         Index("ix_anju_complaint_status_submitted", "status", "submitted_at"),
         Index("ix_anju_complaint_stage_submitted", "stage", "submitted_at"),
+        Index("ix_anju_complaint_street_stage", "street_code", "stage", "submitted_at"),
+        Index("ix_anju_complaint_district_stage", "district_code", "stage", "submitted_at"),
+        Index("ix_anju_complaint_escalation", "stage", "escalated_at", "due_at"),
         Index("ix_anju_complaint_street_submitted", "street_code", "submitted_at"),
         Index("ix_anju_complaint_district_submitted", "district_code", "submitted_at"),
         Index("ix_anju_complaint_area_submitted", "area_id", "submitted_at"),

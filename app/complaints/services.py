@@ -430,7 +430,9 @@ def auto_close(moment=None, session=None):
     """Close complaints left 待评价 for ``complaint.auto_close_days`` days. Returns the count."""
     session = session or db.session
     moment = moment or now()
-    cutoff = moment - timedelta(days=get_param("complaint.auto_close_days"))
+    days = get_param("complaint.auto_close_days")
+    cutoff = moment - timedelta(days=days)
+    note = _("No evaluation within %(n)s days.", n=days)
     total = 0
     while True:
         ids = session.execute(select(Complaint.id).where(
@@ -445,8 +447,7 @@ def auto_close(moment=None, session=None):
         if done:
             session.execute(insert(ComplaintEvent), [
                 {"complaint_id": cid, "action": Action.AUTO_CLOSE, "from_status": S.TO_EVALUATE,
-                 "to_status": S.CLOSED, "actor_name": _("System"), "at": moment,
-                 "note": _("No evaluation within %(n)s days.", n=get_param("complaint.auto_close_days"))}
+                 "to_status": S.CLOSED, "actor_name": _("System"), "at": moment, "note": note}
                 for cid in done])
         session.commit()
         total += len(done)
@@ -470,13 +471,18 @@ def _street_org(street_code, district_code, session):
 @_in_chinese
 def escalate_overdue(moment=None, session=None):
     """Flag every open complaint past its deadline, once: an event, a credit-deduction
-    proposal for the enterprise, and per street one notice (and SMS) listing them.
-    A conditional UPDATE claims each complaint, so concurrent runs never escalate twice.
-    Returns the number escalated."""
+    proposal for the enterprise, and per street office one notice (and SMS) per run listing
+    them. A conditional UPDATE claims each complaint, so concurrent runs never escalate twice.
+    Claims, events and proposals commit batch by batch; the notices follow at the end of the
+    run (a run that dies midway leaves flagged requests without their notice, but the
+    street still finds them with the 已升级督办 filter). Returns the number escalated."""
     session = session or db.session
     moment = moment or now()
     points = get_param("complaint.overdue_deduction_points")
+    note = _("Not completed by the deadline; escalated to the street.")
+    system = _("System")
     total = 0
+    by_street = defaultdict(list)     # (street, district) -> numbers escalated in this run
     while True:
         ids = session.execute(select(Complaint.id).where(
             Complaint.stage.in_(Stage.OPEN), deadlines.overdue_clause(Complaint.due_at, moment),
@@ -491,10 +497,9 @@ def escalate_overdue(moment=None, session=None):
                        Complaint.due_at)
             .execution_options(synchronize_session=False)).all()
         if claimed:
-            note = _("Not completed by the deadline; escalated to the street.")
             session.execute(insert(ComplaintEvent), [
                 {"complaint_id": r.id, "action": Action.ESCALATE, "from_status": r.status,
-                 "to_status": r.status, "actor_name": _("System"), "at": moment, "note": note}
+                 "to_status": r.status, "actor_name": system, "at": moment, "note": note}
                 for r in claimed])
             proposals = [
                 {"org_id": r.org_id, "region_code": r.region_code, "source_type": "complaint",
@@ -505,23 +510,35 @@ def escalate_overdue(moment=None, session=None):
                 for r in claimed if r.org_id is not None]
             if proposals:
                 session.execute(insert(CreditProposal), proposals)
-            by_street = defaultdict(list)
-            for r in claimed:
-                by_street[(r.street_code, r.district_code)].append(r.number)
-            for (street_code, district_code), numbers in by_street.items():
-                org = _street_org(street_code, district_code, session)
-                if org is None:
-                    continue
-                shown = "、".join(numbers[:20]) + ("…" if len(numbers) > 20 else "")
-                title = _("%(n)s requests are overdue and escalated to you", n=len(numbers))
-                notices.notify(org, title, shown, link="/complaints/list/?_flt_0_escalated_at=y",
-                               session=session)
-                if org.contact_mobile:
-                    sms.send_sms(org.contact_mobile, "complaint_escalated", session=session,
-                                 n=len(numbers), numbers=shown[:60])
+        # Claim, event and proposal commit together, batch by batch.
         session.commit()
+        for r in claimed:
+            by_street[(r.street_code, r.district_code)].append(r.number)
         total += len(claimed)
+    _notify_streets(by_street, session)
     return total
+
+
+def _notify_streets(by_street, session):
+    """One notice (and SMS to the office's contact mobile) per street office per run."""
+    offices = {}
+    grouped = defaultdict(list)
+    for (street_code, district_code), numbers in by_street.items():
+        key = (street_code, district_code)
+        if key not in offices:
+            offices[key] = _street_org(street_code, district_code, session)
+        if offices[key] is not None:
+            grouped[offices[key].id].extend(numbers)
+    orgs = {org.id: org for org in offices.values() if org is not None}
+    for org_id, numbers in grouped.items():
+        org = orgs[org_id]
+        shown = "、".join(numbers[:20]) + ("…" if len(numbers) > 20 else "")
+        title = _("%(n)s requests are overdue and escalated to you", n=len(numbers))
+        notices.notify(org, title, shown, link="/complaints/list/?_flt_0_escalated_at=y", session=session)
+        if org.contact_mobile:
+            sms.send_sms(org.contact_mobile, "complaint_escalated", session=session,
+                         n=len(numbers), numbers=shown[:60])
+    session.commit()
 
 
 # --- counts for home pages ----------------------------------------------------------------

@@ -9,7 +9,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import SelectField
+from wtforms import SelectField, StringField
 
 from app.accounts.views import FormPage, attempt, client_ip, field
 from app.complaints import documents as complaint_documents
@@ -56,6 +56,39 @@ class FilterEscalated(BaseFilter):
         return query
 
 
+class _NameContains(BaseFilter):
+    """A text filter on a related row's name, as a subquery: the search form shows a text
+    box instead of a dropdown of every area or company (thousands at city scale)."""
+
+    name = _l("Contains")
+    related = None      # (model, column of Complaint)
+
+    def apply(self, query, value):
+        value = (value or "").strip()
+        if not value:
+            return query
+        model, column = self.related()
+        return query.filter(column.in_(select(model.id).where(model.name.contains(value))))
+
+
+class FilterAreaName(_NameContains):
+    arg_name = "area_name"
+
+    @staticmethod
+    def related():
+        return PropertyArea, Complaint.area_id
+
+
+class FilterCompanyName(_NameContains):
+    arg_name = "company_name"
+
+    @staticmethod
+    def related():
+        from app.system.models import Organization
+
+        return Organization, Complaint.org_id
+
+
 def _yes_no():
     return [("", _l("All")), ("y", _l("Yes")), ("n", _l("No"))]
 
@@ -91,8 +124,11 @@ class ComplaintView(AnjuModelView):
                     "closed_at", "satisfaction", "evaluation", "escalated_at"]
     search_columns = ["area", "district", "street", "content", "org", "stage", "due_at", "escalated_at",
                       "submitted_at", "number"]
-    search_filters = {"stage": [FilterEqual], "due_at": [FilterOverdue], "escalated_at": [FilterEscalated]}
+    search_filters = {"stage": [FilterEqual], "due_at": [FilterOverdue], "escalated_at": [FilterEscalated],
+                      "area": [FilterAreaName], "org": [FilterCompanyName]}
     search_form_extra_fields = {
+        "area": StringField(_l("Property management area")),
+        "org": StringField(_l("Property service company")),
         "stage": SelectField(_l("Handling status"), choices=_stage_choices()),
         "due_at": SelectField(_l("Overdue"), choices=_yes_no()),
         "escalated_at": SelectField(_l("Escalated"), choices=_yes_no()),
@@ -100,7 +136,6 @@ class ComplaintView(AnjuModelView):
     search_form_query_rel_fields = {
         "district": [["level", FilterEqual, "district"]],
         "street": [["level", FilterEqual, "street"]],
-        "org": [["org_type", FilterEqual, OrgType.ENTERPRISE]],
     }
     mask_columns = {"name": "name", "mobile": "mobile", "id_number": "id_number"}
     formatters_columns = {

@@ -88,11 +88,25 @@ def prefix_range(column, prefix):
     return and_(column >= prefix, column < upper)
 
 
-def _region_clause(model, spec_region, prefix):
+def _region_clause(model, spec_region, prefix, spec=None):
+    from sqlalchemy import func
+
     from app.system.models import Organization
 
     if spec_region is None:
         return None
+    spec = spec or {}
+    # Large tables may name, per prefix length, a column holding exactly that level
+    # (e.g. {6: "district_code", 9: "street_code"}): equality there lets an index on
+    # (column, submitted_at) serve a whole list page without sorting.
+    exact = (spec.get("region_exact") or {}).get(len(prefix))
+    if exact:
+        return getattr(model, exact) == prefix
+    if spec.get("region_unindexed"):
+        # A city-wide prefix matches most rows: an unindexable test lets the planner walk
+        # the list's order index and stop after one page, instead of sorting the city.
+        column = getattr(model, spec_region)
+        return func.substr(column, 1, len(prefix)) == prefix
     if spec_region.startswith("org."):
         org_col = getattr(model, model.__scope__["org"])
         sub = select(Organization.id).where(prefix_range(Organization.region_code, prefix))
@@ -132,7 +146,7 @@ def scope_clause(model, user=None):
         # Reference data without an owner (regions, dictionaries) is visible to staff.
         return None if scope.level != SCOPE_NONE else false()
     if scope.level == SCOPE_REGION:
-        clause = _region_clause(model, spec.get("region"), scope.region_prefix)
+        clause = _region_clause(model, spec.get("region"), scope.region_prefix, spec)
         if clause is not None:
             return clause
         scope = UserScope(SCOPE_ORG, scope.user_id, scope.org_id)

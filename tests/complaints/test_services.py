@@ -397,3 +397,16 @@ def test_texts_kept_on_record_are_chinese_whatever_the_ui_language(ctx):
         services.escalate_overdue()
     db.session.expire_all()
     assert db.session.get(Complaint, late.id).events[-1].note == "超过处理期限未完成，已升级至街道督办。"
+
+
+def test_one_notice_per_street_per_run_across_batches(ctx, monkeypatch):
+    services.escalate_overdue()                       # clear what other tests left
+    monkeypatch.setattr(services, "BATCH", 2)
+    old = datetime.now() - timedelta(days=9)
+    late = [file_complaint(moment=old) for _ in range(5)]
+    street_org = user("street1").org
+    before = db.session.execute(select(func.count(Notice.id)).where(Notice.org_id == street_org.id)).scalar_one()
+    assert services.escalate_overdue() == 5
+    new = db.session.execute(select(Notice).where(Notice.org_id == street_org.id).order_by(Notice.id)).scalars().all()[before:]
+    assert len(new) == 1 and new[0].title == "5 件需求及建议超期未处理，已转您督办"
+    assert all(c.number in new[0].body for c in late)

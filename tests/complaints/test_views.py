@@ -356,3 +356,16 @@ def test_home_counts_and_the_escalation_notice(app, login):
     # pm_a's home counts only the areas pm_a leads; ent_b has no such request.
     html = login("ent_b").get("/").get_data(as_text=True)
     assert 'id="home-complaints-pending"' in html
+
+
+def test_area_and_company_filters_are_text(app, login):
+    _complaint(app, area_name="解放碑商住楼", content="按名称筛选的投诉")
+    c = login("district1")
+    html = c.get("/complaints/list/?_flt_0_area=解放碑").get_data(as_text=True)
+    assert "按名称筛选的投诉" in html
+    html = c.get("/complaints/list/?_flt_0_area=和平").get_data(as_text=True)
+    assert "按名称筛选的投诉" not in html
+    html = c.get("/complaints/list/?_flt_0_org=和居").get_data(as_text=True)
+    assert "按名称筛选的投诉" not in html
+    html = c.get("/complaints/list/?_flt_0_org=安居物业").get_data(as_text=True)
+    assert "按名称筛选的投诉" in html
