@@ -144,12 +144,6 @@ class ComplaintView(AnjuModelView):
     }
     base_order = ("submitted_at", "desc")
 
-    def _item_or_404(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            abort(404)
-        return item
-
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):

@@ -191,6 +191,14 @@ class AnjuModelView(ModelView):
                          summary=_("List showing records %(ids)s", ids=",".join(str(p) for p in pks)[:440]),
                          commit=True)
 
+    def _item_or_404(self, pk):
+        """One row by primary key within the user's scope and base filters, else 404: what
+        every custom per-row endpoint (print, PDF, actions) starts with."""
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        return item
+
     # --- writes stamp the owner ---
     def pre_add(self, item):
         stamp(item)

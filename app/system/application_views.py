@@ -41,12 +41,6 @@ class ApplicationView(AnjuModelView):
     }
     base_order = ("id", "desc")
 
-    def _item_or_404(self, pk):
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            abort(404)
-        return item
-
     @expose("/show/<pk>", methods=["GET"])
     @has_access
     def show(self, pk):
