@@ -98,7 +98,7 @@ class PropertyAreaView(AnjuModelView):
             qr=link, page_numbers=False,
         )
         if request.args.get("format") == "pdf":
-            return documents.pdf_response(doc, f"{item.name}-码上办.pdf")
+            return documents.pdf_response(doc, _("%(area)s scan-to-submit code.pdf", area=item.name))
         return documents.print_response(doc)
 
 
