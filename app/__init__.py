@@ -75,6 +75,7 @@ def register_modules(appbuilder):
     from app.system import sms_views
     from app.system import notice_views
     from app.property import views as property_views
+    from app.property import care_api, care_views, filing_api, filing_views, staff_api, staff_views
     from app.complaints import api as complaint_api
     from app.complaints import stats as complaint_stats
     from app.complaints import views as complaint_views
@@ -86,12 +87,18 @@ def register_modules(appbuilder):
     application_views.register(appbuilder)
     accounts_views.register(appbuilder)
     property_views.register(appbuilder)
+    staff_views.register(appbuilder)
+    care_views.register(appbuilder)
+    filing_views.register(appbuilder)
     complaint_views.register(appbuilder)
     complaint_stats.register(appbuilder)
     notice_views.register(appbuilder)
     system_api.register(appbuilder)
     accounts_api.register(appbuilder)
     complaint_api.register(appbuilder)
+    staff_api.register(appbuilder)
+    care_api.register(appbuilder)
+    filing_api.register(appbuilder)
     appbuilder.add_link("My account", label=_l_my_account(), href="/my/", icon="fa-user-circle")
 
 

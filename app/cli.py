@@ -174,6 +174,7 @@ def load_demo(password=None):
         created["users"] += 1
     created["persons"] = _demo_persons()
     created["areas"] = _demo_areas(orgs)
+    created["staff"] = _demo_staff(orgs)
     return created
 
 
@@ -187,30 +188,66 @@ DEMO_PERSONS = [
 ]
 
 
-# Property management areas: 和平小区 is led by pm_a (so its 码上办 link takes requests);
-# 七星花园 has no project lead yet.
+# Property management areas: 和平小区 and 解放碑商住楼 get pm_a as project lead through pm_a's
+# staff record (DEMO_STAFF), so their 码上办 links take requests; 七星花园 has no lead yet.
 DEMO_AREAS = [
-    # name, district, street, company key, project lead username, public code
-    ("和平小区", "500103", "500103001", "ent_a", "pm_a", "demo-heping"),
-    ("七星花园", "500103", "500103001", "ent_b", None, "demo-qixing"),
-    ("解放碑商住楼", "500103", "500103003", "ent_a", "pm_a", "demo-jiefangbei"),
+    # name, district, street, company key, public code
+    ("和平小区", "500103", "500103001", "ent_a", "demo-heping"),
+    ("七星花园", "500103", "500103001", "ent_b", "demo-qixing"),
+    ("解放碑商住楼", "500103", "500103003", "ent_a", "demo-jiefangbei"),
 ]
 
 
 def _demo_areas(orgs):
     from app.property.models import PropertyArea
 
-    sm = current_app.appbuilder.sm
     count = 0
-    for name, district, street, company, lead, code in DEMO_AREAS:
+    for name, district, street, company, code in DEMO_AREAS:
         if db.session.execute(select(PropertyArea).where(PropertyArea.name == name)).first():
             continue
-        user = sm.find_user(username=lead) if lead else None
         area = PropertyArea(name=name, district_code=district, street_code=street,
-                            company_org_id=orgs[company].id, project_lead_id=user.id if user else None,
+                            company_org_id=orgs[company].id,
                             public_code=code, address=f"重庆市渝中区{name}")
         area.fill_region()
         db.session.add(area)
+        count += 1
+    db.session.commit()
+    return count
+
+
+# Staff of the demo enterprises (seed 003 §17). pm_a's record carries the ID number of pm_a's
+# account, so the two are bound and pm_a leads the areas listed; the others have no account.
+DEMO_STAFF = [
+    # enterprise key, name, 17 first digits of the ID number, mobile, post, areas, hired on
+    ("ent_a", "张小三", "50010319850312001", "13800000008", "project_lead", ("和平小区", "解放碑商住楼"), "2019-03-01"),
+    ("ent_a", "王保洁", "50010319760815003", "13900000101", "cleaning", ("和平小区",), "2020-06-15"),
+    ("ent_a", "刘秩序", "50010319820101004", "13900000102", "security", ("和平小区", "解放碑商住楼"), "2021-01-10"),
+    ("ent_a", "陈工程", "50010319880909005", "13900000103", "engineering", ("解放碑商住楼",), "2018-11-20"),
+    ("ent_b", "赵客服", "50010319950203006", "13900000104", "customer_service", ("七星花园",), "2022-04-01"),
+]
+
+
+def _demo_staff(orgs):
+    from datetime import date
+
+    from app.core.validators import id_check_char
+    from app.property import services as property_services
+    from app.property.models import PropertyArea, Staff
+
+    count = 0
+    for org_key, name, first17, mobile, post, area_names, hired in DEMO_STAFF:
+        number = first17 + id_check_char(first17)
+        org_id = orgs[org_key].id
+        if db.session.execute(select(Staff.id).where(Staff.org_id == org_id, Staff.id_number == number)).first():
+            continue
+        areas = db.session.execute(select(PropertyArea).where(PropertyArea.name.in_(area_names))).scalars().all()
+        staff = Staff(org_id=org_id, name=name, mobile=mobile, id_number=number, current_key=number, post=post,
+                      hired_on=date.fromisoformat(hired), status="active", areas=list(areas))
+        db.session.add(staff)
+        db.session.flush()
+        property_services.bind_accounts(org_id, staff_ids=[staff.id])
+        db.session.refresh(staff)
+        property_services.sync_leads(staff, None)
         count += 1
     db.session.commit()
     return count

@@ -10,14 +10,16 @@
    (registrations through the real pages; import of the real-name reference registry);
 5. then the complaints benchmark, bench/complaints.py, likewise (1,000,000 generated
    complaints: list pages per scope against bare SQL, escalation and auto-close jobs, the
-   statistics page when it exists, export of a filtered subset).
+   statistics page when it exists, export of a filtered subset);
+6. then the staff benchmark, bench/staff.py, likewise (import of 200,000 staff rows from an
+   HR-style workbook through the real page; the staff list at that size against bare SQL).
 
 Environment: BENCH_ROWS, BENCH_DIR (scratch dir; default a new temp dir, removed at the
 end unless BENCH_KEEP=1), BENCH_REUSE=1 (reuse the database already in BENCH_DIR),
 BENCH_RUNS (timed runs per page, default 7, after 1 warm-up), BENCH_BATCH (insert batch,
 default 20,000), BENCH_VERIFY=0 (skip the hash-chain check), BENCH_EXPORT=0 (skip export),
 BENCH_ONLY (comma-separated: audit = parts 1-3, accounts = part 4, or its halves
-registrations / registry, complaints = part 5; default everything). The accounts settings are
+registrations / registry, complaints = part 5, staff = part 6; default everything). The accounts settings are
 in bench/accounts.py, the complaints settings in bench/complaints.py.
 Results: the printed tables and bench/out/results.json (the accounts part under "accounts",
 the complaints part under "complaints").
@@ -51,13 +53,14 @@ DO_EXPORT = os.environ.get("BENCH_EXPORT", "1") != "0"
 REUSE = os.environ.get("BENCH_REUSE", "0") == "1"
 KEEP = os.environ.get("BENCH_KEEP", "0") == "1"
 ONLY = {p.strip() for p in os.environ.get("BENCH_ONLY", "").split(",") if p.strip()}
-_PARTS = {"audit", "accounts", "registrations", "registry", "complaints"}
+_PARTS = {"audit", "accounts", "registrations", "registry", "complaints", "staff"}
 if ONLY - _PARTS:
     raise SystemExit(f"BENCH_ONLY: unknown part(s) {', '.join(sorted(ONLY - _PARTS))}; "
                      f"use {', '.join(sorted(_PARTS))}")
 RUN_AUDIT = not ONLY or "audit" in ONLY
 RUN_ACCOUNTS = not ONLY or bool(ONLY & {"accounts", "registrations", "registry"})
 RUN_COMPLAINTS = not ONLY or "complaints" in ONLY
+RUN_STAFF = not ONLY or "staff" in ONLY
 PSIZE = 50
 DEEP_PAGE = 20_000
 SLOW_S = 20.0  # a page slower than this gets 3 timed runs instead of RUNS
@@ -646,6 +649,13 @@ def run_complaints(bench_dir):
     return subprocess.run([sys.executable, os.path.join(HERE, "complaints.py")], env=env).returncode
 
 
+def run_staff(bench_dir):
+    """Part 6: bench/staff.py in its own process, on its own database under bench_dir."""
+    env = dict(os.environ, BENCH_DIR=os.path.join(bench_dir, "staff"), BENCH_FROM_RUN="1")
+    log("staff benchmark: bench/staff.py in its own process ...")
+    return subprocess.run([sys.executable, os.path.join(HERE, "staff.py")], env=env).returncode
+
+
 def main():
     bench_dir = os.environ.get("BENCH_DIR")
     made_dir = False
@@ -668,6 +678,11 @@ def main():
         if rc_c:
             print(f"complaints benchmark FAILED (exit {rc_c}); see above")
             rc = rc or rc_c
+    if RUN_STAFF:
+        rc_s = run_staff(bench_dir)
+        if rc_s:
+            print(f"staff benchmark FAILED (exit {rc_s}); see above")
+            rc = rc or rc_s
     if made_dir and not KEEP:
         shutil.rmtree(bench_dir, ignore_errors=True)
     else:

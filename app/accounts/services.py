@@ -575,6 +575,12 @@ def lookup_enterprise(credit_code):
 
 STAFF_ROLES = ("project_lead", "ent_admin")
 
+# Called with the Person when a staff account is opened or activated, and asked why a
+# project-lead login cannot work; the property module registers both (staff records bound
+# by ID number, seed 003 §5, §18), so accounts knows nothing about staff records.
+STAFF_ACCOUNT_HOOKS = []
+LEAD_RECORD_CHECKS = []
+
 
 def open_staff_account(actor, name, id_number, mobile, role):
     """An enterprise admin opens an account for a staff member, bound by ID number."""
@@ -600,6 +606,9 @@ def open_staff_account(actor, name, id_number, mobile, role):
     person = Person(user_id=user.id, org_id=actor.org_id, name=name, id_type=IdType.RESIDENT,
                     id_number=id_number, mobile=mobile, activation=ActivationStatus.PENDING)
     db.session.add(person)
+    db.session.flush()
+    for hook in STAFF_ACCOUNT_HOOKS:
+        hook(person)
     sms.send_sms(mobile, "account_opened", org=actor.org.name if actor.org else "", username=mobile)
     _commit_unique(_("An account with this ID number or mobile was opened at the same moment."))
     return user
@@ -634,6 +643,8 @@ def activate_staff_account(name, id_number, mobile, sms_code, password, confirm)
     user.must_change_password = False
     user.password_changed_at = datetime.now()
     person.activation = ActivationStatus.ACTIVE
+    for hook in STAFF_ACCOUNT_HOOKS:
+        hook(person)
     db.session.commit()
     return user
 
@@ -649,6 +660,10 @@ def staff_account_problem(user):
                  "with your ID number under staff accounts.")
     if person.realname_status != RealnameStatus.VERIFIED:
         return _("Your identity is not verified yet. Complete real-name verification first.")
+    for check in LEAD_RECORD_CHECKS:
+        problem = check(user)
+        if problem:
+            return problem
     return None
 
 

@@ -252,7 +252,8 @@ def _changes(obj, session=None):
             before[key] = REDACTED if before.get(key) else None
             after[key] = REDACTED if after[key] else None
     for rel in state.mapper.relationships:
-        if not rel.uselist or rel.viewonly:
+        if not rel.uselist or rel.viewonly or rel.lazy in ("dynamic", "write_only"):
+            # Reading a dynamic collection runs a query, i.e. a flush inside this flush.
             continue
         hist = state.attrs[rel.key].history
         if hist.added or hist.deleted:

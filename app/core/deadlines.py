@@ -142,6 +142,34 @@ def due_for(kind: str, start: datetime) -> datetime:
     return due_at(start, days, "days", calendar)
 
 
+CYCLE_UNITS = ("day", "week", "month", "year")
+
+
+def add_cycle(day: date, value: int, unit: str) -> date:
+    """The day ``value`` calendar ``unit``s (``day``, ``week``, ``month``, ``year``) after
+    ``day``: the next due date of a recurring task (巡检、维保周期).
+
+    Months and years keep the day of the month, or take the month's last day when the
+    target month is shorter: Jan 31 + 1 month = Feb 28 (Feb 29 in a leap year); Feb 29 +
+    1 year = Feb 28. Counting each cycle from the previous real date (not from the
+    clamped one) never drifts. A ``datetime`` keeps its time of day."""
+    value = int(value)
+    if value < 0:
+        raise ValueError("a cycle cannot be negative")
+    if unit == "day":
+        return day + timedelta(days=value)
+    if unit == "week":
+        return day + timedelta(weeks=value)
+    if unit not in ("month", "year"):
+        raise ValueError(f"unknown cycle unit {unit!r}")
+    import calendar as _calendar
+
+    months = value if unit == "month" else value * 12
+    years, month0 = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month0 + 1
+    return day.replace(year=year, month=month, day=min(day.day, _calendar.monthrange(year, month)[1]))
+
+
 # --- showing ----------------------------------------------------------------------------
 
 def remaining_text(due: datetime, now: datetime | None = None) -> str:

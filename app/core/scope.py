@@ -6,8 +6,9 @@ A model declares how its rows are owned with ``__scope__``::
 
 ``org`` names the column holding the owning organisation's id, ``region`` the column
 holding a GB/T 2260 code (or ``"org.region_code"``: the region of the owning
-organisation), ``owner`` the column holding the owning user's id, ``area`` the column holding the id of
-the property area a row belongs to. A user's reach comes
+organisation; or a function ``fn(prefix) -> clause`` for rows whose region is reached
+through other tables), ``owner`` the column holding the owning user's id, ``area`` the column holding the id of
+the property area a row belongs to (or a function ``fn(area_ids_select) -> clause``). A user's reach comes
 from the widest data scope of their roles (app/security/roles.py):
 
 * all     - no restriction;
@@ -95,6 +96,10 @@ def _region_clause(model, spec_region, prefix, spec=None):
 
     if spec_region is None:
         return None
+    if callable(spec_region):
+        # A model whose region is reached through other tables (staff through the areas
+        # they work in) gives a function of the prefix.
+        return spec_region(prefix)
     spec = spec or {}
     # Large tables may name, per prefix length, a column holding exactly that level
     # (e.g. {6: "district_code", 9: "street_code"}): equality there lets an index on
@@ -127,7 +132,11 @@ def _area_clause(model, spec, scope):
     column = spec.get("area")
     if not column or _AREA_SOURCE is None or not scope.user_id:
         return None
-    clause = getattr(model, column).in_(_AREA_SOURCE(scope.user_id))
+    if callable(column):
+        # Rows linked to areas through another table: a function of the led areas' SELECT.
+        clause = column(_AREA_SOURCE(scope.user_id))
+    else:
+        clause = getattr(model, column).in_(_AREA_SOURCE(scope.user_id))
     owner = spec.get("owner")
     if owner:
         # "in my areas OR mine" as one id set built from two indexed lookups: an OR

@@ -341,7 +341,9 @@ class AnjuModelView(ModelView):
                     max_rows=get_param("import.max_rows"),
                     unique=self.import_unique,
                 )
-                if not result.errors:
+                # The database checks run on the rows whose cells are sound, whenever the file
+                # itself is readable, so every problem is reported in one pass.
+                if not any(e.row is None for e in result.errors):
                     for row_no, key, message in self.validate_import(result.rows):
                         result.errors.append(xlsx.RowError(row_no, self._label_of(key),
                                                            "", str(message)))

@@ -2,29 +2,22 @@
 码上办 QR code that opens the public complaint form (seed 003 §9)."""
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose
-from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.core import documents
+from sqlalchemy import select
+
+from app.core import audit, documents
+from app.core.audit import AuditAction
 from app.core.errors import DomainError
+from app.core.scope import current_user_obj
 from app.core.views import AnjuModelView, ScopedInterface
+from app.extensions import db
 from app.property import services
-from app.property.models import PropertyArea
+from app.property.models import LeadAssignment, PropertyArea, Staff
 from app.system.models import OrgType
-
-
-class _ProjectLeadFilter(BaseFilter):
-    """Related-field filter: only accounts holding the project-lead role."""
-
-    name = "project_leads"
-
-    def apply(self, query, value):
-        from app.security.models import AnjuUser
-
-        return query.filter(AnjuUser.roles.any(name="project_lead"))
 
 
 class PropertyAreaView(AnjuModelView):
@@ -34,32 +27,34 @@ class PropertyAreaView(AnjuModelView):
     show_title = _l("Property management area")
     add_title = _l("Add property management area")
     edit_title = _l("Edit property management area")
-    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_qr"]
-    method_permission_name = {"qr": "qr"}
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_qr",
+                        "can_change_lead"]
+    method_permission_name = {"qr": "qr", "lead": "change_lead"}
+    show_template = "anju/property/area_show.html"
     label_columns = {
         "name": _l("Property management area name"), "district": _l("Administrative division"),
         "street": _l("Street"), "community": _l("Community"), "address": _l("Address"),
-        "company": _l("Property service company"), "project_lead": _l("Project lead"),
+        "company": _l("Property service company"), "project_lead": _l("Project lead account"),
+        "lead_staff": _l("Project lead"),
         "changed_on": _l("Changed on"),
     }
-    list_columns = ["name", "district", "street", "community", "company", "project_lead", "changed_on"]
-    show_columns = ["name", "district", "street", "community", "address", "company", "project_lead", "changed_on"]
-    add_columns = edit_columns = ["name", "district", "street", "community", "address", "company", "project_lead"]
-    search_columns = ["name", "district", "street", "company", "project_lead"]
+    list_columns = ["name", "district", "street", "community", "company", "lead_staff", "changed_on"]
+    show_columns = ["name", "district", "street", "community", "address", "company", "lead_staff", "project_lead",
+                    "changed_on"]
+    # The project lead changes only through 更换项目负责人 (one action, with history).
+    add_columns = edit_columns = ["name", "district", "street", "community", "address", "company"]
+    search_columns = ["name", "district", "street", "company"]
     _region_level = {"district": "district", "street": "street", "community": "community"}
     add_form_query_rel_fields = edit_form_query_rel_fields = search_form_query_rel_fields = {
         "district": [["level", FilterEqual, "district"]],
         "street": [["level", FilterEqual, "street"]],
         "community": [["level", FilterEqual, "community"]],
         "company": [["org_type", FilterEqual, OrgType.ENTERPRISE]],
-        "project_lead": [["id", _ProjectLeadFilter, None]],
     }
+    formatters_columns = {"lead_staff": lambda s: services.masking_name(s.name) if s is not None else "-"}
     base_order = ("id", "desc")
 
     def pre_add(self, item):
-        self._check(item)
-
-    def pre_update(self, item):
         self._check(item)
 
     def _check(self, item):
@@ -68,8 +63,83 @@ class PropertyAreaView(AnjuModelView):
         except DomainError as exc:
             raise ValueError(str(exc))  # FAB shows it and keeps the form
 
+    def pre_update(self, item):
+        self._check(item)
+        from sqlalchemy import inspect as sa_inspect
+
+        # The form sets the relationship; the id column follows at flush.
+        history = sa_inspect(item).attrs.company.history
+        old = history.deleted[0] if history.deleted else None
+        if old is not None and old is not item.company and item.lead_staff_id is not None:
+            # Another company now serves the area: its old lead cannot stay on.
+            services.change_lead(item, None, current_user_obj(), note=_("The property service company changed."))
+
     def post_add_redirect(self):
         return redirect(url_for("PropertyAreaView.list"))
+
+    def _lead_context(self, item):
+        from app.core import masking
+        from app.core.views import can_view_full_pii
+
+        full = can_view_full_pii()
+        history = db.session.execute(
+            select(LeadAssignment).where(LeadAssignment.area_id == item.id)
+            .order_by(LeadAssignment.started_at.desc(), LeadAssignment.id.desc())).scalars().all()
+        return {
+            "history": history,
+            "show_name": (lambda v: v) if full else (lambda v: masking.mask("name", v) if v else v),
+            "show_mobile": (lambda v: v) if full else (lambda v: masking.mask("mobile", v) if v else v),
+        }
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        item = self._item_or_404(pk)
+        sm = self.appbuilder.sm
+        widgets = self._get_show_widget(pk, item)
+        return self.render_template(
+            self.show_template, pk=pk, item=item, title=self.show_title, widgets=widgets,
+            related_views=self._related_views,
+            can_qr=sm.has_access("can_qr", self.class_permission_name),
+            can_change_lead=sm.has_access("can_change_lead", self.class_permission_name),
+            **self._lead_context(item))
+
+    @expose("/lead/<int:pk>", methods=["GET", "POST"])
+    @has_access
+    def lead(self, pk):
+        """更换项目负责人 (seed 003 §10): one action that ends the current assignment and starts
+        the new one."""
+        item = self._item_or_404(pk)
+        actor = current_user_obj()
+        error, chosen, note = None, request.form.get("staff_id", ""), request.form.get("note", "").strip()
+        if request.method == "POST":
+            staff = None
+            if chosen.isdigit():
+                staff = db.session.get(Staff, int(chosen))
+            try:
+                if staff is None or staff.org_id != item.company_org_id:
+                    raise DomainError(_("Please choose the new project lead from the list."))
+                previous = item.lead_staff.name if item.lead_staff else None
+                services.change_lead(item, staff, actor, note=note[:200] or None)
+                audit.record(AuditAction.UPDATE, "PropertyArea", item.id,
+                             summary=_("Project lead changed from %(old)s to %(new)s",
+                                       old=previous or "-", new=staff.name))
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                error = str(exc)
+                item = self._item_or_404(pk)
+            else:
+                flash(_("The project lead of %(area)s is now %(name)s.", area=item.name,
+                        name=services.masking_name(staff.name)), "success")
+                if staff.user_id is None:
+                    flash(_("%(name)s has no login account yet: requests of this area cannot be taken online "
+                            "until an account is opened under Open staff account and activated.",
+                            name=services.masking_name(staff.name)), "warning")
+                return redirect(url_for("PropertyAreaView.show", pk=pk))
+        return self.render_template("anju/property/area_lead.html", item=item, error=error, chosen=chosen,
+                                    note=note, candidates=services.lead_candidates(item),
+                                    **self._lead_context(item))
 
     @expose("/qr/<int:pk>")
     @has_access
@@ -102,6 +172,32 @@ class PropertyAreaView(AnjuModelView):
         return documents.print_response(doc)
 
 
+class LeadAssignmentView(AnjuModelView):
+    """项目负责人变更记录: every assignment, in scope (read-only; changes go through the area)."""
+
+    datamodel = ScopedInterface(LeadAssignment)
+    route_base = "/leadchanges"
+    list_title = _l("Project lead changes")
+    show_title = _l("Project lead assignment")
+    base_permissions = ["can_list", "can_show", "can_export"]
+    label_columns = {"area": _l("Property management area"), "staff": _l("Project lead"),
+                     "started_at": _l("Started at"), "ended_at": _l("Ended at"), "note": _l("Note"),
+                     "started_by": _l("Set by"), "ended_by": _l("Ended by")}
+    list_columns = ["area", "staff", "started_at", "ended_at", "note"]
+    show_columns = ["area", "staff", "started_at", "started_by", "ended_at", "ended_by", "note"]
+    search_columns = ["started_at", "ended_at"]
+    formatters_columns = {"staff": lambda s: services.masking_name(s.name) if s is not None else "-",
+                          "ended_at": lambda v: v.strftime("%Y-%m-%d %H:%M") if v else _("Current")}
+    base_order = ("id", "desc")
+
+    def export_value(self, row, column):
+        if column.key == "staff":
+            return services.masking_name(row.staff.name)
+        return super().export_value(row, column)
+
+
 def register(appbuilder):
     appbuilder.add_view(PropertyAreaView(), "Property management areas", label=_l("Property management areas"),
                         category="Property", category_label=_l("Property management"), icon="fa-building")
+    appbuilder.add_view(LeadAssignmentView(), "Project lead changes", label=_l("Project lead changes"),
+                        category="Property", icon="fa-exchange")

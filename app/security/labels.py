@@ -20,6 +20,9 @@ PERMISSION_LABELS = {
     "can_userinfoedit": _l("edit own information"), "can_view_full_pii": _l("view full personal data"),
     "can_chart": _l("chart"), "can_import_": _l("import from Excel"), "can_import_errors": _l("download import errors"),
     "can_invalidate": _l("invalidate"), "can_read": _l("read"), "can_write": _l("write"),
+    "can_file": _l("file"), "can_change_lead": _l("change project lead"), "can_resign": _l("record leaving"),
+    "can_qr": _l("print scan-to-submit code"), "can_transition": _l("API state change"),
+    "can_decide": _l("decide"), "can_act": _l("handle"),
     # FAB action permissions carry no can_ prefix
     "resetmypassword": _l("change own password"), "resetpasswords": _l("reset passwords"),
     "userinfoedit": _l("edit own information"), "copyrole": _l("copy role"),
@@ -42,6 +45,12 @@ VIEW_LABELS = {
     "AnjuUserInfoEditView": _l("Edit my information"), "OpenApi": _l("OpenAPI document"),
     "SwaggerView": _l("API documentation"), "MenuApi": _l("Menu API"), "SecurityApi": _l("Login API"),
     "PersonalData": _l("Personal data"), "ApiKeyModelView": _l("API keys"),
+    "StaffView": _l("Staff"), "CertificateView": _l("Certificate"), "LeadAssignmentView": _l("Project lead changes"),
+    "EquipmentView": _l("Facilities and equipment"), "CarePlanView": _l("Care plans"),
+    "InspectionRecordView": _l("Inspection records"), "MaintenanceRecordView": _l("Maintenance records"),
+    "CareDueView": _l("Care due this week"), "EnterpriseFilingView": _l("Enterprise information filing"),
+    "EnterpriseDetailView": _l("Enterprise details"), "EnterpriseHonorView": _l("Awards and penalties"),
+    "PropertyAreaView": _l("Property management areas"),
     # menu names
     "System": _l("System"), "Security": _l("Security"), "Organizations": _l("Organizations"),
     "Organization users": _l("Organization users"), "Regions": _l("Regions"),

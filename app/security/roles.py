@@ -54,6 +54,60 @@ AREAS_WRITE = [*AREAS_READ, *perms("PropertyAreaView", WRITE, DELETE)]
 AREA_QR = [("can_qr", "PropertyAreaView")]
 NOTICES = [*menus("My account", "Notices"), *perms("NoticeView", READ)]
 
+# Enterprise records (SPEC §7, seed 004): staff, certificates, project-lead changes, equipment,
+# inspection and maintenance, enterprise filing and detail. Views of app/property.
+_RECORD_MENUS = ("Staff", "Project lead changes", "Facilities and equipment", "Care plans",
+                 "Inspection records", "Maintenance records", "Care due this week", "Enterprise details")
+ENT_RECORDS_READ = [
+    *menus("Property", *_RECORD_MENUS),
+    *perms("StaffView", READ, EXPORT),
+    *perms("CertificateView", READ),
+    *perms("LeadAssignmentView", READ, EXPORT),
+    *perms("EquipmentView", READ, EXPORT),
+    *perms("CarePlanView", READ),
+    *perms("InspectionRecordView", READ, EXPORT),
+    *perms("MaintenanceRecordView", READ, EXPORT),
+    ("can_list", "CareDueView"),
+    *perms("EnterpriseDetailView", READ),
+    *perms("EnterpriseHonorView", READ),
+    *perms("StaffApi", API_READ),
+    *perms("CertificateApi", API_READ),
+    *perms("EquipmentApi", API_READ),
+    *perms("InspectionRecordApi", API_READ),
+    *perms("MaintenanceRecordApi", API_READ),
+    *perms("EnterpriseFilingApi", API_READ),
+]
+# The enterprise's own day: everything above, written (the import cannot reach another enterprise).
+ENT_RECORDS_WRITE = [
+    *ENT_RECORDS_READ,
+    *menus("Property", "Enterprise information filing"),
+    *perms("StaffView", WRITE, DELETE, IMPORT, ("can_resign",)),
+    *perms("CertificateView", WRITE, DELETE),
+    *perms("EquipmentView", WRITE, DELETE, IMPORT),
+    *perms("CarePlanView", WRITE, DELETE),
+    *perms("InspectionRecordView", WRITE, DELETE),
+    *perms("MaintenanceRecordView", WRITE, DELETE),
+    ("can_change_lead", "PropertyAreaView"),
+    *perms("EnterpriseFilingView", ("can_list", "can_file")),
+    *perms("StaffApi", API_WRITE, API_DELETE, ("can_resign",)),
+    *perms("CertificateApi", API_WRITE, API_DELETE),
+    *perms("EquipmentApi", API_WRITE, API_DELETE),
+    *perms("InspectionRecordApi", API_WRITE, API_DELETE),
+    *perms("MaintenanceRecordApi", API_WRITE, API_DELETE),
+    *perms("EnterpriseFilingApi", ("can_file",)),
+]
+# A project lead keeps the equipment and the records of the areas they lead.
+LEAD_RECORDS = [
+    *ENT_RECORDS_READ,
+    *perms("EquipmentView", WRITE, IMPORT),
+    *perms("InspectionRecordView", WRITE),
+    *perms("MaintenanceRecordView", WRITE),
+    *perms("EquipmentApi", API_WRITE),
+    *perms("InspectionRecordApi", API_WRITE),
+    *perms("MaintenanceRecordApi", API_WRITE),
+]
+HONORS_WRITE = [*menus("Property", "Awards and penalties"), *perms("EnterpriseHonorView", READ, WRITE, DELETE)]
+
 ROLES = {
     "sysadmin": {
         "label": _l("System administrator"),
@@ -66,6 +120,7 @@ ROLES = {
         "scope": SCOPE_ALL,
         "permissions": [
             *COMPLAINTS_READ, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_WRITE, *AREA_QR,
+            *ENT_RECORDS_READ, *HONORS_WRITE,
             *menus("System", "Regions", "Organizations", "Organization users", "Dictionaries", "Parameters"),
             *perms("RegionView", READ, EXPORT),
             *perms("OrganizationView", READ, EXPORT, IMPORT, WRITE),
@@ -98,6 +153,9 @@ ROLES = {
             *menus("Accounts", "Business applications"),
             *perms("ApplicationView", READ, EXPORT, ("can_decide",)),
             *perms("OrganizationApplicationApi", API_READ, ("can_transition",)),
+            *menus("Property", "Enterprise details"),
+            *perms("EnterpriseDetailView", READ),
+            *perms("EnterpriseFilingApi", API_READ, ("can_transition",)),
             (PII_PERMISSION, PII_VIEW),
         ],
     },
@@ -106,6 +164,7 @@ ROLES = {
         "scope": SCOPE_REGION,
         "permissions": [
             *COMPLAINTS_READ, *COMPLAINTS_ACT, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_WRITE, *AREA_QR, *NOTICES,
+            *ENT_RECORDS_READ, *HONORS_WRITE,
             *menus("System", "Organizations", "Organization users"),
             *perms("OrganizationView", READ, EXPORT),
             *perms("OrgUserView", READ, EXPORT),
@@ -122,6 +181,7 @@ ROLES = {
         "scope": SCOPE_REGION,
         "permissions": [
             *COMPLAINTS_READ, *COMPLAINTS_ACT, *CREDIT_PROPOSALS, *AREAS_READ, *AREA_QR, *NOTICES,
+            *ENT_RECORDS_READ,
             *menus("System", "Organizations"),
             *perms("OrganizationView", READ),
             *perms("OrganizationApi", API_READ),
@@ -134,6 +194,7 @@ ROLES = {
         "scope": SCOPE_ORG,
         "permissions": [
             *COMPLAINTS_READ, *CREDIT_PROPOSALS, *AREAS_READ, *AREA_QR, *NOTICES,
+            *ENT_RECORDS_WRITE,
             *menus("System", "Organizations", "Organization users"),
             *perms("OrganizationView", READ),
             *perms("OrgUserView", READ, EXPORT, WRITE, DELETE, ("unlock", "deactivate")),
@@ -149,7 +210,7 @@ ROLES = {
         "label": _l("Project lead"),
         "scope": SCOPE_AREA,
         "permissions": [
-            *COMPLAINTS_READ, *COMPLAINTS_ACT, *AREAS_READ, *AREA_QR,
+            *COMPLAINTS_READ, *COMPLAINTS_ACT, *AREAS_READ, *AREA_QR, *NOTICES, *LEAD_RECORDS,
             *perms("DictItemApi", API_READ),
             *REALNAME_API,
         ],
@@ -171,7 +232,7 @@ ROLES = {
         "label": _l("Data analyst"),
         "scope": SCOPE_REGION,
         "permissions": [
-            *COMPLAINTS_READ, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_READ,
+            *COMPLAINTS_READ, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_READ, *ENT_RECORDS_READ,
             *menus("System", "Organizations", "Organization users", "Regions"),
             *perms("OrganizationView", READ, EXPORT),
             *perms("OrgUserView", READ, EXPORT),

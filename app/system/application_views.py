@@ -8,7 +8,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.core import uploads, workflow
+from app.core import documents, uploads, workflow
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
 from app.core.views import AnjuModelView, ScopedInterface
@@ -58,6 +58,7 @@ class ApplicationView(AnjuModelView):
             self.show_template, item=item, events=item.events, files=files, actions=actions,
             action_label=workflow.action_label, need_reason=workflow.Action.NEED_REASON,
             edit_url=edit_url, payload_labels=PAYLOAD_LABELS, title=self.show_title,
+            mask_kind_of=documents.mask_kind_of,
             url_for_upload=uploads.url_for_upload, region_name=region_full_name,
         )
 
@@ -104,6 +105,16 @@ PAYLOAD_LABELS = {
     "legal_rep": _l("Legal representative"), "contact_name": _l("Contact person"),
     "contact_mobile": _l("Contact mobile"), "address": _l("Business address"),
     "district_code": _l("District"), "city_code": _l("Registration city"),
+    # 企业信息备案 (app/property/filing_services.py FIELDS). Mobiles and ID numbers are
+    # masked on the page by documents.mask_kind_of, whatever their key.
+    "legal_rep_mobile": _l("Legal representative's mobile"),
+    "branch_manager_mobile": _l("Local manager's mobile"),
+    "registered_capital": _l("Registered capital (10,000 yuan)"), "established_on": _l("Date of establishment"),
+    "registered_address": _l("Registered address"), "office_address": _l("Office address"),
+    "business_scope": _l("Business scope"), "staff_total": _l("Total number of employees"),
+    "home_region": _l("Place of registration"), "branch_name": _l("Name of the local branch"),
+    "branch_manager": _l("Local manager"), "branch_address": _l("Local office address"),
+    "entered_on": _l("Date of entering the city"),
 }
 
 

@@ -77,6 +77,15 @@ def test_enterprise_opens_a_project_lead_account_that_the_person_activates(app, 
         db.session.commit()
     resp = pm.form("/my/realname", {"name": "韩项目", "id_type": "resident_id", "id_number": id_number})
     assert resp.status_code == 302
+    # Verified, but no staff record as 项目负责人 yet (seed 003 §18 "用户没有从业记录").
+    resp = pm.get("/")
+    assert resp.status_code == 302
+    assert "用户没有从业记录" in pm.get(resp.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        from tests.property.helpers import make_staff
+
+        staff = make_staff("ent_a", "韩项目", post="project_lead", id_number=id_number, mobile=mobile)
+        assert staff.user is not None and staff.user.mobile == mobile
     assert pm.get("/").status_code == 200
     with app.app_context():
         u = db.session.execute(select(AnjuUser).where(AnjuUser.mobile == mobile)).scalar_one()

@@ -269,7 +269,12 @@ def test_a_project_lead_sees_only_the_areas_they_lead(app, login):
                                   id_type="resident_id", id_number=first17 + id_check_char(first17),
                                   mobile="13800000097", activation="active", realname_status="verified"))
             db.session.commit()
-            make_area("王项目小区", lead="pm_b")
+            make_area("王项目小区")
+            # The enterprise's staff record, bound by ID number, makes pm_b the area's lead.
+            from tests.property.helpers import make_staff
+
+            make_staff("ent_a", "王项目", post="project_lead", areas=["王项目小区"],
+                       id_number=first17 + id_check_char(first17), mobile="13800000097")
     pk, number, _m = _complaint(app, area_name="王项目小区", content="王项目负责的小区")
     pm_a = login("pm_a")
     assert "王项目负责的小区" not in pm_a.get("/complaints/list/").get_data(as_text=True)

@@ -14,13 +14,28 @@ ALL = set(ROLES)
 STAFF_READ = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "helpdesk", "analyst"}
 
 COMPLAINT_READERS = {"sysadmin", "gov_admin", "district", "street", "ent_admin", "project_lead", "analyst"}
+# Enterprise records (issue 5): the enterprise writes, its project leads keep equipment and
+# records of their areas, government and analysts read within their region.
+RECORD_READERS = COMPLAINT_READERS
+ENT_WRITERS = {"sysadmin", "ent_admin"}
+AREA_WRITERS = {"sysadmin", "ent_admin", "project_lead"}
 
 # view -> (roles that may list, roles that may open the add form)
 EXPECTED_VIEWS = {
     "ComplaintView": (COMPLAINT_READERS, set()),
     "CreditProposalView": (COMPLAINT_READERS - {"project_lead"}, set()),
     "PropertyAreaView": (COMPLAINT_READERS, {"sysadmin", "gov_admin", "district"}),
-    "NoticeView": ({"sysadmin", "district", "street", "ent_admin"}, set()),
+    "NoticeView": ({"sysadmin", "district", "street", "ent_admin", "project_lead"}, set()),
+    # sysadmin belongs to no enterprise: the staff form sends it away with the reason.
+    "StaffView": (RECORD_READERS, {"ent_admin"}),
+    # Certificates are added from a person's page (/certificates/add?staff=<id>, tested there).
+    "CertificateView": (RECORD_READERS, set()),
+    "LeadAssignmentView": (RECORD_READERS, set()),
+    "EquipmentView": (RECORD_READERS, AREA_WRITERS),
+    "CarePlanView": (RECORD_READERS, ENT_WRITERS),
+    "InspectionRecordView": (RECORD_READERS, AREA_WRITERS),
+    "MaintenanceRecordView": (RECORD_READERS, AREA_WRITERS),
+    "EnterpriseHonorView": (RECORD_READERS, {"sysadmin", "gov_admin", "district"}),
     "OrganizationView": (STAFF_READ, {"sysadmin", "gov_admin"}),
     "OrgUserView": (STAFF_READ - {"street"}, {"sysadmin", "gov_admin", "ent_admin"}),
     "RegionView": ({"sysadmin", "gov_admin", "analyst"}, {"sysadmin"}),
@@ -51,6 +66,12 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     "person": {"sysadmin", "gov_admin"},
     "organization_application": {"sysadmin", "gov_admin", "gov_reviewer"},
     "complaint": COMPLAINT_READERS,
+    "staff": RECORD_READERS,
+    "certificate": RECORD_READERS,
+    "equipment": RECORD_READERS,
+    "inspection_record": RECORD_READERS,
+    "maintenance_record": RECORD_READERS,
+    "enterprise_filing": RECORD_READERS | {"gov_reviewer"},
 }
 
 
