@@ -649,6 +649,8 @@ class _Sheet:
     formulas: list[tuple[int, int]]  # (row 1-based, column 0-based)
     formulas_more: bool
     merges: list[str]
+    zf: Any = None
+    path: str = ""
 
 
 def _read_input(data: Any, max_bytes: int) -> bytes:
@@ -925,7 +927,35 @@ def _open_sheet(raw: bytes, max_cells: int, max_formulas: int) -> _Sheet:
         raise _FileError(str(_DAMAGED)) from None
     return _Sheet(name=name, rows=rows if start is not None else iter(()),
                   start=start or (0, 0), height=height if start is not None else 0,
-                  formulas=formulas, formulas_more=more, merges=merges)
+                  formulas=formulas, formulas_more=more, merges=merges, zf=zf, path=path)
+
+
+# A numeric cell holding an integer of 16-20 digits, as other programs than Excel (HR and
+# ERP exports) write ID numbers: the XML keeps every digit, the float calamine returns
+# does not.
+_LONG_NUMBER_RE = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]+)"(?:(?!\bt=")[^>])*(?:\bt="n"[^>]*)?>\s*<v>([0-9]{16,20})</v>')
+
+
+def _long_numbers(sheet: _Sheet) -> dict[tuple[int, int], str]:
+    """{(row, column): digits} of the sheet's numeric cells with 16-20 integer digits."""
+    found: dict[tuple[int, int], str] = {}
+    if sheet.zf is None:
+        return found
+    tail = b""
+    try:
+        with sheet.zf.open(sheet.path) as fh:
+            while True:
+                chunk = fh.read(1 << 20)
+                buf = tail + chunk
+                for m in _LONG_NUMBER_RE.finditer(buf):
+                    found[(int(m.group(2)), _col_index(m.group(1).decode()))] = m.group(3).decode()
+                if not chunk:
+                    break
+                tail = buf[-512:]
+    except _READ_ERRORS:
+        return {}
+    return found
 
 
 def _iter_numbered(sheet: _Sheet) -> Iterator[tuple[int, list[Any]]]:
@@ -1344,6 +1374,10 @@ def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
             return  # without a sound header, cell checks would only add noise
 
     specs = [(c, header.positions.get(c.key), _converter(c)) for c in columns]
+    # Identifier columns given as numbers: take the exact digits from the XML when it kept
+    # them (a file saved by Excel itself has lost them; the ID check then says so).
+    id_columns = [idx for c, idx, _conv in specs if idx is not None and c.kind in IDENTIFIER_KINDS]
+    exact = _long_numbers(sheet) if id_columns else {}
     known = set(header.positions.values()) | header.ignored
     unknown = [i for i in range(header.width) if i not in known]
     stray: dict[int, int] = {}  # values in columns without a header: first row
@@ -1371,6 +1405,10 @@ def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
         for idx in unknown:  # calamine rows all span the used area: as wide as the header
             if idx < len(cells) and not _is_blank(cells[idx]):
                 stray.setdefault(idx, row_no)
+        if exact:
+            for idx in id_columns:
+                if idx < len(cells) and isinstance(cells[idx], float) and (row_no, idx) in exact:
+                    cells[idx] = exact[(row_no, idx)]
         record, bad = _check_row(row_no, cells, specs, formula_cells, result, errors)
         if not bad and not _check_unique(record, unique, seen_unique, labels, errors):
             result.rows.append(record)

@@ -979,3 +979,40 @@ def test_chinese_headers_values_and_messages(zh_app, tmp_path):
         err = only_error(read_import(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, cols))
         assert err.reason.startswith("这是Excel 97-2003（.xls）文件")
         assert "另存为“Excel工作簿(.xlsx)”格式" in err.reason
+
+
+def test_id_numbers_stored_as_long_numbers_keep_their_digits_when_the_file_does(app):
+    """HR and ERP exports write an ID number as a numeric cell with every digit in the XML;
+    the import takes those digits. A file saved by Excel has already rounded them: refused."""
+    import io as _io
+    import re as _re
+    import zipfile as _zipfile
+
+    import openpyxl as _openpyxl
+
+    from app.core import xlsx as _xlsx
+    from app.core.validators import id_check_char
+
+    first17 = "11010519491231003"            # check digit 8 (an X could never be a number)
+    number = first17 + id_check_char(first17)
+    wb = _openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["身份证号", "姓名"])
+    ws.append(["PLACEHOLDER", "甲"])
+    ws.append([500103197001011233, "乙"])          # openpyxl writes 5.001031970010112e+17, as Excel does
+    buf = _io.BytesIO()
+    wb.save(buf)
+    src = _zipfile.ZipFile(_io.BytesIO(buf.getvalue()))
+    out = _io.BytesIO()
+    with _zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = _re.sub(rb'<c r="A2"[^>]*>.*?</c>', f'<c r="A2" t="n"><v>{number}</v></c>'.encode(), data)
+            dst.writestr(item, data)
+    columns = [_xlsx.XColumn("id_number", "身份证号", kind="id_number", required=True), _xlsx.XColumn("name", "姓名")]
+    with app.test_request_context():
+        result = _xlsx.read_import(out.getvalue(), columns)
+        assert [r["id_number"] for r in result.rows] == [number]
+        assert [(e.row, e.reason) for e in result.errors] == [
+            (3, "身份证号码在Excel中被存为数值，末尾数字已丢失，请将单元格设置为文本格式后重新录入")]
