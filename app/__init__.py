@@ -122,6 +122,9 @@ def _register_hooks(app):
     app.jinja_env.filters["mask_mobile"] = _masker("mobile")
     app.jinja_env.filters["mask_id"] = _masker("id_number")
     app.jinja_env.filters["mask_name"] = _masker("name")
+    app.jinja_env.filters["mask_account"] = _masker("account")
+    # {{ value|mask_as(kind) }}: any kind; a kind of None leaves the value alone.
+    app.jinja_env.filters["mask_as"] = lambda value, kind: masking.for_viewer(kind, value) if value else ""
 
     @app.after_request
     def security_headers(response):

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import backref, relationship
 
+from app.core import masking
 from app.core.mixins import TimestampMixin, now
 from app.extensions import db
 
@@ -54,6 +55,7 @@ class Person(TimestampMixin, db.Model):
     __tablename__ = "anju_person"
     __scope__ = {"org": "org_id", "region": "org.region_code", "owner": "user_id"}
     __table_args__ = (UniqueConstraint("id_type", "id_number", name="uq_anju_person_id"),)
+    __personal__ = {"name": "name", "id_number": "id_number", "mobile": "mobile"}
 
     id = Column(Integer, primary_key=True)
     user_id = Column(Integer, ForeignKey("ab_user.id"), unique=True)
@@ -72,7 +74,7 @@ class Person(TimestampMixin, db.Model):
     org = relationship("Organization", foreign_keys=[org_id])
 
     def __repr__(self):
-        return self.name
+        return masking.person_text(self.name)
 
     @property
     def realname_label(self):
@@ -91,6 +93,7 @@ class RealnameRegistry(db.Model):
 
     __tablename__ = "anju_realname_registry"
     __table_args__ = (UniqueConstraint("id_type", "id_number", name="uq_anju_realname_registry_id"),)
+    __personal__ = {"name": "name", "id_number": "id_number"}
     id = Column(Integer, primary_key=True)
     name = Column(String(64), nullable=False)
     id_type = Column(String(16), nullable=False, default=IdType.RESIDENT)

@@ -38,7 +38,8 @@ def handling_sheet(complaint, mask=None):
     ]
     history = [
         [e.at.strftime("%Y-%m-%d %H:%M:%S") if e.at else "", services.action_label(e.action),
-         services.status_label(e.to_status), e.actor_name or "", e.note or ""]
+         services.status_label(e.to_status),
+         (masking.mask("name", e.actor_name) if hide else e.actor_name) if e.actor_name else "", e.note or ""]
         for e in c.events
     ]
     return Document(

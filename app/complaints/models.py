@@ -24,6 +24,7 @@ from app.extensions import db
 
 class Complaint(db.Model):
     __tablename__ = "anju_complaint"
+    __personal__ = {"name": "name", "id_number": "id_number", "mobile": "mobile"}
     # Enterprise: its own complaints; street/district/city: their region; project lead: the
     # areas they lead; the complainant: their own.
     __scope__ = {"org": "org_id", "region": "region_code", "owner": "complainant_id", "area": "area_id",
@@ -97,6 +98,7 @@ class ComplaintEvent(db.Model):
     """One step in a complaint's life: who, when, from which state to which, and the text."""
 
     __tablename__ = "anju_complaint_event"
+    __personal__ = {"actor_name": "name"}
     id = Column(Integer, primary_key=True)
     complaint_id = Column(Integer, ForeignKey("anju_complaint.id", ondelete="CASCADE"),
                           nullable=False, index=True)

@@ -420,6 +420,8 @@ def mask_kind_of(key):
     """``'mobile'`` / ``'id_number'`` for a payload key holding such data, else None."""
     if key in MASKED_PAYLOAD_KEYS:
         return MASKED_PAYLOAD_KEYS[key]
+    if masking.kind_of_field(key):
+        return masking.kind_of_field(key)
     if key.endswith(("mobile", "phone")):
         return "mobile"
     if key.endswith(("id_number", "id_no", "id_card")):
@@ -454,7 +456,8 @@ def application_document(application, mask=None, qr=None, payload_labels=None) -
     rows = [
         (_("Application number"), a.number), (_("Business type"), a.type_label),
         (_("Title"), a.title, True),
-        (_("Status"), a.status_label), (_("Applicant"), a.applicant_name),
+        (_("Status"), a.status_label),
+        (_("Applicant"), masking.mask("name", a.applicant_name) if hide and a.applicant_name else a.applicant_name),
         (_("Submitted at"), a.submitted_at), (_("Decided at"), a.decided_at),
     ]
     if a.reason:
@@ -474,7 +477,8 @@ def application_document(application, mask=None, qr=None, payload_labels=None) -
         rows.append((_("Organization"), f"{a.org.name} {a.org.credit_code or ''}".strip(), True))
     history = [
         [e.at.strftime("%Y-%m-%d %H:%M:%S") if e.at else "", workflow.action_label(e.action),
-         workflow.status_label(e.to_status), e.actor_name or "", e.reason or ""]
+         workflow.status_label(e.to_status),
+         (masking.mask("name", e.actor_name) if hide else e.actor_name) if e.actor_name else "", e.reason or ""]
         for e in a.events
     ]
     return Document(

@@ -63,7 +63,20 @@ def mask_generic(value) -> str:
     return text[0] + MASK_CHAR * (len(text) - 2) + text[-1]
 
 
+def mask_account(value) -> str:
+    """A login name: masked like a mobile or an ID number when it is one (staff accounts
+    are often opened on the mobile), left alone otherwise (``'pm_a'``)."""
+    text = _text(value)
+    digits = text.upper()
+    if len(digits) == 11 and digits.isdigit():
+        return mask_mobile(text)
+    if len(digits) in (15, 18) and digits[:-1].isdigit():
+        return mask_id_number(text)
+    return text
+
+
 MASKERS: dict[str, Callable[[object], str]] = {
+    "account": mask_account,
     "id_number": mask_id_number,
     "mobile": mask_mobile,
     "name": mask_name,
@@ -78,3 +91,144 @@ def mask(kind: str, value) -> str:
     except KeyError:
         raise ValueError(f"unknown mask kind {kind!r}; expected one of {sorted(MASKERS)}") from None
     return masker(value)
+
+
+# --- the viewer's masking: one rule for every place a person appears ----------------------
+
+#: Field names that hold a person's data wherever they appear (payloads, JSON answers,
+#: declarations of models that have not said otherwise), and how to mask them.
+PERSONAL_FIELD_KINDS = {
+    "id_number": "id_number", "legal_rep_id_number": "id_number", "contact_id_number": "id_number",
+    "owner_id_number": "id_number", "id_no": "id_number", "id_card": "id_number",
+    "mobile": "mobile", "phone": "mobile", "contact_mobile": "mobile", "legal_rep_mobile": "mobile",
+    "branch_manager_mobile": "mobile", "contact_phone": "mobile",
+    "legal_rep": "name", "contact_name": "name", "branch_manager": "name", "actor_name": "name",
+    "applicant_name": "name", "owner_name": "name", "person_name": "name", "first_name": "name",
+    "last_name": "name", "real_name": "name",
+}
+
+
+def kind_of_field(key) -> str | None:
+    """How a field named ``key`` is masked when it stands on its own (a payload key, a JSON
+    field), or None when the name says nothing about a person ("name" alone does not: an
+    area has a name too; models declare theirs in ``__personal__``)."""
+    if not isinstance(key, str):
+        return None
+    if key in PERSONAL_FIELD_KINDS:
+        return PERSONAL_FIELD_KINDS[key]
+    if key.endswith(("_mobile", "_phone")):
+        return "mobile"
+    if key.endswith(("_id_number", "_id_no", "_id_card")):
+        return "id_number"
+    return None
+
+
+# Columns that views and APIs declared masked, per model (registered at start-up), added to
+# the model's own ``__personal__`` declaration.
+_REGISTERED: dict[type, dict[str, str]] = {}
+
+
+def register_personal(model, columns: dict[str, str]) -> None:
+    """Declare more personal columns of ``model`` (views and APIs do this with their
+    ``mask_columns``), so that every list, filter, export and answer of the model masks them."""
+    if columns:
+        _REGISTERED.setdefault(model, {}).update(columns)
+
+
+def personal_columns(model) -> dict[str, str]:
+    """{column: mask kind} of every personal column of ``model``: its ``__personal__``
+    declaration plus what views and APIs registered."""
+    if model is None:
+        return {}
+    out = {}
+    for klass in reversed(getattr(model, "__mro__", (model,))):
+        out.update(getattr(klass, "__dict__", {}).get("__personal__", {}) or {})
+    out.update(_REGISTERED.get(model, {}))
+    return out
+
+
+def viewer_sees_full() -> bool:
+    """Whether the acting user may see personal data unmasked (cached per request).
+    Outside a request (jobs, CLI) nobody is looking: False, so what is written for later
+    readers (notices, summaries) is masked."""
+    from flask import current_app, g, has_app_context, has_request_context
+
+    if not has_app_context() or not has_request_context():
+        return False
+    if "can_view_full_pii" not in g:
+        try:
+            from app.security.roles import PII_PERMISSION, PII_VIEW
+
+            g.can_view_full_pii = bool(current_app.appbuilder.sm.has_access(PII_PERMISSION, PII_VIEW))
+        except Exception:
+            g.can_view_full_pii = False
+    return g.can_view_full_pii
+
+
+def for_viewer(kind: str | None, value):
+    """``value`` as the acting user may see it: masked with ``kind`` unless they hold the
+    permission; ``None`` stays ``None``, a kind of None leaves the value alone."""
+    if value is None or kind is None or value == "":
+        return value
+    if viewer_sees_full():
+        return value
+    return mask(kind, value)
+
+
+def person_text(value):
+    """A person's name as the viewer may see it (for ``__repr__`` of person models)."""
+    if value is None:
+        return ""
+    return for_viewer("name", value)
+
+
+def mask_tree(data, kinds_for=None):
+    """Mask, in place, every personal field of a JSON-like tree for the viewer: keys whose
+    name says they are personal (:func:`kind_of_field`) and the keys ``kinds_for(path)``
+    names for the dict found at ``path`` (a tuple of keys). Returns ``data``."""
+    if viewer_sees_full():
+        return data
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            declared = (kinds_for(path) if kinds_for else None) or {}
+            for key, value in list(node.items()):
+                if isinstance(value, (dict, list)):
+                    walk(value, path + (key,))
+                    continue
+                kind = declared.get(key) or kind_of_field(key)
+                if kind and value not in (None, ""):
+                    node[key] = mask(kind, value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, path)
+
+    walk(data, ())
+    return data
+
+
+def is_full_value(kind: str, value) -> bool:
+    """Whether ``value`` can be a whole value of ``kind`` (what an exact search on a masked
+    column needs): an 18- or 15-character ID number, a mobile of 11 digits, a name of two
+    characters or more."""
+    text = _text(value)
+    if not text or MASK_CHAR in text:
+        return False
+    if kind == "id_number":
+        return (len(text) == 18 and text[:17].isdigit() and (text[17].isdigit() or text[17] in "xX")) or \
+            (len(text) == 15 and text.isdigit())
+    if kind == "mobile":
+        return len(text) == 11 and text.isdigit()
+    if kind == "name":
+        return len(text) >= 2
+    return True
+
+
+def kind_label(kind: str) -> str:
+    """The Chinese (translated) name of what a mask kind hides, for messages."""
+    from flask_babel import gettext as _
+
+    return {
+        "id_number": _("The ID number"), "mobile": _("The mobile number"), "name": _("The name"),
+        "account": _("The account"),
+    }.get(kind, _("This field"))

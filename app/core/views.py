@@ -61,15 +61,64 @@ class ScopedInterface(SQLAInterface):
     def get_related_interface(self, col_name):
         return self.__class__(self.get_related_model(col_name), self.session)
 
+    # --- personal columns: searched only by the exact full value, never ordered by ---
+    def personal_kind(self, column):
+        """The mask kind of ``column`` (dotted through relations) if it holds personal
+        data, else None."""
+        model, leaf = self.obj, column or ""
+        try:
+            while "." in leaf:
+                root, leaf = leaf.split(".", 1)
+                model = model.__mapper__.relationships[root].mapper.class_
+            return masking.personal_columns(model).get(leaf)
+        except (KeyError, AttributeError):
+            return None
+
+    def apply_filters(self, query, filters):
+        if filters:
+            guard_personal_filters(self, filters)
+        return super().apply_filters(query, filters)
+
+    def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
+        if order_column and self.personal_kind(order_column) and not masking.viewer_sees_full():
+            # An order over masked values would line them up: the rows come by number instead.
+            order_column = self.get_pk_name()
+        return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
+
+
+class PersonalSearchRefused(Exception):
+    """A search on a masked column by anything but its exact full value."""
+
+
+def _is_exact(flt):
+    from flask_appbuilder.models.sqla.filters import FilterEqual
+
+    return type(flt) is FilterEqual
+
+
+def guard_personal_filters(datamodel, filters):
+    """Refuse any filter on a column the viewer sees masked unless it is an exact match on a
+    full value: a prefix, a suffix, a part, a range or an inequality would rebuild the value
+    a few characters at a time. Applies to list pages, REST, exports and counts alike."""
+    if masking.viewer_sees_full():
+        return
+    for flt, value in zip(filters.filters, filters.values):
+        kind = datamodel.personal_kind(getattr(flt, "column_name", None))
+        if kind is None:
+            continue
+        values = value if isinstance(value, (list, tuple)) else [value]
+        if not _is_exact(flt) or not values or not all(
+                isinstance(v, str) and masking.is_full_value(kind, v) for v in values):
+            from werkzeug.exceptions import BadRequest
+
+            raise BadRequest(description=_(
+                "%(column)s is shown masked to you: it can only be searched by its exact full value.",
+                column=masking.kind_label(kind)))
+
 
 def can_view_full_pii():
     """Whether the acting user may see personal data unmasked (cached per request)."""
-    if "can_view_full_pii" not in g:
-        try:
-            g.can_view_full_pii = current_app.appbuilder.sm.has_access(PII_PERMISSION, PII_VIEW)
-        except Exception:
-            g.can_view_full_pii = False
-    return g.can_view_full_pii
+    return masking.viewer_sees_full()
 
 
 def masked(kind):
@@ -143,6 +192,9 @@ class AnjuModelView(ModelView):
             # Lists read only the shown columns (not e.g. the audit log's before/after texts).
             pk = dm.get_pk_name()
             dm.list_select_columns = list(dict.fromkeys([pk, *self.list_columns]))
+        masking.register_personal(dm.obj, self.mask_columns)
+        self.mask_columns = {**masking.personal_columns(dm.obj), **self.mask_columns}
+        self._personal_filters_first()
         formatters = dict(self.formatters_columns or {})
         for col, kind in self.mask_columns.items():
             formatters.setdefault(col, masked(kind))
@@ -152,6 +204,37 @@ class AnjuModelView(ModelView):
         for col in shown:
             formatters.setdefault(col, display)
         self.formatters_columns = formatters
+
+    def _personal_filters_first(self):
+        """On a personal column the exact match comes first, at the same index in the search
+        form and in URL arguments, so a viewer who sees the column masked is offered just
+        that one (see _get_search_widget)."""
+        from flask_appbuilder.models.sqla.filters import FilterEqual
+
+        for col in self.mask_columns:
+            for table in (self._filters._search_filters, self._filters._all_filters):
+                flts = table.get(col)
+                if flts and any(type(f) is FilterEqual for f in flts):
+                    table[col] = sorted(flts, key=lambda f: type(f) is not FilterEqual)
+
+    def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
+        widgets = super()._get_search_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
+        if self.mask_columns and not can_view_full_pii():
+            import copy
+
+            shown = copy.copy(self._filters)
+            shown._search_filters = {
+                col: (flts[:1] if col in self.mask_columns else flts)
+                for col, flts in self._filters._search_filters.items()
+                if col not in self.mask_columns or (flts and _is_exact(flts[0]))
+            }
+            widgets["search"].template_args["filters"] = shown
+            widgets["search"].filters = shown
+            hidden = [c for c in self.search_columns if c not in shown._search_filters]
+            if hidden:
+                widgets["search"].template_args["include_cols"] = [
+                    c for c in self.search_columns if c not in hidden]
+        return widgets
 
     @classmethod
     def supports_import(cls):
@@ -202,6 +285,30 @@ class AnjuModelView(ModelView):
     # --- writes stamp the owner ---
     def pre_add(self, item):
         stamp(item)
+
+    # --- edit forms: a personal value the viewer sees masked stays masked in the form ---
+    def prefill_form(self, form, pk):
+        super().prefill_form(form, pk)
+        if can_view_full_pii():
+            return
+        for col, kind in self.mask_columns.items():
+            if col in form and isinstance(form[col].data, str) and form[col].data:
+                form[col].data = masking.mask(kind, form[col].data)
+
+    def process_form(self, form, is_created):
+        """A masked value sent back unchanged keeps the stored value; a new full value
+        replaces it."""
+        super().process_form(form, is_created)
+        if is_created or can_view_full_pii() or not self.mask_columns:
+            return
+        pk = (request.view_args or {}).get("pk")
+        item = self.datamodel.get(pk, self._base_filters) if pk is not None else None
+        if item is None:
+            return
+        for col, kind in self.mask_columns.items():
+            stored = getattr(item, col, None)
+            if col in form and isinstance(stored, str) and stored and form[col].data == masking.mask(kind, stored):
+                form[col].data = stored
 
     # --- bulk actions honour the scope, and are all-or-nothing ---
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
@@ -415,6 +522,10 @@ class AnjuModelRestApi(ModelRestApi):
     max_page_size = 100
     mask_columns = {}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        masking.register_personal(self.datamodel.obj, self.mask_columns)
+
     def pre_add(self, item):
         stamp(item)
 
@@ -450,12 +561,23 @@ class AnjuModelRestApi(ModelRestApi):
         for row in data.get("result") or []:
             self._mask(row)
 
+    def _kinds_at(self, path):
+        """Personal columns of the model found at ``path`` (relation names) from ours."""
+        model = self.datamodel.obj
+        try:
+            for name in path:
+                model = model.__mapper__.relationships[name].mapper.class_
+        except (KeyError, AttributeError):
+            return {}
+        kinds = masking.personal_columns(model)
+        return {**kinds, **self.mask_columns} if not path else kinds
+
     def _mask(self, row):
-        if not row or not self.mask_columns or can_view_full_pii():
+        """Every personal value of an answer, nested relations included, as the viewer may
+        see it (declared on the model, by the API, or named so: legal_rep, *_mobile, ...)."""
+        if not row or can_view_full_pii():
             return
-        for col, kind in self.mask_columns.items():
-            if row.get(col):
-                row[col] = masking.mask(kind, row[col])
+        masking.mask_tree(row, self._kinds_at)
 
 
 def require_password_current(fn):

@@ -161,6 +161,7 @@ class Application(db.Model):
     """One business application: the number, who applied, where it belongs, its state."""
 
     __tablename__ = "anju_application"
+    __personal__ = {"applicant_name": "name"}
     __scope__ = {"org": "org_id", "region": "region_code", "owner": "applicant_id"}
     __table_args__ = (
         Index("ix_anju_application_type_status", "app_type", "status"),
@@ -214,6 +215,7 @@ class ApplicationEvent(db.Model):
     """One transition of an application: who, when, from what to what, and why."""
 
     __tablename__ = "anju_application_event"
+    __personal__ = {"actor_name": "name"}
     id = Column(Integer, primary_key=True)
     application_id = Column(Integer, ForeignKey("anju_application.id", ondelete="CASCADE"),
                             nullable=False, index=True)

@@ -125,7 +125,7 @@ def _equipment_field(label, allow_blank=False):
 
 def _staff_field():
     return QuerySelectField(_l("Staff member"), query_func=_staff_options, get_pk_func=lambda s: s.id,
-                            get_label=lambda s: s.name, allow_blank=True, widget=Select2Widget())
+                            get_label=str, allow_blank=True, widget=Select2Widget())
 
 
 def _short(value, size=30):

@@ -54,6 +54,7 @@ class EnterpriseFilingApi(AnjuModelRestApi):
         return self.response(ok_status, **(result or {}))
 
     def _mask(self, row):
+        super()._mask(row)
         if row and row.get("payload"):
             row["payload"] = services.mask_payload(row["payload"], can_view_full_pii())
         if row and row.get("status"):

@@ -107,8 +107,9 @@ LOCAL_REQUIRED = COMMON_REQUIRED + ("registered_capital", "established_on", "reg
 NONLOCAL_REQUIRED = COMMON_REQUIRED + NONLOCAL_KEYS
 
 #: Payload keys holding personal data, and how they are masked for users without the PII permission.
-MASKED_KEYS = {"legal_rep_mobile": "mobile", "contact_mobile": "mobile", "branch_manager_mobile": "mobile",
-               "contact_name": "name", "branch_manager": "name"}
+# The personal fields of a filing (the enterprise profile declares the same, see models).
+MASKED_KEYS = {"legal_rep": "name", "legal_rep_mobile": "mobile", "contact_mobile": "mobile",
+               "branch_manager_mobile": "mobile", "contact_name": "name", "branch_manager": "name"}
 
 MAX_CAPITAL = Decimal("999999999999.99")
 MAX_STAFF = 10_000_000

@@ -57,7 +57,7 @@ def _value_shower():
             return ""
         if key == "is_local":
             return _("Local enterprise") if value else _("Non-local enterprise")
-        kind = services.MASKED_KEYS.get(key)
+        kind = services.MASKED_KEYS.get(key) or masking.kind_of_field(key)
         if kind and not full:
             return masking.mask(kind, value)
         if hasattr(value, "isoformat"):
@@ -236,7 +236,7 @@ def detail_document(detail):
             value = getattr(profile, key)
             rows.append((services.FIELD_BY_KEY[key].label, show(key, value), key == "business_scope"))
     else:
-        rows += [(_("Legal representative"), org.legal_rep or ""),
+        rows += [(_("Legal representative"), show("legal_rep", org.legal_rep)),
                  (_("Contact person"), show("contact_name", org.contact_name)),
                  (_("Contact mobile"), show("contact_mobile", org.contact_mobile))]
     sections = [documents.Fields(rows, columns=4, title=_("Basic information"))]

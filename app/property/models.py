@@ -9,6 +9,7 @@ import secrets
 from sqlalchemy import Column, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import relationship
 
+from app.core import masking
 from app.core.mixins import TimestampMixin
 from app.extensions import db
 
@@ -182,6 +183,7 @@ class Staff(TimestampMixin, db.Model):
 
     __tablename__ = "anju_staff"
     __scope__ = {"org": "org_id", "region": _staff_in_region, "area": _staff_in_areas, "owner": None}
+    __personal__ = {"name": "name", "mobile": "mobile", "id_number": "id_number", "username": "mobile"}
     __table_args__ = (
         UniqueConstraint("org_id", "current_key", name="uq_anju_staff_current"),
         Index("ix_anju_staff_org_id", "org_id", "id"),          # the enterprise's list, newest first
@@ -212,7 +214,7 @@ class Staff(TimestampMixin, db.Model):
                                 order_by="Certificate.id", lazy="selectin")
 
     def __repr__(self):
-        return self.name
+        return masking.person_text(self.name)
 
     @property
     def area_names(self):
@@ -373,6 +375,7 @@ class _CareRecord(TimestampMixin):
     """What a 巡检 and a 维保 record share (photos: uploads engine)."""
 
     __scope__ = {"org": "org_id", "region": "region_code", "area": "area_id", "owner": None}
+    __personal__ = {"person": "name"}
 
     id = Column(Integer, primary_key=True)
     region_code = Column(String(12), nullable=False, index=True)
@@ -382,7 +385,7 @@ class _CareRecord(TimestampMixin):
     findings = Column(Text)
 
     def __repr__(self):
-        return f"{self.done_on} {self.person}"
+        return f"{self.done_on} {masking.person_text(self.person)}"
 
 
 class InspectionResult:
@@ -449,6 +452,8 @@ class EnterpriseProfile(TimestampMixin, db.Model):
     """
 
     __tablename__ = "anju_enterprise_profile"
+    __personal__ = {"legal_rep": "name", "legal_rep_mobile": "mobile", "contact_name": "name",
+                    "contact_mobile": "mobile", "branch_manager": "name", "branch_manager_mobile": "mobile"}
     __scope__ = {"org": "org_id", "region": "org.region_code", "owner": None}
 
     id = Column(Integer, primary_key=True)

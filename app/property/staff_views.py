@@ -25,7 +25,7 @@ from app.property import staff_services as services
 from app.property.models import Certificate, PropertyArea, Staff, StaffStatus, staff_area
 from app.system import dicts
 
-MASKS = {"mobile": "mobile", "id_number": "id_number", "username": "mobile"}
+MASKS = {"name": "name", "mobile": "mobile", "id_number": "id_number", "username": "mobile"}
 
 
 # --- the Excel declaration (template, import, export) ------------------------------------------
@@ -140,7 +140,7 @@ def staff_sheet(staff, mask=None):
         return masking.mask(kind, value) if hide and value else (value or "")
 
     facts = [
-        (_("Name"), staff.name), (_("Post"), services.post_label(staff.post)),
+        (_("Name"), pii("name", staff.name)), (_("Post"), services.post_label(staff.post)),
         (_("Mobile"), pii("mobile", staff.mobile)), (_("Resident ID number"), pii("id_number", staff.id_number)),
         (_("Employing enterprise"), staff.org.name if staff.org else ""),
         (_("Status"), services.status_label(staff.status)),
@@ -259,7 +259,7 @@ class StaffView(AnjuModelView):
     @has_access
     def pdf(self, pk):
         item = self._item_or_404(pk)
-        return documents.pdf_response(staff_sheet(item), _("Staff information %(name)s.pdf", name=item.name))
+        return documents.pdf_response(staff_sheet(item), _("Staff information %(name)s.pdf", name=masking.person_text(item.name)))
 
     # --- add, edit ---
     def _form_fields(self, org_id):

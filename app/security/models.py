@@ -9,6 +9,8 @@ class AnjuUser(User):
 
     __tablename__ = "ab_user"
     __scope__ = {"org": "org_id", "region": "org.region_code", "owner": "id"}
+    __personal__ = {"first_name": "name", "last_name": "name", "mobile": "mobile", "username": "account",
+                    "email": "generic"}
 
     org_id = Column(Integer, ForeignKey("anju_org.id"), index=True)
     mobile = Column(String(20), index=True)
@@ -17,6 +19,13 @@ class AnjuUser(User):
     password_changed_at = Column(DateTime)
 
     org = relationship("Organization", lazy="joined", foreign_keys=[org_id])
+
+    def __repr__(self):
+        # Wherever an account stands for its holder (a list cell, a select, a history row),
+        # the holder's name as the viewer may see it.
+        from app.core import masking
+
+        return masking.person_text(self.get_full_name().strip() or self.username)
 
     @property
     def org_name(self):

@@ -88,6 +88,8 @@ class Organization(TimestampMixin, db.Model):
     __tablename__ = "anju_org"
     # An organisation is its own owner: enterprise scope compares ids.
     __scope__ = {"org": "id", "region": "region_code", "owner": None}
+    # The legal representative and the contact are people.
+    __personal__ = {"legal_rep": "name", "contact_name": "name", "contact_mobile": "mobile"}
 
     id = Column(Integer, primary_key=True)
     name = Column(String(128), nullable=False)

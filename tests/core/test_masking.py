@@ -98,7 +98,9 @@ def test_mask_generic(value, expected):
 
 
 def test_maskers_registry():
-    assert set(MASKERS) == {"id_number", "mobile", "name", "generic"}
+    assert set(MASKERS) == {"account", "id_number", "mobile", "name", "generic"}
+    assert mask("account", "13912345678") == "139****5678"
+    assert mask("account", "pm_a") == "pm_a"
     assert mask("id_number", "110105194912310021") == "**************0021"
     assert mask("mobile", "17712341234") == "177****1234"
     assert mask("name", "张小三") == "张*三"
