@@ -16,8 +16,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import relationship
 
+from app.core.audit import AuditSpec
 from app.core.mixins import now
 from app.extensions import db
 
@@ -71,6 +73,24 @@ class Complaint(db.Model):
     version = Column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    __audit__ = AuditSpec(
+        _l("Complaint"), row="number",
+        labels={"number": _l("Number"), "area_id": _l("Property management area"),
+                "org_id": _l("Property service company"), "district_code": _l("District"),
+                "street_code": _l("Street"), "region_code": _l("Region"),
+                "complainant_id": _l("Complainant account"), "name": _l("Complainant"),
+                "id_number": _l("ID number"), "mobile": _l("Mobile"), "address": _l("Address"),
+                "content": _l("Content"), "status": _l("Handling status"), "stage": _l("Stage"),
+                "submitted_at": _l("Submitted at"), "due_at": _l("Due at"),
+                "accepted_at": _l("Accepted at"), "handled_at": _l("Handled at"),
+                "result": _l("Handling result"), "refused": _l("Refused"), "closed_at": _l("Closed at"),
+                "auto_closed": _l("Closed automatically"), "satisfaction": _l("Satisfaction"),
+                "evaluation": _l("Evaluation"), "escalated_at": _l("Escalated at"),
+                "events": _l("History")},
+        masks={"name": "name", "id_number": "id_number", "mobile": "mobile"},
+        values={"status": "app.complaints.services:STATUS_LABELS",
+                "stage": "app.complaints.services:STAGE_LABELS"},
+    )
 
     area = relationship("PropertyArea", lazy="joined", innerjoin=True)
     org = relationship("Organization", foreign_keys=[org_id], lazy="joined")
@@ -110,6 +130,26 @@ class ComplaintEvent(db.Model):
 
     complaint = relationship("Complaint", back_populates="events")
 
+    __audit__ = AuditSpec(
+        _l("Complaint history"), row=lambda e: _event_label(e),
+        labels={"complaint_id": _l("Complaint"), "action": _l("Operation"),
+                "from_status": _l("Status before"), "to_status": _l("Status after"),
+                "actor_id": _l("Handler account"), "actor_name": _l("Handler"),
+                "at": _l("Handled at"), "note": _l("Note")},
+        masks={"actor_name": "name"},
+        values={"action": "app.complaints.services:ACTION_LABELS",
+                "from_status": "app.complaints.services:STATUS_LABELS",
+                "to_status": "app.complaints.services:STATUS_LABELS"},
+    )
+
+
+def _event_label(event):
+    """One history step as it reads: 受理 2024-05-01 09:30."""
+    from app.complaints.services import ACTION_LABELS
+
+    action = str(ACTION_LABELS.get(event.action, event.action))
+    return f"{action} {event.at:%Y-%m-%d %H:%M}" if event.at else action
+
 
 class CreditProposal(db.Model):
     """A credit-deduction proposal (信用扣分建议) for an enterprise, produced by a rule break
@@ -134,3 +174,11 @@ class CreditProposal(db.Model):
     created_on = Column(DateTime, nullable=False, default=now, index=True)
 
     org = relationship("Organization", foreign_keys=[org_id], lazy="joined")
+
+    __audit__ = AuditSpec(
+        _l("Credit deduction proposal"), row="source_number",
+        labels={"org_id": _l("Enterprise"), "source_type": _l("Source type"), "source_id": _l("Source ID"),
+                "source_number": _l("Source number"), "reason_code": _l("Reason code"),
+                "reason": _l("Reason"), "points": _l("Points"), "status": _l("Status"),
+                "created_on": _l("Created at")},
+    )
