@@ -321,7 +321,9 @@ def change_rows(entity, before, after, full):
     keys = list(dict.fromkeys([*before, *after]))
     model = _model(entity)
     if model is not None:
-        order = {a.key: i for i, a in enumerate(model.__mapper__.attrs)}
+        mapper = model.__mapper__
+        order = {key: i for i, key in enumerate([a.key for a in mapper.column_attrs] +
+                                                [r.key for r in mapper.relationships])}
         keys.sort(key=lambda k: order.get(k, len(order)))
     rows = []
     for key in keys:
@@ -501,8 +503,8 @@ def _changes(obj, session=None):
         if hist.added or hist.deleted:
             current = getattr(obj, rel.key) or []
             unchanged = list(hist.unchanged or [])
-            before[rel.key] = sorted(row_label(x) for x in unchanged + list(hist.deleted))
-            after[rel.key] = sorted(row_label(x) for x in current)
+            before[rel.key] = [row_label(x) for x in unchanged + list(hist.deleted)]
+            after[rel.key] = [row_label(x) for x in current]
     return before, after
 
 
