@@ -160,3 +160,28 @@ def test_real_changes_read_in_words_and_the_detail_is_a_masked_table(app, login)
         admin.form(f"/orgusers/edit/{uid}", {"first_name": first_name, "mobile": old_mobile or "",
                                              "org": str(org_id), "roles": role_ids, "active": "y"},
                    get_url=f"/orgusers/edit/{uid}")
+
+
+def test_entries_written_before_the_labels_still_read(app, login):
+    """Old summaries (object reprs, raw field names) and old before/after texts display in words."""
+    with app.app_context():
+        audit.record("update", "Complaint", 999999, summary="status, stage, events",
+                     before={"status": "pending", "events": ["<app.complaints.models.ComplaintEvent object at 0x7f3a>"]},
+                     after={"status": "processing", "events": []}, commit=True)
+        old_id = db.session.execute(select(func.max(AuditLog.id))).scalar()
+        audit.record("create", "ComplaintEvent", 1, summary="<app.complaints.models.ComplaintEvent object at 0x7f3a>",
+                     after="not json {", commit=True)
+        repr_id = old_id + 1
+    admin = login("admin")
+    page = admin.get("/auditlogview/list/").get_data(as_text=True)
+    with app.test_request_context():
+        old_summary = audit.readable("status, stage, events")
+    assert CJK.search(old_summary) and old_summary.endswith("、办理记录") and old_summary in page
+    assert "status, stage" not in page and "object at 0x" not in page
+    detail = admin.get(f"/auditlogview/show/{old_id}").get_data(as_text=True)
+    table = _changes_table(detail)
+    assert table == {"处理状态": ("待处理", "处理中"), "办理记录": ("办理记录", "")}
+    shown = admin.get(f"/auditlogview/show/{repr_id}")
+    assert shown.status_code == 200
+    text = shown.get_data(as_text=True)
+    assert "object at 0x" not in text and "<app." not in text and "办理记录" in text
