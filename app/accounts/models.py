@@ -4,6 +4,7 @@ from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Uni
 from sqlalchemy.orm import backref, relationship
 
 from app.core import masking
+from app.core.audit import AuditSpec
 from app.core.mixins import TimestampMixin, now
 from app.extensions import db
 
@@ -53,9 +54,18 @@ class Person(TimestampMixin, db.Model):
     """
 
     __tablename__ = "anju_person"
+    __audit__ = AuditSpec(
+        _l("Person"), row="name",
+        labels={"user_id": _l("Account"), "name": _l("Name"), "id_type": _l("ID type"),
+                "id_number": _l("ID number"), "mobile": _l("Mobile"), "activation": _l("Activation"),
+                "realname_status": _l("Real-name state"), "realname_reason": _l("Reason"),
+                "realname_at": _l("Verified at"), "created_on": _l("Registered at")},
+        masks={"name": "name", "id_number": "id_number", "mobile": "mobile"},
+        values={"id_type": "app.accounts.models:ID_TYPE_LABELS",
+                "realname_status": "app.accounts.models:REALNAME_LABELS"},
+    )
     __scope__ = {"org": "org_id", "region": "org.region_code", "owner": "user_id"}
     __table_args__ = (UniqueConstraint("id_type", "id_number", name="uq_anju_person_id"),)
-    __personal__ = {"name": "name", "id_number": "id_number", "mobile": "mobile"}
 
     id = Column(Integer, primary_key=True)
     user_id = Column(Integer, ForeignKey("ab_user.id"), unique=True)
@@ -92,8 +102,14 @@ class RealnameRegistry(db.Model):
     """
 
     __tablename__ = "anju_realname_registry"
+    __audit__ = AuditSpec(
+        _l("Real-name registry entry"), row="name",
+        labels={"name": _l("Name"), "id_type": _l("ID type"), "id_number": _l("ID number"),
+                "source": _l("Source"), "imported_at": _l("Imported at")},
+        masks={"name": "name", "id_number": "id_number"},
+        values={"id_type": "app.accounts.models:ID_TYPE_LABELS"},
+    )
     __table_args__ = (UniqueConstraint("id_type", "id_number", name="uq_anju_realname_registry_id"),)
-    __personal__ = {"name": "name", "id_number": "id_number"}
     id = Column(Integer, primary_key=True)
     name = Column(String(64), nullable=False)
     id_type = Column(String(16), nullable=False, default=IdType.RESIDENT)
@@ -106,6 +122,11 @@ class RealnameCheck(db.Model):
     """Every verification attempt: for the person's history and the helpdesk."""
 
     __tablename__ = "anju_realname_check"
+    __audit__ = AuditSpec(
+        _l("Real-name check"), row=lambda c: f"{c.at:%Y-%m-%d %H:%M}" if c.at else None,
+        labels={"person_id": _l("Person"), "adapter": _l("Verification service"), "result": _l("Result"),
+                "reason": _l("Reason"), "at": _l("Checked at")},
+    )
     __table_args__ = (Index("ix_anju_realname_check_person", "person_id", "at"),)
     id = Column(Integer, primary_key=True)
     person_id = Column(Integer, ForeignKey("anju_person.id", ondelete="CASCADE"), nullable=False)

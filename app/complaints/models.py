@@ -16,15 +16,16 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import relationship
 
+from app.core.audit import AuditSpec
 from app.core.mixins import now
 from app.extensions import db
 
 
 class Complaint(db.Model):
     __tablename__ = "anju_complaint"
-    __personal__ = {"name": "name", "id_number": "id_number", "mobile": "mobile"}
     # Enterprise: its own complaints; street/district/city: their region; project lead: the
     # areas they lead; the complainant: their own.
     __scope__ = {"org": "org_id", "region": "region_code", "owner": "complainant_id", "area": "area_id",
@@ -72,6 +73,24 @@ class Complaint(db.Model):
     version = Column(Integer, nullable=False, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+    __audit__ = AuditSpec(
+        _l("Complaint"), row="number",
+        labels={"number": _l("Number"), "area_id": _l("Property management area"),
+                "org_id": _l("Property service company"), "district_code": _l("District"),
+                "street_code": _l("Street"), "region_code": _l("Region"),
+                "complainant_id": _l("Complainant account"), "name": _l("Complainant"),
+                "id_number": _l("ID number"), "mobile": _l("Mobile"), "address": _l("Address"),
+                "content": _l("Content"), "status": _l("Handling status"), "stage": _l("Stage"),
+                "submitted_at": _l("Submitted at"), "due_at": _l("Due at"),
+                "accepted_at": _l("Accepted at"), "handled_at": _l("Handled at"),
+                "result": _l("Handling result"), "refused": _l("Refused"), "closed_at": _l("Closed at"),
+                "auto_closed": _l("Closed automatically"), "satisfaction": _l("Satisfaction"),
+                "evaluation": _l("Evaluation"), "escalated_at": _l("Escalated at"),
+                "events": _l("History")},
+        masks={"name": "name", "id_number": "id_number", "mobile": "mobile"},
+        values={"status": "app.complaints.services:STATUS_LABELS",
+                "stage": "app.complaints.services:STAGE_LABELS"},
+    )
 
     area = relationship("PropertyArea", lazy="joined", innerjoin=True)
     org = relationship("Organization", foreign_keys=[org_id], lazy="joined")
@@ -98,7 +117,6 @@ class ComplaintEvent(db.Model):
     """One step in a complaint's life: who, when, from which state to which, and the text."""
 
     __tablename__ = "anju_complaint_event"
-    __personal__ = {"actor_name": "name"}
     id = Column(Integer, primary_key=True)
     complaint_id = Column(Integer, ForeignKey("anju_complaint.id", ondelete="CASCADE"),
                           nullable=False, index=True)
@@ -111,6 +129,26 @@ class ComplaintEvent(db.Model):
     note = Column(Text)
 
     complaint = relationship("Complaint", back_populates="events")
+
+    __audit__ = AuditSpec(
+        _l("Complaint history"), row=lambda e: _event_label(e),
+        labels={"complaint_id": _l("Complaint"), "action": _l("Operation"),
+                "from_status": _l("Status before"), "to_status": _l("Status after"),
+                "actor_id": _l("Handler account"), "actor_name": _l("Handler"),
+                "at": _l("Handled at"), "note": _l("Note")},
+        masks={"actor_name": "name"},
+        values={"action": "app.complaints.services:ACTION_LABELS",
+                "from_status": "app.complaints.services:STATUS_LABELS",
+                "to_status": "app.complaints.services:STATUS_LABELS"},
+    )
+
+
+def _event_label(event):
+    """One history step as it reads: 受理 2024-05-01 09:30."""
+    from app.complaints.services import ACTION_LABELS
+
+    action = str(ACTION_LABELS.get(event.action, event.action))
+    return f"{action} {event.at:%Y-%m-%d %H:%M}" if event.at else action
 
 
 class CreditProposal(db.Model):
@@ -136,3 +174,11 @@ class CreditProposal(db.Model):
     created_on = Column(DateTime, nullable=False, default=now, index=True)
 
     org = relationship("Organization", foreign_keys=[org_id], lazy="joined")
+
+    __audit__ = AuditSpec(
+        _l("Credit deduction proposal"), row="source_number",
+        labels={"org_id": _l("Enterprise"), "source_type": _l("Source type"), "source_id": _l("Source ID"),
+                "source_number": _l("Source number"), "reason_code": _l("Reason code"),
+                "reason": _l("Reason"), "points": _l("Points"), "status": _l("Status"),
+                "created_on": _l("Created at")},
+    )

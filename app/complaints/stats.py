@@ -49,6 +49,9 @@ from app.property.models import PropertyArea
 from app.security.roles import SCOPE_NONE, SCOPE_REGION
 from app.system.models import Region
 
+# Exports of the statistics are logged under this name (not a table).
+audit.describe("ComplaintStats", _l("Complaint statistics"))
+
 #: Default period: this week and the 11 before it (12 weekly buckets, Monday to today).
 DEFAULT_WEEKS = 12
 #: Longest period one request may ask for (keeps every query bounded).

@@ -7,13 +7,25 @@ detectable (:func:`verify_chain`). Writers serialise on the single ``anju_audit_
 row (a row lock on PostgreSQL, the write lock on SQLite) so the chain never forks under
 concurrency; the head also remembers the last id and hash, so a truncated tail is
 detected too. Database triggers refuse UPDATE and DELETE on the log (see the migration).
+
+The log reads in words, not Python. Each audited model declares, once, an
+:class:`AuditSpec` as its ``__audit__`` attribute: its Chinese name, how one row reads
+(its number or name), the labels of its columns and collections, which columns are
+personal (masked for viewers without the full-value permission) and, optionally, the
+labels of coded values. Entries that are not a model (a statistics export) are described
+with :func:`describe`. Summaries are written with these labels; the detail
+(:func:`change_rows`) shows a labelled, masked before/after table; :func:`readable` turns
+summaries written before (object reprs, raw field names) into words.
 """
 import hashlib
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
 from flask import g, has_request_context, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -98,6 +110,238 @@ class AuditHead(db.Model):
 # Bookkeeping rows that are not business data: picture codes, SMS codes and counters.
 SKIP_MODELS = {"AuditLog", "AuditHead", "Permission", "ViewMenu", "PermissionView", "JobLock",
                "Captcha", "SmsCode", "Sequence"}
+
+
+# --- how an entity reads: declared by each module, read here ----------------------------
+
+class AuditSpec:
+    """How one audited model reads in the log, declared once on the model as ``__audit__``.
+
+    ``name``    its name on screen (lazy_gettext), e.g. 投诉;
+    ``row``     how one row reads: a column name (``"number"``) or a callable(row) -> text;
+                a personal column named here is always masked in summaries;
+    ``labels``  {column or collection: label} for every column and collection relationship
+                (the columns of :data:`COMMON_LABELS` may be left out);
+    ``masks``   {column: masking kind} for personal columns (app/core/masking.py);
+    ``values``  {column: {code: label}} or {column: "module:NAME"} (a dict read when shown)
+                for coded values such as a status.
+    """
+
+    def __init__(self, name, row, labels=None, masks=None, values=None):
+        self.name = name
+        self.row = row
+        self.labels = dict(labels or {})
+        self.masks = dict(masks or {})
+        self.values = dict(values or {})
+
+    def label(self, key):
+        label = self.labels.get(key) or COMMON_LABELS.get(key)
+        return None if label is None else str(label)
+
+    def value_labels(self, key):
+        mapping = self.values.get(key)
+        if isinstance(mapping, str):
+            import importlib
+
+            module, _sep, attr = mapping.partition(":")
+            mapping = getattr(importlib.import_module(module), attr, None)
+        return {} if mapping is None else mapping
+
+
+# Columns many models share (the mixins of app/core/mixins.py and FAB's audit columns).
+COMMON_LABELS = {
+    "id": _l("Record ID"),
+    "created_on": _l("Created on"),
+    "changed_on": _l("Changed on"),
+    "created_by_fk": _l("Created by"),
+    "changed_by_fk": _l("Changed by"),
+    "org_id": _l("Organization"),
+    "region_code": _l("Region"),
+    "version": _l("Version"),
+}
+
+_DESCRIBED = {}  # entity name -> AuditSpec, for entities that are not models
+
+
+def describe(entity, name, row=None, labels=None, masks=None, values=None):
+    """Describe an entity that is not a model (e.g. 'ComplaintStats' for a statistics export)."""
+    _DESCRIBED[entity] = AuditSpec(name, row, labels, masks, values)
+    return _DESCRIBED[entity]
+
+
+def audited_models():
+    """Every mapped class whose rows the listeners log."""
+    return [m.class_ for m in db.Model.registry.mappers if m.class_.__name__ not in SKIP_MODELS]
+
+
+def _model(entity):
+    for mapper in db.Model.registry.mappers:
+        if mapper.class_.__name__ == entity:
+            return mapper.class_
+    return None
+
+
+def spec_for(entity):
+    """The AuditSpec of an entity name (a model's class name or a described name), or None."""
+    if not entity:
+        return None
+    if entity in _DESCRIBED:
+        return _DESCRIBED[entity]
+    model = _model(entity)
+    return getattr(model, "__audit__", None) if model is not None else None
+
+
+def entity_name(entity):
+    """The entity's name on screen (投诉 for 'Complaint'); unknown names are left as they are."""
+    spec = spec_for(entity)
+    return str(spec.name) if spec is not None else (entity or "")
+
+
+def _all_labels():
+    """{key: label} over every declared model, for entries whose entity is unknown."""
+    out = {key: str(label) for key, label in COMMON_LABELS.items()}
+    for model in audited_models():
+        spec = getattr(model, "__audit__", None)
+        for key, label in (spec.labels.items() if spec else ()):
+            out.setdefault(key, str(label))
+    return out
+
+
+def _all_masks():
+    """{key: masking kind} over every declared model (personal keys inside a payload)."""
+    out = {}
+    for model in audited_models():
+        spec = getattr(model, "__audit__", None)
+        for key, kind in (spec.masks.items() if spec else ()):
+            out.setdefault(key, kind)
+    return out
+
+
+def field_label(entity, key):
+    """The label of a column of an entity; never the raw name when any model declares it."""
+    spec = spec_for(entity)
+    label = spec.label(key) if spec is not None else None
+    return label or _all_labels().get(key) or key
+
+
+def row_label(obj):
+    """How a row reads: its declared number or name (personal values masked), else #id."""
+    spec = getattr(type(obj), "__audit__", None)
+    text = None
+    if spec is not None and spec.row is not None:
+        try:
+            if callable(spec.row):
+                text = spec.row(obj)
+            else:
+                text = getattr(obj, spec.row, None)
+                if spec.row in spec.masks and text:
+                    from app.core import masking
+
+                    text = masking.mask(spec.masks[spec.row], text)
+        except Exception:  # a label must never break the write it describes
+            text = None
+    if text is None or str(text).strip() == "":
+        pk = _pk(obj)
+        return f"#{pk}" if pk is not None else entity_name(type(obj).__name__)
+    return str(text)
+
+
+def _update_summary(obj, keys):
+    entity = type(obj).__name__
+    labels = [field_label(entity, k) for k in keys if k not in NOISE_COLUMNS] or \
+             [field_label(entity, k) for k in keys]
+    return f"{row_label(obj)}：{'、'.join(dict.fromkeys(labels))}"
+
+
+# --- reading entries back ----------------------------------------------------------------
+
+_REPR = re.compile(r"<(?:[A-Za-z_][\w]*\.)*([A-Za-z_]\w*) object at 0x[0-9a-fA-F]+>")
+_KEY_LIST = re.compile(r"^[a-z][a-z0-9_]*(, ?[a-z][a-z0-9_]*)*$")
+_ISO = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(\.\d+)?$")
+
+
+def readable(text, entity=None):
+    """A summary in words: object reprs become the model's name, a bare list of field names
+    (entries written before the labels) becomes their labels."""
+    if not text:
+        return text or ""
+    text = _REPR.sub(lambda m: entity_name(m.group(1)), str(text))
+    if _KEY_LIST.match(text.strip()):
+        text = "、".join(field_label(entity, k.strip()) for k in text.split(","))
+    return text
+
+
+def _loads(raw):
+    if raw is None or raw == "":
+        return None
+    try:
+        return json.loads(raw)
+    except (TypeError, ValueError):
+        return raw
+
+
+def _display(spec, key, value, full):
+    if value is None or value == "" or value == []:
+        return ""
+    if spec is not None and key in spec.masks and not full:
+        from app.core import masking
+
+        kind = spec.masks[key]
+        if isinstance(value, list):
+            return "、".join(masking.mask(kind, v) for v in value)
+        return masking.mask(kind, value)
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return "、".join(_display(None, key, v, full) for v in value)
+    if isinstance(value, dict):  # e.g. an application's content: keys read as labels
+        labels, masks = _all_labels(), _all_masks()
+        return "；".join(
+            f"{labels.get(k, k)}：{_display(AuditSpec(None, None, masks=masks), k, v, full)}"
+            for k, v in value.items())
+    if spec is not None and key in spec.values:
+        label = spec.value_labels(key).get(value)
+        if label is not None:
+            return str(label)
+    text = str(value)
+    match = _ISO.match(text)
+    if match:
+        return f"{match.group(1)} {match.group(2)}"
+    return readable(text)
+
+
+def change_rows(entity, before, after, full):
+    """The detail of an entry as [(label, before, after)], personal values masked unless
+    ``full``. ``before``/``after`` are the stored JSON texts (any format written so far)."""
+    spec = spec_for(entity)
+    before, after = _loads(before), _loads(after)
+    if not isinstance(before, (dict, type(None))) or not isinstance(after, (dict, type(None))):
+        return [(_("Value"), _display(None, None, before, full), _display(None, None, after, full))]
+    before, after = before or {}, after or {}
+    keys = list(dict.fromkeys([*before, *after]))
+    model = _model(entity)
+    if model is not None:
+        mapper = model.__mapper__
+        order = {key: i for i, key in enumerate([a.key for a in mapper.column_attrs] +
+                                                [r.key for r in mapper.relationships])}
+        keys.sort(key=lambda k: order.get(k, len(order)))
+    rows = []
+    for key in keys:
+        rows.append((field_label(entity, key), _display(spec, key, before.get(key), full),
+                     _display(spec, key, after.get(key), full)))
+    return rows
+
+
+def masked_json(entity, raw):
+    """A stored before/after text with the entity's personal values masked (for REST)."""
+    spec = spec_for(entity)
+    values = _loads(raw)
+    if spec is None or not isinstance(values, dict):
+        return raw
+    from app.core import masking
+
+    return dumps({k: (masking.mask(spec.masks[k], v) if k in spec.masks and v not in (None, "") else v)
+                  for k, v in values.items()})
 
 
 def _json_default(value):
@@ -259,8 +503,8 @@ def _changes(obj, session=None):
         if hist.added or hist.deleted:
             current = getattr(obj, rel.key) or []
             unchanged = list(hist.unchanged or [])
-            before[rel.key] = sorted(str(x) for x in unchanged + list(hist.deleted))
-            after[rel.key] = sorted(str(x) for x in current)
+            before[rel.key] = [row_label(x) for x in unchanged + list(hist.deleted)]
+            after[rel.key] = [row_label(x) for x in current]
     return before, after
 
 
@@ -311,7 +555,8 @@ def _after_flush(session, flush_context):
             "action": action,
             "entity": type(obj).__name__,
             "entity_id": None if _pk(obj) is None else str(_pk(obj)),
-            "summary": str(obj)[:500] if action != AuditAction.UPDATE else ", ".join(after)[:500],
+            "summary": (row_label(obj) if action != AuditAction.UPDATE
+                        else _update_summary(obj, list(after)))[:500],
             "before": dumps(before),
             "after": dumps(after),
         })
@@ -350,3 +595,12 @@ def verify_chain(session=None, batch=10_000):
     if head is not None and head["last_hash"] != prev:
         return False, checked, head["last_id"], "entries at the end of the log were removed"
     return True, checked, None, None
+
+
+AuditLog.__audit__ = AuditSpec(
+    _l("Audit log"), row="id",
+    labels={"ts": _l("Time"), "user_id": _l("User ID"), "username": _l("User"), "ip": _l("IP address"),
+            "action": _l("Operation"), "entity": _l("Object"), "entity_id": _l("Object ID"),
+            "summary": _l("Summary"), "before": _l("Before"), "after": _l("After"),
+            "prev_hash": _l("Previous hash"), "hash": _l("Hash")},
+)

@@ -47,6 +47,7 @@ from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Index, Integ
 
 from sqlalchemy.orm import relationship
 
+from app.core.audit import AuditSpec
 from app.core.mixins import now
 from app.extensions import db
 
@@ -68,6 +69,15 @@ STATUS_LABELS = {JobStatus.RUNNING: _l("Running"), JobStatus.SUCCESS: _l("Succee
 
 class Job(db.Model):
     __tablename__ = "anju_job"
+    __audit__ = AuditSpec(
+        _l("Scheduled job"), row=lambda j: job_label(j.id, j.label),
+        labels={"id": _l("Job code"), "label": _l("Job"), "func": _l("Function"), "trigger": _l("Schedule"),
+                "trigger_args": _l("Schedule settings"), "paused": _l("Paused"), "next_run_at": _l("Next run"),
+                "last_run_at": _l("Last run"), "last_status": _l("Last result"), "failures": _l("Failures in a row"),
+                "max_retries": _l("Retries"), "retry_seconds": _l("Retry after (seconds)"),
+                "locked_by": _l("Running in"), "locked_until": _l("Run lock until")},
+        values={"last_status": "app.core.jobs:STATUS_LABELS"},
+    )
     id = Column(String(64), primary_key=True)
     label = Column(String(128), nullable=False)
     func = Column(String(255), nullable=False)
@@ -104,6 +114,14 @@ class Job(db.Model):
 
 class JobRun(db.Model):
     __tablename__ = "anju_job_run"
+    __audit__ = AuditSpec(
+        _l("Job run"), row=lambda r: " ".join(x for x in (job_label(r.job_id), r.started_at and
+                                                          f"{r.started_at:%Y-%m-%d %H:%M}") if x),
+        labels={"job_id": _l("Job"), "scheduled_for": _l("Scheduled for"), "started_at": _l("Started at"),
+                "finished_at": _l("Finished at"), "status": _l("Result"), "manual": _l("Run by hand"),
+                "attempt": _l("Attempt"), "worker": _l("Process"), "result": _l("Output"), "error": _l("Error")},
+        values={"status": "app.core.jobs:STATUS_LABELS", "job_id": "app.core.jobs:JOB_LABELS"},
+    )
     __table_args__ = (Index("ix_anju_job_run_job_started", "job_id", "started_at"),)
     id = Column(Integer, primary_key=True)
     job_id = Column(String(64), ForeignKey("anju_job.id", ondelete="CASCADE"), nullable=False)
@@ -143,6 +161,25 @@ def register_job(job_id, func, label, trigger="interval", max_retries=3, retry_s
 
 def registered():
     return dict(_JOBS)
+
+
+def job_label(job_id, default=None):
+    """A job's name (每日清理...) from the registry; its stored label or key otherwise."""
+    spec = _JOBS.get(job_id)
+    return str(spec.label) if spec is not None else (default or job_id)
+
+
+class _JobLabels(dict):
+    """{job key: name} read when shown (the audit log's 任务 column)."""
+
+    def get(self, key, default=None):
+        return job_label(key) if key in _JOBS else default
+
+    def __bool__(self):
+        return bool(_JOBS)
+
+
+JOB_LABELS = _JobLabels()
 
 
 def _trigger(trigger, args):

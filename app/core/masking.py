@@ -111,7 +111,7 @@ PERSONAL_FIELD_KINDS = {
 def kind_of_field(key) -> str | None:
     """How a field named ``key`` is masked when it stands on its own (a payload key, a JSON
     field), or None when the name says nothing about a person ("name" alone does not: an
-    area has a name too; models declare theirs in ``__personal__``)."""
+    area has a name too; models declare theirs in ``__audit__`` masks)."""
     if not isinstance(key, str):
         return None
     if key in PERSONAL_FIELD_KINDS:
@@ -124,7 +124,7 @@ def kind_of_field(key) -> str | None:
 
 
 # Columns that views and APIs declared masked, per model (registered at start-up), added to
-# the model's own ``__personal__`` declaration.
+# the model's own declaration (its ``__audit__`` masks).
 _REGISTERED: dict[type, dict[str, str]] = {}
 
 
@@ -136,13 +136,12 @@ def register_personal(model, columns: dict[str, str]) -> None:
 
 
 def personal_columns(model) -> dict[str, str]:
-    """{column: mask kind} of every personal column of ``model``: its ``__personal__``
-    declaration plus what views and APIs registered."""
+    """{column: mask kind} of every personal column of ``model``: the ``masks`` of the
+    model's one declaration (``__audit__``, app/core/audit.py AuditSpec) plus what views and
+    APIs registered."""
     if model is None:
         return {}
-    out = {}
-    for klass in reversed(getattr(model, "__mro__", (model,))):
-        out.update(getattr(klass, "__dict__", {}).get("__personal__", {}) or {})
+    out = dict(getattr(getattr(model, "__audit__", None), "masks", None) or {})
     out.update(_REGISTERED.get(model, {}))
     return out
 

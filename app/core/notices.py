@@ -7,15 +7,21 @@ notice list and counted on their home page. Used wherever a rule has to tell som
 Notices are scoped by the receiving organisation only: a district does not read the
 notices of its streets. ``notify`` adds to the caller's transaction; it never commits.
 """
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import relationship
 
+from app.core.audit import AuditSpec
 from app.core.mixins import now
 from app.extensions import db
 
 
 class Notice(db.Model):
     __tablename__ = "anju_notice"
+    __audit__ = AuditSpec(_l("Notice"), row="title",
+                          labels={"org_id": _l("Organization"), "title": _l("Title"), "body": _l("Content"),
+                                  "link": _l("Link"), "source_type": _l("Source type"), "source_id": _l("Source ID"),
+                                  "created_on": _l("Sent at"), "read_at": _l("Read at")})
     __scope__ = {"org": "org_id", "region": None, "owner": None}
 
     id = Column(Integer, primary_key=True)

@@ -131,6 +131,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, DateTime, Index, Integer, String, Text, delete, func, or_, select, update
 
+from app.core.audit import AuditSpec
 from app.core.errors import DomainError
 from app.core.mixins import now
 from app.extensions import db
@@ -140,6 +141,11 @@ class SmsMessage(db.Model):
     """A message handed to the gateway. The default backend stops here (the outbox)."""
 
     __tablename__ = "anju_sms_outbox"
+    __audit__ = AuditSpec(_l("SMS message"), row="mobile",
+                          labels={"mobile": _l("Mobile"), "template": _l("Template"), "content": _l("Content"),
+                                  "backend": _l("SMS gateway"), "status": _l("Status"), "error": _l("Error"),
+                                  "created_at": _l("Date and time")},
+                          masks={"mobile": "mobile"})
     id = Column(Integer, primary_key=True)
     mobile = Column(String(20), nullable=False, index=True)
     template = Column(String(32), nullable=False)

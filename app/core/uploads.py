@@ -129,8 +129,10 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, has_request_context, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, inspect, select
 
+from app.core.audit import AuditSpec
 from app.core.errors import DomainError
 from app.core.mixins import now
 from app.extensions import db
@@ -140,6 +142,11 @@ class Upload(db.Model):
     """A stored file: random name on disk, checked type, and the record that owns it."""
 
     __tablename__ = "anju_upload"
+    __audit__ = AuditSpec(_l("Uploaded file"), row="original_name",
+                          labels={"token": _l("File token"), "original_name": _l("File name"), "kind": _l("File type"),
+                                  "mime": _l("Content type"), "size": _l("Size (bytes)"), "sha256": _l("Checksum"),
+                                  "label": _l("Document"), "owner_type": _l("Belongs to"),
+                                  "owner_id": _l("Owner record"), "created_at": _l("Uploaded at")})
     __table_args__ = (Index("ix_anju_upload_owner", "owner_type", "owner_id"),)
     id = Column(Integer, primary_key=True)
     token = Column(String(32), nullable=False, unique=True)

@@ -262,7 +262,10 @@ class AnjuModelView(ModelView):
                                            show_fieldsets=show_fieldsets)
         if self.mask_columns and can_view_full_pii():
             audit.record(AuditAction.VIEW_PII, self.datamodel.obj.__name__, pk,
-                         summary=_("Full values of: %(columns)s", columns=",".join(self.mask_columns)), commit=True)
+                         summary=_("Full values of: %(columns)s",
+                                   columns="、".join(audit.field_label(self.datamodel.obj.__name__, c)
+                                                    for c in self.mask_columns)),
+                         commit=True)
         return widgets
 
     def _audit_full_view(self, list_widget):

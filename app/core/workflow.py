@@ -42,6 +42,7 @@ from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import relationship
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.core.audit import AuditSpec
 from app.core.errors import DomainError
 from app.core.mixins import now
 from app.core.sequences import next_value
@@ -161,7 +162,16 @@ class Application(db.Model):
     """One business application: the number, who applied, where it belongs, its state."""
 
     __tablename__ = "anju_application"
-    __personal__ = {"applicant_name": "name"}
+    __audit__ = AuditSpec(
+        _l("Business application"), row="number",
+        labels={"number": _l("Application number"), "app_type": _l("Business type"), "title": _l("Title"),
+                "status": _l("Status"), "applicant_id": _l("Applicant"), "subject_type": _l("Subject type"),
+                "subject_id": _l("Subject ID"), "payload": _l("Application content"), "reason": _l("Reason"),
+                "created_on": _l("Created at"), "submitted_at": _l("Submitted at"),
+                "decided_at": _l("Decided at"), "decider_id": _l("Decided by"), "events": _l("History")},
+        masks={"applicant_name": "name"},
+        values={"status": "app.core.workflow:STATUS_LABELS"},
+    )
     __scope__ = {"org": "org_id", "region": "region_code", "owner": "applicant_id"}
     __table_args__ = (
         Index("ix_anju_application_type_status", "app_type", "status"),
@@ -215,7 +225,17 @@ class ApplicationEvent(db.Model):
     """One transition of an application: who, when, from what to what, and why."""
 
     __tablename__ = "anju_application_event"
-    __personal__ = {"actor_name": "name"}
+    __audit__ = AuditSpec(
+        _l("Application history"),
+        row=lambda e: f"{action_label(e.action)} {e.at:%Y-%m-%d %H:%M}" if e.at else str(action_label(e.action)),
+        labels={"application_id": _l("Business application"), "action": _l("Operation"),
+                "from_status": _l("Status before"), "to_status": _l("Status after"),
+                "actor_id": _l("Handler account"), "actor_name": _l("Handler"), "at": _l("Handled at"),
+                "reason": _l("Reason")},
+        masks={"actor_name": "name"},
+        values={"action": "app.core.workflow:ACTION_LABELS", "from_status": "app.core.workflow:STATUS_LABELS",
+                "to_status": "app.core.workflow:STATUS_LABELS"},
+    )
     id = Column(Integer, primary_key=True)
     application_id = Column(Integer, ForeignKey("anju_application.id", ondelete="CASCADE"),
                             nullable=False, index=True)

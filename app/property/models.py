@@ -6,10 +6,12 @@ lead. The property-management module grows from it (houses, filings, staff, equi
 """
 import secrets
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import relationship
 
 from app.core import masking
+from app.core.audit import AuditSpec
 from app.core.mixins import TimestampMixin
 from app.extensions import db
 
@@ -29,6 +31,14 @@ class PropertyArea(TimestampMixin, db.Model):
     """
 
     __tablename__ = "anju_property_area"
+    __audit__ = AuditSpec(
+        _l("Property management area"), row="name",
+        labels={"name": _l("Property management area name"), "district_code": _l("District"),
+                "street_code": _l("Street"), "community_code": _l("Community"), "address": _l("Address"),
+                "company_org_id": _l("Property service company"), "project_lead_id": _l("Project lead account"),
+                "lead_staff_id": _l("Project lead"), "public_code": _l("Public code"),
+                "staff": _l("Staff")},
+    )
     __scope__ = {"org": "company_org_id", "region": "region_code", "owner": None, "area": "id"}
     __table_args__ = (
         Index("ix_anju_property_area_lead", "project_lead_id"),
@@ -182,8 +192,17 @@ class Staff(TimestampMixin, db.Model):
     """
 
     __tablename__ = "anju_staff"
+    __audit__ = AuditSpec(
+        _l("Staff member"), row="name",
+        labels={"org_id": _l("Enterprise"), "name": _l("Name"), "mobile": _l("Contact phone"),
+                "id_number": _l("Resident ID number"), "post": _l("Post"), "hired_on": _l("Hired on"),
+                "status": _l("Status"), "left_on": _l("Date of leaving"), "left_reason": _l("Reason for leaving"),
+                "current_key": _l("Current-staff key"), "user_id": _l("Account"), "remark": _l("Remark"),
+                "areas": _l("Property management area"), "certificates": _l("Certificates")},
+        masks={"name": "name", "mobile": "mobile", "id_number": "id_number", "username": "mobile"},
+        values={"status": "app.property.staff_services:STATUS_LABELS"},
+    )
     __scope__ = {"org": "org_id", "region": _staff_in_region, "area": _staff_in_areas, "owner": None}
-    __personal__ = {"name": "name", "mobile": "mobile", "id_number": "id_number", "username": "mobile"}
     __table_args__ = (
         UniqueConstraint("org_id", "current_key", name="uq_anju_staff_current"),
         Index("ix_anju_staff_org_id", "org_id", "id"),          # the enterprise's list, newest first
@@ -229,6 +248,12 @@ class Certificate(TimestampMixin, db.Model):
     """证书: type, number, issuer, validity and the scan (uploads engine, owner "certificate")."""
 
     __tablename__ = "anju_staff_certificate"
+    __audit__ = AuditSpec(
+        _l("Certificate"), row="number",
+        labels={"staff_id": _l("Staff member"), "org_id": _l("Enterprise"), "cert_type": _l("Certificate type"),
+                "number": _l("Certificate number"), "issuer": _l("Issuing authority"),
+                "issued_on": _l("Issue date"), "valid_until": _l("Valid until")},
+    )
     __scope__ = {
         "org": "org_id", "owner": None,
         "region": lambda prefix: Certificate.staff_id.in_(select(Staff.id).where(_staff_in_region(prefix))),
@@ -259,6 +284,12 @@ class LeadAssignment(db.Model):
     """
 
     __tablename__ = "anju_area_lead"
+    __audit__ = AuditSpec(
+        _l("Project lead assignment"), row=lambda a: a.area.name if a.area is not None else None,
+        labels={"area_id": _l("Property management area"), "current_area_id": _l("Current area"), "org_id": _l("Enterprise"),
+                "staff_id": _l("Project lead"), "started_at": _l("Started at"), "ended_at": _l("Ended at"),
+                "started_by_id": _l("Assigned by"), "ended_by_id": _l("Ended by"), "note": _l("Note")},
+    )
     __scope__ = {"org": "org_id", "region": "region_code", "area": "area_id", "owner": None}
     __table_args__ = (Index("ix_anju_area_lead_area", "area_id", "started_at"),)
 
@@ -291,6 +322,18 @@ class Equipment(TimestampMixin, db.Model):
     """
 
     __tablename__ = "anju_equipment"
+    __audit__ = AuditSpec(
+        _l("Equipment"), row=lambda e: " ".join(x for x in (e.code, e.name) if x) or None,
+        labels={"org_id": _l("Enterprise"), "area_id": _l("Property management area"), "building": _l("Building name"),
+                "unit": _l("Unit / stairway"), "equip_type": _l("Facility or equipment type"),
+                "code": _l("Equipment number"), "name": _l("Equipment name"), "model": _l("Model"),
+                "manufacturer": _l("Manufacturer"), "installed_on": _l("Installation date"),
+                "maintenance_company": _l("Maintenance company"), "status": _l("Status"),
+                "last_inspected_on": _l("Last inspection"), "next_inspection_due": _l("Next inspection"),
+                "last_maintained_on": _l("Last maintenance"), "next_maintenance_due": _l("Next maintenance"),
+                "overdue_flagged_on": _l("Flagged overdue on"), "remark": _l("Note")},
+        values={"status": "app.property.care_services:STATUS_LABELS"},
+    )
     __scope__ = {"org": "org_id", "region": "region_code", "area": "area_id", "owner": None}
     __table_args__ = (
         Index("ix_anju_equipment_area_type", "area_id", "equip_type"),
@@ -342,6 +385,15 @@ class CarePlan(TimestampMixin, db.Model):
     monthly."""
 
     __tablename__ = "anju_care_plan"
+    __audit__ = AuditSpec(
+        _l("Inspection and maintenance plan"), row="name",
+        labels={"org_id": _l("Enterprise"), "kind": _l("Plan type"), "name": _l("Plan name"), "area_id": _l("Property management area"),
+                "equip_type": _l("Facility or equipment type"), "equipment_id": _l("Equipment"),
+                "cycle_value": _l("Cycle"), "cycle_unit": _l("Cycle unit"), "active": _l("Enabled"),
+                "remark": _l("Note"), "created_on": _l("Created at")},
+        values={"kind": "app.property.care_services:KIND_LABELS",
+                "cycle_unit": "app.property.care_services:UNIT_LABELS"},
+    )
     # A project lead sees the plans of the areas they lead and their enterprise's plans for
     # all its areas (area_id empty), which govern the same equipment.
     __scope__ = {"org": "org_id", "region": "region_code", "owner": None,
@@ -375,7 +427,6 @@ class _CareRecord(TimestampMixin):
     """What a 巡检 and a 维保 record share (photos: uploads engine)."""
 
     __scope__ = {"org": "org_id", "region": "region_code", "area": "area_id", "owner": None}
-    __personal__ = {"person": "name"}
 
     id = Column(Integer, primary_key=True)
     region_code = Column(String(12), nullable=False, index=True)
@@ -405,6 +456,14 @@ class InspectionRecord(_CareRecord, db.Model):
     """巡检记录."""
 
     __tablename__ = "anju_inspection_record"
+    __audit__ = AuditSpec(
+        _l("Inspection record"), row=lambda r: f"{r.done_on:%Y-%m-%d}" if r.done_on else None,
+        labels={"org_id": _l("Enterprise"), "area_id": _l("Property management area"), "equipment_id": _l("Equipment"),
+                "plan_id": _l("Plan"), "staff_id": _l("Staff member"), "done_on": _l("Inspection date"), "person": _l("Inspector"),
+                "result": _l("Result"), "findings": _l("Findings and handling"), "created_on": _l("Created at")},
+        masks={"person": "name"},
+        values={"result": "app.property.care_services:INSPECTION_RESULT_LABELS"},
+    )
     __table_args__ = (
         Index("ix_anju_inspection_equipment", "equipment_id", "done_on"),
         Index("ix_anju_inspection_org_date", "org_id", "done_on"),
@@ -425,6 +484,15 @@ class MaintenanceRecord(_CareRecord, db.Model):
     """维保记录 (the item's maintenance history, seed 004 维修记录)."""
 
     __tablename__ = "anju_maintenance_record"
+    __audit__ = AuditSpec(
+        _l("Maintenance record"), row=lambda r: f"{r.done_on:%Y-%m-%d}" if r.done_on else None,
+        labels={**{"org_id": _l("Enterprise"), "area_id": _l("Property management area"), "equipment_id": _l("Equipment"),
+                "plan_id": _l("Plan"), "staff_id": _l("Staff member"), "done_on": _l("Maintenance date"), "person": _l("Maintainer"),
+                "result": _l("Result"), "findings": _l("Handling notes"), "created_on": _l("Created at")},
+                "company": _l("Maintenance company"), "content": _l("Maintenance content")},
+        masks={"person": "name"},
+        values={"result": "app.property.care_services:MAINTENANCE_RESULT_LABELS"},
+    )
     __table_args__ = (
         Index("ix_anju_maintenance_equipment", "equipment_id", "done_on"),
         Index("ix_anju_maintenance_org_date", "org_id", "done_on"),
@@ -452,8 +520,22 @@ class EnterpriseProfile(TimestampMixin, db.Model):
     """
 
     __tablename__ = "anju_enterprise_profile"
-    __personal__ = {"legal_rep": "name", "legal_rep_mobile": "mobile", "contact_name": "name",
-                    "contact_mobile": "mobile", "branch_manager": "name", "branch_manager_mobile": "mobile"}
+    __audit__ = AuditSpec(
+        _l("Enterprise information"), row=lambda p: p.org.name if p.org is not None else None,
+        labels={"org_id": _l("Enterprise"), "is_local": _l("Local enterprise"),
+                "registered_capital": _l("Registered capital (10,000 yuan)"),
+                "established_on": _l("Date of establishment"), "registered_address": _l("Registered address"),
+                "office_address": _l("Office address"), "business_scope": _l("Business scope"),
+                "legal_rep": _l("Legal representative"), "legal_rep_mobile": _l("Legal representative's mobile"),
+                "contact_name": _l("Contact person"), "contact_mobile": _l("Contact mobile"),
+                "staff_total": _l("Total staff (declared)"), "home_region": _l("Place of registration"),
+                "branch_name": _l("Local branch name"), "branch_manager": _l("Local manager"),
+                "branch_manager_mobile": _l("Local manager's mobile"), "branch_address": _l("Local office address"),
+                "entered_on": _l("Date of entering the city"), "filed_at": _l("Filed at"),
+                "application_id": _l("Application")},
+        masks={"legal_rep": "name", "legal_rep_mobile": "mobile", "contact_name": "name",
+               "contact_mobile": "mobile", "branch_manager": "name", "branch_manager_mobile": "mobile"},
+    )
     __scope__ = {"org": "org_id", "region": "org.region_code", "owner": None}
 
     id = Column(Integer, primary_key=True)
@@ -492,6 +574,13 @@ class EnterpriseHonor(TimestampMixin, db.Model):
     """企业受过的奖励和处罚, entered by government staff (seed 004 企业信息详情)."""
 
     __tablename__ = "anju_enterprise_honor"
+    __audit__ = AuditSpec(
+        _l("Award or penalty"), row="title",
+        labels={"org_id": _l("Enterprise"), "kind": _l("Category"), "title": _l("Name of the award or penalty"),
+                "issuer": _l("Decided by"), "decided_on": _l("Decision date"), "doc_number": _l("Document number"),
+                "description": _l("Explanation")},
+        values={"kind": "app.property.filing_services:HONOR_KIND_LABELS"},
+    )
     __scope__ = {"org": "org_id", "region": "org.region_code", "owner": None}
     __table_args__ = (Index("ix_anju_enterprise_honor_org", "org_id", "decided_on"),)
 

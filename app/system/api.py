@@ -1,5 +1,6 @@
 """REST resources of the system module (scoped, masked, described in OpenAPI)."""
 
+from app.core import audit
 from app.core.audit import AuditLog
 from app.core.views import AnjuModelRestApi, ScopedInterface
 from app.security.models import AnjuUser
@@ -95,6 +96,16 @@ class AuditLogApi(AnjuModelRestApi):
     search_columns = ["ts", "username", "action", "entity", "entity_id"]
     order_columns = ["id", "ts"]
     base_order = ("id", "desc")
+
+    def _mask(self, row):
+        """Personal values in before/after masked as the entity declares (app/core/audit.py)."""
+        from app.core.views import can_view_full_pii
+
+        if not row or can_view_full_pii():
+            return
+        for key in ("before", "after"):
+            if row.get(key):
+                row[key] = audit.masked_json(row.get("entity"), row[key])
 
 
 def register(appbuilder):

@@ -1,4 +1,5 @@
 """Regions, the organisation tree, dictionaries and runtime parameters."""
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     Column,
@@ -11,6 +12,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import relationship
 
+from app.core.audit import AuditSpec
 from app.core.mixins import TimestampMixin
 from app.extensions import db
 
@@ -27,6 +29,9 @@ class Region(db.Model):
     """A GB/T 2260 administrative division (streets and communities: statistical codes)."""
 
     __tablename__ = "anju_region"
+    __audit__ = AuditSpec(_l("Region"), row="name",
+                          labels={"code": _l("Region code"), "name": _l("Region name"), "level": _l("Level"),
+                                  "parent_code": _l("Parent code")})
     code = Column(String(12), primary_key=True)
     name = Column(String(64), nullable=False)
     level = Column(String(16), nullable=False, index=True)
@@ -86,10 +91,19 @@ class Organization(TimestampMixin, db.Model):
     """
 
     __tablename__ = "anju_org"
+    __audit__ = AuditSpec(
+        _l("Organization"), row="name",
+        labels={"name": _l("Organization name"), "org_type": _l("Organization type"),
+                "enterprise_type": _l("Enterprise type"), "credit_code": _l("Unified social credit code"),
+                "region_code": _l("Region code"), "parent_id": _l("Parent organization"), "path": _l("Path"),
+                "legal_rep": _l("Legal representative"), "contact_name": _l("Contact person"),
+                "contact_mobile": _l("Contact mobile"), "address": _l("Address"), "active": _l("Active"),
+                "review_status": _l("Review status"), "review_reason": _l("Review reason")},
+        masks={"legal_rep": "name", "contact_name": "name", "contact_mobile": "mobile"},
+    )
     # An organisation is its own owner: enterprise scope compares ids.
     __scope__ = {"org": "id", "region": "region_code", "owner": None}
     # The legal representative and the contact are people.
-    __personal__ = {"legal_rep": "name", "contact_name": "name", "contact_mobile": "mobile"}
 
     id = Column(Integer, primary_key=True)
     name = Column(String(128), nullable=False)
@@ -118,6 +132,8 @@ class Organization(TimestampMixin, db.Model):
 
 class DictType(db.Model):
     __tablename__ = "anju_dict_type"
+    __audit__ = AuditSpec(_l("Dictionary"), row="name",
+                          labels={"code": _l("Code"), "name": _l("Dictionary"), "name_en": _l("Name (English)")})
     code = Column(String(32), primary_key=True)
     name = Column(String(64), nullable=False)
     name_en = Column(String(64))
@@ -130,6 +146,9 @@ class DictItem(db.Model):
     """One entry of a dictionary (证件类型, 企业类型 ...): stable code, editable labels."""
 
     __tablename__ = "anju_dict_item"
+    __audit__ = AuditSpec(_l("Dictionary item"), row="label",
+                          labels={"dict_type": _l("Dictionary"), "code": _l("Code"), "label": _l("Label (Chinese)"),
+                                  "label_en": _l("Label (English)"), "sort": _l("Sort order"), "active": _l("Active")})
     __table_args__ = (UniqueConstraint("dict_type", "code", name="uq_dict_item_type_code"),)
     id = Column(Integer, primary_key=True)
     dict_type = Column(String(32), ForeignKey("anju_dict_type.code"), nullable=False, index=True)
@@ -148,6 +167,9 @@ class Parameter(TimestampMixin, db.Model):
     """A typed runtime parameter (系统参数) that sysadmin edits; declared in system.params."""
 
     __tablename__ = "anju_param"
+    __audit__ = AuditSpec(_l("System parameter"), row=lambda p: _param_label(p),
+                          labels={"key": _l("Parameter"), "value": _l("Value"), "value_type": _l("Type"),
+                                  "group": _l("Group"), "description": _l("Description")})
     id = Column(Integer, primary_key=True)
     key = Column(String(64), nullable=False, unique=True)
     value = Column(Text, nullable=False)
@@ -160,3 +182,11 @@ class Parameter(TimestampMixin, db.Model):
 
 
 Index("ix_anju_org_type_region", Organization.org_type, Organization.region_code)
+
+
+def _param_label(param):
+    """A parameter as it reads: its description, not its key."""
+    from app.system.params import PARAMS
+
+    spec = PARAMS.get(param.key)
+    return str(spec.label) if spec is not None else (param.description or param.key)

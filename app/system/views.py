@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
+from app.core import audit
 from app.core.validators import CreditCodeValidator, MobileValidator
 from app.core.views import AnjuModelView, ScopedInterface
 from app.extensions import db
@@ -293,11 +294,31 @@ class AuditLogView(AnjuModelView):
                      "hash": _l("Hash"), "prev_hash": _l("Previous hash")}
     list_columns = ["ts", "username", "ip", "action", "entity", "entity_id", "summary"]
     search_columns = ["ts", "username", "action", "entity", "entity_id", "summary", "ip"]
+    # before/after are shown as the labelled, masked table of the show template.
     show_columns = ["ts", "username", "user_id", "ip", "action", "entity", "entity_id", "summary",
-                    "before", "after", "prev_hash", "hash"]
+                    "prev_hash", "hash"]
+    show_template = "anju/audit_show.html"
     base_order = ("id", "desc")
     page_size = 50
-    formatters_columns = {"action": lambda v: str(ACTION_LABELS.get(v, v))}
+    formatters_columns = {"action": lambda v: str(ACTION_LABELS.get(v, v)),
+                          "entity": lambda v: audit.entity_name(v),
+                          "entity_id": lambda v: _job_name(v),
+                          "summary": lambda v: audit.readable(v)}
+
+    def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
+        from app.core.views import can_view_full_pii
+
+        g.audit_changes = audit.change_rows(item.entity, item.before, item.after, can_view_full_pii())
+        return super()._get_show_widget(pk, item, widgets=widgets, actions=actions,
+                                        show_fieldsets=show_fieldsets)
+
+
+def _job_name(value):
+    """A job's key (complaints.auto_close) as its name; other object IDs as they are."""
+    from app.core.jobs import registered
+
+    spec = registered().get(value) if value else None
+    return str(spec.label) if spec is not None else (value or "")
 
 
 ACTION_LABELS = {
