@@ -937,9 +937,33 @@ _LONG_NUMBER_RE = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]+)"(?:(?!\bt=")[^>])*(?:\bt="n"[^>]*)?>\s*<v>([0-9]{16,20})</v>')
 
 
-def _long_numbers(sheet: _Sheet) -> dict[tuple[int, int], str]:
-    """{(row, column): digits} of the sheet's numeric cells with 16-20 integer digits."""
-    found: dict[tuple[int, int], str] = {}
+def _through_a_double(digits: str) -> bool:
+    """Whether ``digits`` is what a writer that holds numbers as doubles (JavaScript, Go,
+    anything that printed a float) writes for a number beyond 2**53: the shortest text that
+    reads back as the same double, padded with zeros (500154197909097723 is saved as
+    500154197909097700).  Such a cell has lost its last digits; a writer that kept every
+    digit writes anything else."""
+    number = float(digits)
+    if abs(number) <= 2**53:  # every integer up to 2**53 survives a double exactly
+        return False
+    return str(int(Decimal(repr(number)))) == digits.lstrip("0")
+
+
+@dataclass(frozen=True)
+class _Rounded:
+    """A long numeric cell written through a double: shown as the file holds it, refused
+    as a number that lost digits."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _long_numbers(sheet: _Sheet) -> dict[tuple[int, int], str | _Rounded]:
+    """{(row, column): digits} of the sheet's numeric cells with 16-20 integer digits; those
+    written through a double (see :func:`_through_a_double`) as :class:`_Rounded`."""
+    found: dict[tuple[int, int], str | _Rounded] = {}
     if sheet.zf is None:
         return found
     tail = b""
@@ -949,7 +973,9 @@ def _long_numbers(sheet: _Sheet) -> dict[tuple[int, int], str]:
                 chunk = fh.read(1 << 20)
                 buf = tail + chunk
                 for m in _LONG_NUMBER_RE.finditer(buf):
-                    found[(int(m.group(2)), _col_index(m.group(1).decode()))] = m.group(3).decode()
+                    digits = m.group(3).decode()
+                    found[(int(m.group(2)), _col_index(m.group(1).decode()))] = (
+                        _Rounded(digits) if _through_a_double(digits) else digits)
                 if not chunk:
                     break
                 tail = buf[-512:]
@@ -1140,6 +1166,8 @@ def _make_choice(col: XColumn) -> Callable[[Any], str]:
 
 def _identifier(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def convert(raw: Any) -> Any:
+        if isinstance(raw, _Rounded):
+            raw = float(raw.text)  # the check refuses it as a number that lost digits
         if isinstance(raw, bool) or isinstance(raw, (date, time, timedelta)):
             raw = _display(raw)
         try:
@@ -1375,7 +1403,8 @@ def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
 
     specs = [(c, header.positions.get(c.key), _converter(c)) for c in columns]
     # Identifier columns given as numbers: take the exact digits from the XML when it kept
-    # them (a file saved by Excel itself has lost them; the ID check then says so).
+    # them (a file saved by Excel itself, or written through a double, has lost them; the ID
+    # check then says so).
     id_columns = [idx for c, idx, _conv in specs if idx is not None and c.kind in IDENTIFIER_KINDS]
     exact = _long_numbers(sheet) if id_columns else {}
     known = set(header.positions.values()) | header.ignored
