@@ -781,12 +781,16 @@ def validate_import_rows(rows, user=None, on=None):
     return errors
 
 
-def equipment_key(area_id, code, building, unit, equip_type, name):
+def equipment_keys(area_id, code, building, unit, equip_type, name):
     """What tells one item from another in an area: its equipment number when it has one,
-    else its place, type and name."""
+    else its place, type and name. Returns (the key it is checked by, the keys it takes): an
+    item with a number also takes its place key, so that a row without a number naming the
+    same item is caught."""
+    place = (area_id, "place", building or "", unit or "", equip_type, name)
     if code:
-        return (area_id, "code", code)
-    return (area_id, "place", building or "", unit or "", equip_type, name)
+        number = (area_id, "code", code)
+        return number, (number, place)
+    return place, (place,)
 
 
 def _import_duplicates(rows):
@@ -798,12 +802,13 @@ def _import_duplicates(rows):
         for e in db.session.execute(select(
                 Equipment.area_id, Equipment.code, Equipment.building, Equipment.unit, Equipment.equip_type,
                 Equipment.name).where(Equipment.area_id.in_(area_ids[i:i + 500]))):
-            existing.add(equipment_key(e.area_id, e.code, e.building, e.unit, e.equip_type, e.name))
+            existing.update(equipment_keys(e.area_id, e.code, e.building, e.unit, e.equip_type, e.name)[1])
     first = {}
     errors = []
     for r in placed:
         n, area = r["_row"], r["_area"]
-        key = equipment_key(area.id, r.get("code"), r.get("building"), r.get("unit"), r.get("equip_type"), r["name"])
+        key, takes = equipment_keys(area.id, r.get("code"), r.get("building"), r.get("unit"), r.get("equip_type"),
+                                    r["name"])
         by_code = key[1] == "code"
         if key in existing:
             errors.append((n, "code", _("The equipment number %(code)s is already used in %(area)s.",
@@ -817,7 +822,8 @@ def _import_duplicates(rows):
                                         "name); give it an equipment number if it is another one.",
                                         row=first[key])))
         else:
-            first[key] = n
+            for taken in takes:
+                first.setdefault(taken, n)
     return errors
 
 
