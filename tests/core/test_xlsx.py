@@ -1062,3 +1062,29 @@ def test_id_numbers_written_through_a_double_are_refused_as_lost_digits(app):
         message = "身份证号码在Excel中被存为数值，末尾数字已丢失，请将单元格设置为文本格式后重新录入"
         assert [(e.row, e.value, e.reason) for e in result.errors] == [
             (2, lost_valid, message), (3, lost, message)]
+
+
+def test_a_sheet_whose_dimension_claims_the_whole_grid_is_judged_by_its_rows(app):
+    """Formatting whole columns makes Excel write <dimension ref="A1:Z1048576">: 10 rows import."""
+    import re as _re
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["姓名", "身份证号码"])
+    for n in range(10):
+        ws.append([f"人{n}", valid_id(n)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, n = _re.subn(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:Z1048576"/>', data)
+                assert n == 1
+            dst.writestr(item, data)
+    cols = [XColumn("name", "姓名"), XColumn("id_number", "身份证号码", kind="id_number")]
+    with app.test_request_context():
+        result = read_import(out.getvalue(), cols)
+    assert result.errors == [] and [r["id_number"] for r in result.rows] == [valid_id(n) for n in range(10)]
