@@ -1081,7 +1081,7 @@ def test_a_sheet_whose_dimension_claims_the_whole_grid_is_judged_by_its_rows(app
         for item in src.infolist():
             data = src.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                data, n = _re.subn(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:Z1048576"/>', data)
+                data, n = _re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:Z1048576"/>', data)
                 assert n == 1
             dst.writestr(item, data)
     cols = [XColumn("name", "姓名"), XColumn("id_number", "身份证号码", kind="id_number")]
