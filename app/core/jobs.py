@@ -353,17 +353,20 @@ def serve(app, poll_seconds=None):
 # --- the console's own housekeeping ---------------------------------------------------------
 
 def cleanup():
-    """Daily: expired picture codes, old SMS codes, orphan uploads."""
+    """Daily: expired picture codes, old SMS codes, orphan uploads, import error workbooks
+    past their keeping time (they hold full ID numbers)."""
     from sqlalchemy import delete
 
-    from app.core import sms, uploads
+    from app.core import import_files, sms, uploads
     from app.core.captcha import Captcha
 
     captchas = db.session.execute(delete(Captcha).where(Captcha.expires_at < datetime.now() - timedelta(hours=1))).rowcount
     db.session.commit()
     codes = sms.purge_expired()
     files, rows = uploads.purge_orphans()
-    return f"captchas={captchas} sms_codes={codes} upload_files={files} upload_rows={rows}"
+    workbooks = import_files.purge()
+    return (f"captchas={captchas} sms_codes={codes} upload_files={files} upload_rows={rows} "
+            f"import_error_workbooks={workbooks}")
 
 
 register_job("system.cleanup", "app.core.jobs:cleanup", label=_l("Daily cleanup of codes and orphan files"),

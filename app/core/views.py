@@ -10,8 +10,6 @@
   every column.
 """
 import logging
-import os
-import secrets
 from functools import wraps
 
 from flask import abort, current_app, flash, g, redirect, request, send_file
@@ -20,8 +18,9 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app.core import audit, masking, xlsx
+from app.core import audit, import_files, masking, xlsx
 from app.core.audit import AuditAction
 from app.core.scope import apply_scope, stamp
 from app.extensions import db
@@ -430,6 +429,9 @@ class AnjuModelView(ModelView):
         name = f"{self.xlsx_title or self.list_title}-{_('import template')}.xlsx"
         return xlsx.bytes_response(name, data)
 
+    #: Problems listed on the import page (the error workbook holds up to the engine's cap).
+    import_shown_errors = 500
+
     @expose("/import/", methods=["GET", "POST"])
     @has_access
     @permission_name("import")
@@ -442,31 +444,47 @@ class AnjuModelView(ModelView):
             if upload is None or not upload.filename:
                 flash(_("Please choose an .xlsx file to upload."), "danger")
             else:
-                data = upload.read()
                 from app.system.params import get_param
 
-                result = xlsx.read_import(
-                    data, self.xlsx_columns,
-                    max_bytes=current_app.config["IMPORT_MAX_BYTES"],
-                    max_rows=get_param("import.max_rows"),
-                    unique=self.import_unique,
-                )
+                max_bytes = current_app.config["IMPORT_MAX_BYTES"]
+                max_rows = get_param("import.max_rows")
+                # Never more than the limit in memory: one byte more says the file is too large.
+                data = upload.stream.read(max_bytes + 1)
+                result = xlsx.read_import(data, self.xlsx_columns, max_bytes=max_bytes,
+                                          max_rows=max_rows, unique=self.import_unique)
+                file_sound = not any(e.row is None and e.key != xlsx.MORE_PROBLEMS for e in result.errors)
+                locked = False
+                if file_sound and not result.errors:
+                    # Imports of one list run one at a time: the second of a double click waits
+                    # here for the first to commit, and its database checks then find those rows.
+                    locked = self._lock_import()
+                    if not locked:
+                        result.errors.append(xlsx.RowError(None, None, "", _(
+                            "Another import into this list is running; try again when it has finished.")))
+                        result.error_count += 1
+                        file_sound = False
                 # The database checks run on the rows whose cells are sound, whenever the file
                 # itself is readable, so every problem is reported in one pass.
-                if not any(e.row is None for e in result.errors):
-                    for row_no, key, message in self.validate_import(result.rows):
-                        result.errors.append(xlsx.RowError(row_no, self._label_of(key),
-                                                           "", str(message)))
+                if file_sound:
+                    xlsx.add_problems(result, self.validate_import(result.rows), self.xlsx_columns)
                 if result.errors:
-                    error_token = self._store_error_workbook(data, result.errors)
+                    if locked:
+                        db.session.rollback()
+                    error_token = self._store_error_workbook(data, result.errors, max_bytes, max_rows)
                     flash(_("Nothing was imported: %(n)s problems were found. Correct them and upload again.",
-                            n=len(result.errors)), "danger")
+                            n=result.error_count), "danger")
                 else:
                     try:
                         imported = self.import_rows(result.rows)
                         audit.record(AuditAction.IMPORT, self.datamodel.obj.__name__,
                                      summary=_("%(n)s rows imported from %(file)s", n=imported, file=upload.filename[:200]))
                         db.session.commit()
+                    except IntegrityError:  # a row saved meanwhile by someone else (not by an import)
+                        db.session.rollback()
+                        log.warning("import refused by a database constraint", exc_info=True)
+                        flash(_("Nothing was imported: some of these records were saved by someone else at the "
+                                "same moment. Upload the file again to see which."), "danger")
+                        imported = None
                     except Exception as exc:  # all-or-nothing
                         db.session.rollback()
                         log.exception("import failed")
@@ -474,18 +492,33 @@ class AnjuModelView(ModelView):
                         imported = None
                     else:
                         flash(_("%(n)s rows imported.", n=imported), "success")
+        shown = result.listed[:self.import_shown_errors] if result is not None else []
         return self.render_template(
             "anju/import.html", title=_("Import: %(title)s", title=self.xlsx_title or self.list_title),
-            result=result, error_token=error_token, imported=imported,
+            result=result, shown_errors=shown, error_token=error_token, imported=imported,
             columns=self.xlsx_columns, modelview_name=self.__class__.__name__,
         )
+
+    def _lock_import(self):
+        """Take this list's import lock inside the request's transaction (a counter row updated
+        until commit: PostgreSQL's row lock, SQLite's write lock). False when SQLite's wait
+        for another import ran out."""
+        from app.core.sequences import next_value
+
+        try:
+            next_value(f"import:{self.datamodel.obj.__tablename__}"[:64])
+        except OperationalError:
+            db.session.rollback()
+            log.warning("import lock not obtained", exc_info=True)
+            return False
+        return True
 
     @expose("/import-errors/<token>")
     @has_access
     @permission_name("import")
     def import_errors(self, token):
-        path = self._error_path(token)
-        if path is None or not os.path.exists(path):
+        path = import_files.find(getattr(g.user, "id", "anon"), token)
+        if path is None:
             abort(404)
         return send_file(path, as_attachment=True, download_name=f"{_('import errors')}.xlsx",
                          mimetype=xlsx.XLSX_MIMETYPE)
@@ -496,26 +529,15 @@ class AnjuModelView(ModelView):
                 return str(col.label)
         return key
 
-    def _error_dir(self):
-        path = os.path.join(current_app.instance_path, "import-errors")
-        os.makedirs(path, exist_ok=True)
-        return path
-
-    def _error_path(self, token):
-        if not token or not token.isalnum() or len(token) > 64:
-            return None
-        user_id = getattr(g.user, "id", "anon")
-        return os.path.join(self._error_dir(), f"{user_id}-{token}.xlsx")
-
-    def _store_error_workbook(self, data, errors):
-        token = secrets.token_hex(16)
+    def _store_error_workbook(self, data, errors, max_bytes=xlsx.DEFAULT_MAX_BYTES,
+                              max_rows=xlsx.DEFAULT_MAX_ROWS):
         try:
-            content = xlsx.error_workbook(self.xlsx_columns, data, errors)
+            content = xlsx.error_workbook(self.xlsx_columns, data, errors, max_bytes=max_bytes,
+                                          max_rows=max_rows)
         except Exception:
+            log.exception("error workbook not written")
             return None
-        with open(self._error_path(token), "wb") as fh:
-            fh.write(content)
-        return token
+        return import_files.store(getattr(g.user, "id", "anon"), content)
 
 
 class AnjuModelRestApi(ModelRestApi):

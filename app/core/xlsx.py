@@ -56,6 +56,7 @@ __all__ = [
     "Importer",
     "RowError",
     "XColumn",
+    "add_problems",
     "build_template",
     "bytes_response",
     "content_disposition",
@@ -191,6 +192,11 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def listed(self) -> list[RowError]:
+        """The problems themselves, without the note on how many are not listed."""
+        return [e for e in self.errors if e.key != MORE_PROBLEMS]
 
 
 # ---------------------------------------------------------------------------
@@ -732,7 +738,7 @@ def _small_xml(zf: zipfile.ZipFile, name: str) -> ET.Element:
     return ET.fromstring(data)
 
 
-def _open_zip(raw: bytes) -> zipfile.ZipFile:
+def _open_zip(raw: bytes, max_part_bytes: int = MAX_UNZIPPED_BYTES) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
         names = set(zf.namelist())
@@ -747,7 +753,10 @@ def _open_zip(raw: bytes) -> zipfile.ZipFile:
     infos = zf.infolist()
     if any(info.flag_bits & 0x1 for info in infos):
         raise _FileError(_("The workbook is encrypted; remove the password and save it again."))
-    if sum(info.file_size for info in infos) > MAX_UNZIPPED_BYTES:
+    # Judged by the sizes the zip declares, before anything is decompressed (a member
+    # inflating beyond its declared size fails its CRC check when read).
+    if sum(info.file_size for info in infos) > MAX_UNZIPPED_BYTES or any(
+            info.file_size > max_part_bytes for info in infos):
         raise _FileError(_("The workbook is too large once uncompressed; split it into "
                            "smaller files."))
     return zf
@@ -903,27 +912,65 @@ def _scan_sheet_exact(zf: zipfile.ZipFile, path: str, max_cells: int,
     return formulas, more, merges
 
 
-def _open_sheet(raw: bytes, max_cells: int, max_formulas: int) -> _Sheet:
-    """Check the container, scan the first worksheet, and open it with calamine."""
+#: Worksheets looked at for the one holding the data (an instructions sheet may come first).
+MAX_SHEETS_TRIED = 10
+
+
+def _open_sheet(raw: bytes, max_cells: int, max_formulas: int,
+                columns: Sequence[XColumn] | None = None,
+                max_part_bytes: int = MAX_UNZIPPED_BYTES) -> _Sheet:
+    """Check the container, pick the worksheet, scan it, and open it with calamine.
+
+    The sheet is the first visible one whose header row names the most of ``columns``
+    (an instructions sheet placed first is not data); without ``columns``, or when no
+    sheet names any, the first visible one."""
     _sniff(raw)
-    zf = _open_zip(raw)
+    zf = _open_zip(raw, max_part_bytes)
     sheets = _worksheets(zf)
     if not sheets:
         raise _FileError(_("The workbook has no worksheet."))
-    name, path, _visible = next((s for s in sheets if s[2]), sheets[0])
-    formulas, more, merges = _scan_sheet(zf, path, max_cells, max_formulas)
+    candidates = [s for s in sheets if s[2]][:MAX_SHEETS_TRIED] or sheets[:1]
+    if not columns:
+        candidates = candidates[:1]
 
     from python_calamine import CalamineWorkbook
 
+    book = None
+    variants = _column_variants(columns) if columns else []
+    best: tuple[int, int, Any] | None = None  # (matched columns, -index, opened sheet)
+    first_error: _FileError | None = None
+    for index, (name, path, _visible) in enumerate(candidates):
+        try:
+            formulas, more, merges = _scan_sheet(zf, path, max_cells, max_formulas)
+            try:
+                if book is None:
+                    book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+                sheet = book.get_sheet_by_name(name)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException:  # calamine's own errors, and pyo3's PanicException
+                raise _FileError(str(_DAMAGED)) from None
+        except _FileError as exc:
+            if index == 0:
+                first_error = exc
+            continue
+        score = _header_score(sheet, columns, variants) if columns else 0
+        if best is None or (score, -index) > best[:2]:
+            best = (score, -index, (name, path, sheet, formulas, more, merges))
+        if not columns or score == len(columns):
+            break
+    # When no sheet names a column, the first one (ties go to the earlier sheet), whose
+    # header, or whose refusal, is then reported.
+    if best is None or (best[0] == 0 and first_error is not None):
+        raise first_error or _FileError(str(_DAMAGED))
+    name, path, sheet, formulas, more, merges = best[2]
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
-        sheet = book.get_sheet_by_name(name)
         start = sheet.start
         rows = sheet.iter_rows()
         height = sheet.height
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException:  # calamine's own errors, and pyo3's PanicException
+    except BaseException:
         raise _FileError(str(_DAMAGED)) from None
     return _Sheet(name=name, rows=rows if start is not None else iter(()),
                   start=start or (0, 0), height=height if start is not None else 0,
@@ -937,9 +984,33 @@ _LONG_NUMBER_RE = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]+)"(?:(?!\bt=")[^>])*(?:\bt="n"[^>]*)?>\s*<v>([0-9]{16,20})</v>')
 
 
-def _long_numbers(sheet: _Sheet) -> dict[tuple[int, int], str]:
-    """{(row, column): digits} of the sheet's numeric cells with 16-20 integer digits."""
-    found: dict[tuple[int, int], str] = {}
+def _through_a_double(digits: str) -> bool:
+    """Whether ``digits`` is what a writer that holds numbers as doubles (JavaScript, Go,
+    anything that printed a float) writes for a number beyond 2**53: the shortest text that
+    reads back as the same double, padded with zeros (500154197909097723 is saved as
+    500154197909097700).  Such a cell has lost its last digits; a writer that kept every
+    digit writes anything else."""
+    number = float(digits)
+    if abs(number) <= 2**53:  # every integer up to 2**53 survives a double exactly
+        return False
+    return str(int(Decimal(repr(number)))) == digits.lstrip("0")
+
+
+@dataclass(frozen=True)
+class _Rounded:
+    """A long numeric cell written through a double: shown as the file holds it, refused
+    as a number that lost digits."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _long_numbers(sheet: _Sheet) -> dict[tuple[int, int], str | _Rounded]:
+    """{(row, column): digits} of the sheet's numeric cells with 16-20 integer digits; those
+    written through a double (see :func:`_through_a_double`) as :class:`_Rounded`."""
+    found: dict[tuple[int, int], str | _Rounded] = {}
     if sheet.zf is None:
         return found
     tail = b""
@@ -949,13 +1020,34 @@ def _long_numbers(sheet: _Sheet) -> dict[tuple[int, int], str]:
                 chunk = fh.read(1 << 20)
                 buf = tail + chunk
                 for m in _LONG_NUMBER_RE.finditer(buf):
-                    found[(int(m.group(2)), _col_index(m.group(1).decode()))] = m.group(3).decode()
+                    digits = m.group(3).decode()
+                    found[(int(m.group(2)), _col_index(m.group(1).decode()))] = (
+                        _Rounded(digits) if _through_a_double(digits) else digits)
                 if not chunk:
                     break
                 tail = buf[-512:]
     except _READ_ERRORS:
         return {}
     return found
+
+
+def _header_score(sheet: Any, columns: Sequence[XColumn], variants: list[set[str]]) -> int:
+    """How many of ``columns`` the best of the sheet's first 10 non-blank rows names."""
+    best = 0
+    seen = 0
+    try:
+        for cells in sheet.iter_rows():
+            if all(_is_blank(c) for c in cells):
+                continue
+            best = max(best, len(set(_match_header(cells, columns, variants).values())))
+            seen += 1
+            if seen >= 10 or best == len(columns):
+                break
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:
+        return 0
+    return best
 
 
 def _iter_numbered(sheet: _Sheet) -> Iterator[tuple[int, list[Any]]]:
@@ -1140,6 +1232,8 @@ def _make_choice(col: XColumn) -> Callable[[Any], str]:
 
 def _identifier(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def convert(raw: Any) -> Any:
+        if isinstance(raw, _Rounded):
+            raw = float(raw.text)  # the check refuses it as a number that lost digits
         if isinstance(raw, bool) or isinstance(raw, (date, time, timedelta)):
             raw = _display(raw)
         try:
@@ -1190,6 +1284,12 @@ class _Header:
     positions: dict[str, int]  # column key -> 0-based index
     ignored: set[int]  # the error-reason column of a re-uploaded error workbook
     width: int
+    skipped: set[int] = field(default_factory=set)  # a 序号 (row number) column: not data
+
+
+#: Headers of a row-number column, common in Chinese sheets: its numbers are not data, and a
+#: row holding only a number is blank.
+_ROW_NUMBER_HEADERS = ("序号",)
 
 
 def _match_header(cells: list[Any], columns: Sequence[XColumn],
@@ -1207,14 +1307,22 @@ def _match_header(cells: list[Any], columns: Sequence[XColumn],
     return found
 
 
+def _column_variants(columns: Sequence[XColumn], locales: Sequence[str] | None = None
+                     ) -> list[set[str]]:
+    """Per column, the header keys that name it (its key and its label in every language)."""
+    locales = _locales() if locales is None else locales
+    return [{_header_key(c.key)} | _label_variants(c.label, locales) for c in columns]
+
+
 def _read_header(numbered: Iterator[tuple[int, list[Any]]], columns: Sequence[XColumn],
                  errors: _Errors) -> tuple[_Header | None, list[tuple[int, list[Any]]]]:
     """Find the header: the first non-blank row naming at least one declared column
     (within the first 10 non-blank rows; else the first non-blank row).  Rows
     above it are ignored.  Returns the header and the data rows already read."""
     locales = _locales()
-    variants = [{_header_key(c.key)} | _label_variants(c.label, locales) for c in columns]
+    variants = _column_variants(columns, locales)
     error_keys = _label_variants(ERROR_COLUMN_LABEL, locales)
+    number_keys = {_header_key(n) for n in _ROW_NUMBER_HEADERS}
     seen: list[tuple[int, list[Any]]] = []
     for row_no, cells in numbered:
         if all(_is_blank(c) for c in cells):
@@ -1231,6 +1339,7 @@ def _read_header(numbered: Iterator[tuple[int, list[Any]]], columns: Sequence[XC
 
     positions: dict[str, int] = {}
     ignored: set[int] = set()
+    skipped: set[int] = set()
     where: dict[int, list[int]] = {}
     for idx, cell in enumerate(cells):
         if _is_blank(cell):
@@ -1239,6 +1348,8 @@ def _read_header(numbered: Iterator[tuple[int, list[Any]]], columns: Sequence[XC
             where.setdefault(matched[idx], []).append(idx)
         elif _header_key(_text_of(cell)) in error_keys:
             ignored.add(idx)
+        elif _header_key(_text_of(cell)) in number_keys:
+            skipped.add(idx)
         else:
             letter = _col_letter(idx)
             errors.add(RowError(row_no, letter, "",
@@ -1261,7 +1372,8 @@ def _read_header(numbered: Iterator[tuple[int, list[Any]]], columns: Sequence[XC
                                 _("The required column %(name)s is missing; download the "
                                   "template again and keep its header row", name=label),
                                 key=col.key))
-    header = _Header(row=row_no, positions=positions, ignored=ignored, width=len(cells))
+    header = _Header(row=row_no, positions=positions, ignored=ignored, width=len(cells),
+                     skipped=skipped)
     return header, seen[pick + 1:]
 
 
@@ -1291,7 +1403,33 @@ class _Errors:
             self.result.errors.append(RowError(
                 None, None, "",
                 _("%(more)s more problems were found but are not listed; correct the ones above "
-                  "and upload again.", more=extra)))
+                  "and upload again.", more=extra), key=MORE_PROBLEMS))
+
+
+#: ``RowError.key`` of the note saying how many problems are not listed.
+MORE_PROBLEMS = "__more__"
+
+
+def _sort_errors(result: ImportResult) -> None:
+    """Problems of the whole file first, then by row (stable: a row's cells in column order)."""
+    result.errors.sort(key=lambda e: (e.row is not None, e.row or 0))
+
+
+def add_problems(result: ImportResult, problems: Iterable[tuple[int | None, str | None, Any]],
+                 columns: Sequence[XColumn], max_errors: int = DEFAULT_MAX_ERRORS) -> None:
+    """Add the caller's (database) checks, ``[(row, column key, message)]``, to ``result``:
+    each with the row's value of that column, counted in ``error_count``, capped with the
+    others, and the list sorted by row again."""
+    labels = {c.key: str(c.label) for c in columns}
+    records = {r["_row"]: r for r in result.rows}
+    result.errors[:] = [e for e in result.errors if e.key != MORE_PROBLEMS]
+    errors = _Errors(result, max(1, max_errors))
+    for row_no, key, message in problems:
+        value = _display(records.get(row_no, {}).get(key)) if key else ""
+        errors.add(RowError(row_no, labels.get(key, key) if key else None, value, str(message),
+                            key=key))
+    _sort_errors(result)
+    errors.close()
 
 
 def _unique_specs(unique: Iterable[Any] | None) -> list[tuple[str, ...]]:
@@ -1333,13 +1471,28 @@ def read_import(
         raw = _read_input(data, max_bytes)
         max_cells = min(MAX_SHEET_CELLS,
                         max(2_000_000, (max_rows + 1_000) * (len(columns) + 20)))
-        sheet = _open_sheet(raw, max_cells, max_errors)
+        sheet = _open_sheet(raw, max_cells, max_errors, columns,
+                            part_budget(max_rows, len(columns)))
         result.sheet_name = sheet.name
         _check_rows(sheet, columns, max_rows, specs, result, errors, progress)
     except _FileError as exc:
         errors.add(RowError(None, None, exc.value, exc.reason))
+    _sort_errors(result)
     errors.close()
     return result
+
+
+#: Declared (uncompressed) bytes allowed per data cell in one part of the workbook: a
+#: shared-string cell takes about 45 bytes of sheet XML, an inline one with a long Chinese
+#: text about 110.
+PART_BYTES_PER_CELL = 64
+
+
+def part_budget(max_rows: int, n_columns: int) -> int:
+    """The largest uncompressed part (sheet XML, shared strings) an upload of ``max_rows``
+    rows of ``n_columns`` columns needs; larger declared parts are refused unread."""
+    return min(MAX_UNZIPPED_BYTES,
+               max(16 * 1024 * 1024, (max_rows + 1_000) * (n_columns + 2) * PART_BYTES_PER_CELL))
 
 
 def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
@@ -1375,10 +1528,11 @@ def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
 
     specs = [(c, header.positions.get(c.key), _converter(c)) for c in columns]
     # Identifier columns given as numbers: take the exact digits from the XML when it kept
-    # them (a file saved by Excel itself has lost them; the ID check then says so).
+    # them (a file saved by Excel itself, or written through a double, has lost them; the ID
+    # check then says so).
     id_columns = [idx for c, idx, _conv in specs if idx is not None and c.kind in IDENTIFIER_KINDS]
     exact = _long_numbers(sheet) if id_columns else {}
-    known = set(header.positions.values()) | header.ignored
+    known = set(header.positions.values()) | header.ignored | header.skipped
     unknown = [i for i in range(header.width) if i not in known]
     stray: dict[int, int] = {}  # values in columns without a header: first row
     seen_unique: list[dict[tuple, int]] = [{} for _ in unique]
@@ -1389,9 +1543,10 @@ def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
         yield from numbered
 
     count = 0
-    ignored = header.ignored
+    # A stale reason in a re-uploaded error workbook, and row numbers, are not data.
+    ignored = header.ignored | header.skipped
     for row_no, cells in rows():
-        if ignored:  # a stale reason in a re-uploaded error workbook is not data
+        if ignored:
             cells = [None if i in ignored else c for i, c in enumerate(cells)]
         if all(_is_blank(c) for c in cells):
             continue
@@ -1445,6 +1600,11 @@ def _check_unique(record: dict[str, Any], unique: list[tuple[str, ...]],
     return duplicate
 
 
+#: Apostrophes typed before an identifier to keep it as text (Excel hides its own; other
+#: programs, and text-formatted cells, keep it in the value).
+_QUOTES = "'‘’＇`"
+
+
 def _check_row(row_no: int, cells: list[Any], specs: list, formula_cells: set,
                result: ImportResult, errors: _Errors) -> tuple[dict[str, Any], bool]:
     record: dict[str, Any] = {"_row": row_no}
@@ -1457,7 +1617,9 @@ def _check_row(row_no: int, cells: list[Any], specs: list, formula_cells: set,
             continue
         if isinstance(raw, str):
             raw = raw.strip()
-            if raw[:1] == "'":
+            if raw[:1] in _QUOTES and col.kind in IDENTIFIER_KINDS:
+                raw = raw.lstrip(_QUOTES).strip()  # typed to keep a number as text
+            elif raw[:1] == "'":
                 raw = _unneutralize(raw).strip()
         if raw is None or raw == "":
             record[col.key] = None
@@ -1510,7 +1672,8 @@ def _run_validator(validator: Callable[[Any], Any], value: Any) -> Any:
 # ---------------------------------------------------------------------------
 
 def error_workbook(columns: Sequence[XColumn], data: bytes | IO[bytes] | str | os.PathLike,
-                   errors: Sequence[RowError]) -> bytes:
+                   errors: Sequence[RowError], max_bytes: int = DEFAULT_MAX_BYTES,
+                   max_rows: int = DEFAULT_MAX_ROWS) -> bytes:
     """The uploaded rows back, with the problems marked, as .xlsx bytes.
 
     Sheet 1 holds the values of the upload at their original rows (so the row
@@ -1526,8 +1689,9 @@ def error_workbook(columns: Sequence[XColumn], data: bytes | IO[bytes] | str | o
     import xlsxwriter
 
     try:
-        raw = _read_input(data, max(DEFAULT_MAX_BYTES, _len_of(data)))
-        sheet = _open_sheet(raw, MAX_SHEET_CELLS, 0)
+        # The limits of the import: a file refused for its size is not opened to mark it.
+        raw = _read_input(data, max_bytes)
+        sheet = _open_sheet(raw, MAX_SHEET_CELLS, 0, columns, part_budget(max_rows, len(columns)))
     except _FileError:
         sheet = None
     numbered = list(_iter_numbered(sheet)) if sheet is not None else []
@@ -1652,12 +1816,6 @@ def _write_value(ws: Any, r: int, c: int, value: Any, fmt: Any, date_formats: di
         ws.write_string(r, c, str(value), fmt)
 
 
-def _len_of(data: Any) -> int:
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        return len(data)
-    return 0
-
-
 def _error_index(err: RowError, label_index: dict[str, int]) -> int | None:
     if err.cell:
         place = _parse_ref(err.cell)
@@ -1713,18 +1871,13 @@ class Importer:
             commit: Callable[[list[dict[str, Any]]], Any] | None = None) -> ImportResult:
         result = self.read(data)
         # The caller's checks run when the file itself is sound and the list not full.
-        if validate_row is not None and not any(e.row is None for e in result.errors):
-            labels = {c.key: str(c.label) for c in self.columns}
-            errors = _Errors(result, self.max_errors)
-            failed: set[int] = set()
-            for row in result.rows:
-                for key, message in validate_row(row) or ():
-                    failed.add(row["_row"])
-                    errors.add(RowError(row["_row"], labels.get(key, key) if key else None,
-                                        _display(row.get(key)) if key else "", str(message),
-                                        key=key))
+        if validate_row is not None and not any(
+                e.row is None and e.key != MORE_PROBLEMS for e in result.errors):
+            problems = [(row["_row"], key, message) for row in result.rows
+                        for key, message in validate_row(row) or ()]
+            add_problems(result, problems, self.columns, self.max_errors)
+            failed = {row_no for row_no, _key, _message in problems}
             result.rows = [r for r in result.rows if r["_row"] not in failed]
-            errors.close()
         if commit is not None and not result.errors:
             result.commit_result = commit(result.rows)
             result.committed = True

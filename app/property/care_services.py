@@ -777,6 +777,53 @@ def validate_import_rows(rows, user=None, on=None):
                                                 field=_("Installation date"))))
         if r.get("status") and r["status"] not in EquipmentStatus.ALL:
             errors.append((n, "status", _("Unknown equipment status: %(value)s", value=r["status"])))
+    errors.extend(_import_duplicates(rows))
+    return errors
+
+
+def equipment_keys(area_id, code, building, unit, equip_type, name):
+    """What tells one item from another in an area: its equipment number when it has one,
+    else its place, type and name. Returns (the key it is checked by, the keys it takes): an
+    item with a number also takes its place key, so that a row without a number naming the
+    same item is caught."""
+    place = (area_id, "place", building or "", unit or "", equip_type, name)
+    if code:
+        number = (area_id, "code", code)
+        return number, (number, place)
+    return place, (place,)
+
+
+def _import_duplicates(rows):
+    """Rows repeating an item of the same area, in the database or earlier in the file."""
+    placed = [r for r in rows if r.get("_area") is not None and r.get("name")]
+    area_ids = sorted({r["_area"].id for r in placed})
+    existing = set()
+    for i in range(0, len(area_ids), 500):
+        for e in db.session.execute(select(
+                Equipment.area_id, Equipment.code, Equipment.building, Equipment.unit, Equipment.equip_type,
+                Equipment.name).where(Equipment.area_id.in_(area_ids[i:i + 500]))):
+            existing.update(equipment_keys(e.area_id, e.code, e.building, e.unit, e.equip_type, e.name)[1])
+    first = {}
+    errors = []
+    for r in placed:
+        n, area = r["_row"], r["_area"]
+        key, takes = equipment_keys(area.id, r.get("code"), r.get("building"), r.get("unit"), r.get("equip_type"),
+                                    r["name"])
+        by_code = key[1] == "code"
+        if key in existing:
+            errors.append((n, "code", _("The equipment number %(code)s is already used in %(area)s.",
+                                        code=r["code"], area=area.name)) if by_code else
+                          (n, "name", _("%(area)s already has this equipment at this place (same type and name); "
+                                        "give it an equipment number if it is another one.", area=area.name)))
+        elif key in first:
+            errors.append((n, "code", _("Row %(row)s already has the equipment number %(code)s in %(area)s.",
+                                        row=first[key], code=r["code"], area=area.name)) if by_code else
+                          (n, "name", _("Row %(row)s already has this equipment at this place (same type and "
+                                        "name); give it an equipment number if it is another one.",
+                                        row=first[key])))
+        else:
+            for taken in takes:
+                first.setdefault(taken, n)
     return errors
 
 

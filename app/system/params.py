@@ -28,6 +28,7 @@ PARAMS = {p.key: p for p in [
     ParamSpec("security.password_max_age_days", "int", 0, _l("Password maximum age in days (0: never expires)"), "security", 0, 3650),
     ParamSpec("list.page_size_max", "int", 200, _l("Largest page size a list may show"), "system", 10, 1000),
     ParamSpec("import.max_rows", "int", 100000, _l("Largest number of rows one import may hold"), "system", 1, 1000000),
+    ParamSpec("import.error_keep_hours", "int", 24, _l("Hours an import's error workbook (it holds the uploaded rows) is kept"), "system", 1, 720),
     ParamSpec("audit.retention_months", "int", 12, _l("Audit log retention (months, at least 12)"), "audit", 12, 120),
     ParamSpec("credit.base_score", "int", 60, _l("Credit base score"), "credit", 0, 1000),
     ParamSpec("rental.require_online_signing", "bool", True, _l("Contract must be signed online before filing"), "rental"),

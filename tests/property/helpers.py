@@ -56,3 +56,54 @@ def make_lead_account(username, name, org="ent_a", mobile=None, id_number=None, 
                           mobile=mobile, activation="active", realname_status="verified"))
     db.session.commit()
     return u
+
+
+def post_at_once(app, first, second, send, insert_prefix):
+    """Two users' identical posts at once (a double click): ``send(client)`` posts the same
+    upload from each, in two threads. The first request stops at its first INSERT (it has
+    checked and is writing) until the second has reached its own write (the import lock, or
+    an INSERT without it); then it goes on and commits. Returns the two pages' texts."""
+    import threading
+    import time
+
+    from sqlalchemy import event
+
+    first_writing, second_writing = threading.Event(), threading.Event()
+    who = {}
+    pages = {}
+
+    def spy(conn, cursor, statement, params, context, executemany):
+        text = statement.lstrip().upper()
+        me = threading.get_ident()
+        if me == who.get("first") and text.startswith(insert_prefix) and not first_writing.is_set():
+            first_writing.set()
+            second_writing.wait(20)
+            time.sleep(0.3)  # the second request now waits for this one's lock
+        elif me == who.get("second") and text.startswith(("UPDATE ANJU_SEQUENCE", insert_prefix)):
+            second_writing.set()
+
+    def run(name, client):
+        who[name] = threading.get_ident()
+        try:
+            pages[name] = send(client).get_data(as_text=True)
+        except Exception as exc:  # shown by the caller's assertions
+            pages[name] = repr(exc)
+        finally:
+            if name == "second":
+                second_writing.set()
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        a = threading.Thread(target=run, args=("first", first))
+        a.start()
+        assert first_writing.wait(30), "the first import never wrote"
+        b = threading.Thread(target=run, args=("second", second))
+        b.start()
+        a.join(60)
+        b.join(60)
+        assert not a.is_alive() and not b.is_alive()
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    return pages["first"], pages["second"]

@@ -491,3 +491,51 @@ def test_import_naming_another_enterprises_area_refused_row_by_row(app, login):
     with app.app_context():
         row = db.session.execute(select(Equipment).where(Equipment.name == f"{tag}负责人")).scalar_one()
         assert row.area.name == "和平小区"
+
+
+def test_import_refuses_equipment_already_there_or_twice_in_the_file(app, login):
+    """An item is its area plus its equipment number, or, without a number, its place, type
+    and name: repeated in the file or already in the database, refused with its value."""
+    tag = uniq("重复导入")
+    with app.app_context():
+        kept = make_equipment("和平小区", name=f"{tag}1号梯", building="1栋")
+        kept.code = f"{tag}-DT1"
+        db.session.commit()
+    data = xlsx_bytes([
+        ["和平小区", "2栋", None, "电梯", f"{tag}-DT1", f"{tag}新梯", None, None, None, None, None],   # 2: number used
+        ["和平小区", "1栋", None, "电梯", None, f"{tag}1号梯", None, None, None, None, None],           # 3: same item
+        ["和平小区", "3栋", None, "电梯", f"{tag}-DT9", f"{tag}9号梯", None, None, None, None, None],   # 4: fine
+        ["和平小区", "3栋", None, "电梯", f"{tag}-DT9", f"{tag}9号梯乙", None, None, None, None, None],  # 5: as row 4
+        ["和平小区", "4栋", None, "电梯", None, f"{tag}客梯", None, None, None, None, None],            # 6: fine
+        ["和平小区", "4栋", None, "电梯", None, f"{tag}客梯", None, None, None, None, None],            # 7: as row 6
+        ["解放碑商住楼", "1栋", None, "电梯", None, f"{tag}1号梯", None, None, None, None, None],       # 8: other area
+    ])
+    html = upload_import(login("ent_a"), data).get_data(as_text=True)
+    table = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", html)
+    assert table == [
+        ("2", "设备编号", f"{tag}-DT1", f"设备编号“{tag}-DT1”在“和平小区”中已被使用。"),
+        ("3", "设施设备名称", f"{tag}1号梯",
+         "“和平小区”在该位置已有同类型、同名称的设备；如确为另一台设备，请填写设备编号加以区分。"),
+        ("5", "设备编号", f"{tag}-DT9", f"第4行已在“和平小区”中使用设备编号“{tag}-DT9”。"),
+        ("7", "设施设备名称", f"{tag}客梯", "第6行已有该位置同类型、同名称的设备；如确为另一台设备，请填写设备编号加以区分。"),
+    ], table
+    with app.app_context():
+        assert db.session.execute(select(Equipment.name).where(Equipment.name.startswith(tag))).scalars().all() == [
+            f"{tag}1号梯"]
+
+
+def test_the_same_equipment_import_posted_twice_at_once_imports_once(app, login):
+    from tests.property.helpers import post_at_once
+
+    tag = uniq("双击设备")
+    data = xlsx_bytes([["和平小区", "1栋", None, "电梯", f"{tag}-{n}", f"{tag}{n}号梯", None, None, None, None, None]
+                       for n in (1, 2)])
+    first, second = post_at_once(app, login("ent_a"), login("ent_a"), lambda c: upload_import(c, data),
+                                 "INSERT INTO ANJU_EQUIPMENT")
+    assert 'id="anju-import-ok"' in first, first[-1500:]
+    assert 'id="anju-import-ok"' not in second
+    table = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", second)
+    assert table == [(str(n + 1), "设备编号", f"{tag}-{n}", f"设备编号“{tag}-{n}”在“和平小区”中已被使用。")
+                     for n in (1, 2)], second[-2000:]
+    with app.app_context():
+        assert len(db.session.execute(select(Equipment.id).where(Equipment.name.startswith(tag))).all()) == 2

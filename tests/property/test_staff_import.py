@@ -253,3 +253,100 @@ def test_a_failure_while_writing_leaves_nothing(app, login, monkeypatch):
     assert count_named(app, tag) == 0
     with app.app_context():
         assert db.session.get(PropertyArea, area).lead_staff_id is None
+
+
+def test_the_same_import_posted_twice_at_once_imports_once(app, login):
+    """A double click: both requests read the file, one writes; the other waits for it and then
+    reports each row as already in service, in Chinese, with no database error text."""
+    from tests.property.helpers import post_at_once
+
+    tag = uniq("双击")
+    numbers = [new_id() for _ in range(3)]
+    data = workbook([[f"{tag}{i}", new_mobile(), number, "保洁", None, None, None]
+                     for i, number in enumerate(numbers)])
+    first, second = post_at_once(app, login("ent_a"), login("ent_a"), lambda c: upload(c, data),
+                                 "INSERT INTO ANJU_STAFF")
+    assert "成功导入3条数据。" in first, first[-1500:]
+    assert "成功导入" not in second
+    assert "未导入任何数据：发现3处问题，请修正后重新上传。" in second, second[-1500:]
+    table = re.findall(r"<tr><td>(\d*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", second)
+    assert table == [(str(row), "身份证号", numbers[row - 2],
+                      f"本企业已有使用该身份证号的在职人员（{tag[0]}*{row - 2}）。同一人只能有一条在职记录，请编辑该记录。")
+                     for row in (2, 3, 4)]
+    for page in (first, second):
+        assert "IntegrityError" not in page and "INSERT" not in page and "UNIQUE" not in page.upper()
+    assert count_named(app, tag) == 3
+
+
+def test_an_id_number_written_through_a_double_is_refused_on_the_page(app, login):
+    """A JavaScript or Go tool writes the ID as the double's shortest text (…091800): it passes
+    the check digit, yet it is not the person's number, so it is refused as lost digits."""
+    import zipfile
+
+    tag = uniq("浮点")
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER)
+    ws.append([tag, new_mobile(), "PLACEHOLDER", "保洁", None, None, None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            part = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                part, n = re.subn(rb'<c r="C2"[^>]*>.*?</c>', b'<c r="C2" t="n"><v>500154197909091800</v></c>', part)
+                assert n == 1
+            dst.writestr(item, part)
+    html = upload(login("ent_a"), out.getvalue()).get_data(as_text=True)
+    table = re.findall(r"<tr><td>(\d*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", html)
+    assert table == [("2", "身份证号", "500154197909091800",
+                      "身份证号码在Excel中被存为数值，末尾数字已丢失，请将单元格设置为文本格式后重新录入")]
+    assert count_named(app, tag) == 0
+
+
+def test_a_workbook_as_offices_make_it_imports(app, login):
+    """Instructions on the first sheet, the data on the second with a leading 序号 column (and
+    numbers running on below the records), an ID typed with a leading apostrophe."""
+    area_id, area_name = new_area(app)
+    tag = uniq("办公室")
+    ids = [new_id(), new_id()]
+    wb = Workbook()
+    notes = wb.active
+    notes.title = "填写说明"
+    notes.append(["填写说明：每行一人，身份证号请设为文本格式"])
+    notes.append(["姓名", "请填写真实姓名"])
+    data = wb.create_sheet("人员名单")
+    data.append(["序号", *HEADER])
+    data.append([1, f"{tag}一", new_mobile(), "'" + ids[0], "保洁", area_name, "2023-05-01", None])
+    data.append([2, f"{tag}二", new_mobile(), ids[1], "秩序维护", None, None, None])
+    for n in range(3, 20):
+        data.append([n])
+    buf = io.BytesIO()
+    wb.save(buf)
+    html = upload(login("ent_a"), buf.getvalue()).get_data(as_text=True)
+    assert "成功导入2条数据。" in html, re.findall(r"<td>([^<]*)</td>", html)[:12]
+    with app.app_context():
+        found = {s.name: s.id_number for s in db.session.execute(
+            select(Staff).where(Staff.name.startswith(tag))).scalars()}
+        assert found == {f"{tag}一": ids[0], f"{tag}二": ids[1]}
+
+
+def test_database_problems_show_their_values_in_row_order(app, login):
+    """Cell problems and database problems together, sorted by row, each with its value; the
+    heading gives the true count."""
+    taken = new_id()
+    add_staff(app, name=uniq("在职"), id_number=taken)
+    tag = uniq("排序")
+    rows = [
+        [f"{tag}1", new_mobile(), new_id(), "保洁", "不存在的小区甲", None, None],          # 2: database
+        [f"{tag}2", "12345", new_id(), "保洁", None, None, None],                         # 3: cell
+        [f"{tag}3", new_mobile(), taken, "保洁", None, None, None],                       # 4: database
+    ]
+    html = upload(login("ent_a"), workbook(rows)).get_data(as_text=True)
+    table = re.findall(r"<tr><td>(\d*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", html)
+    assert [(r, c, v) for r, c, v, _reason in table] == [
+        ("2", "在管物业管理区域", "不存在的小区甲"), ("3", "手机号码", "12345"), ("4", "身份证号", taken)]
+    assert '<h4 style="margin-top:16px" id="anju-import-count">共发现 3 个问题</h4>' in html
+    assert count_named(app, tag) == 0

@@ -158,3 +158,113 @@ def test_dictionary_import(app, login):
     data = workbook([["no_such_dict", "x", "x", "", 1, "是"]], headers)
     html = upload(c, "/dictitemview/import/", data).get_data(as_text=True)
     assert 'id="anju-import-errors"' in html
+
+
+def _problems(html):
+    import re
+
+    return re.findall(r"<tr><td>(\d*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", html)
+
+
+def test_the_heading_gives_the_true_count_and_how_many_are_listed(app, login):
+    """2,000 wrong rows: the engine keeps 1,000 for the error workbook, the page lists 500 and
+    says both numbers."""
+    c = login("gov_admin")
+    headers = template_headers(c)
+    rows = [[f"计数测试{i}", "物业服务企业", "123", "500103", None, None, None, None] for i in range(2000)]
+    html = upload(c, "/organizationview/import/", workbook(rows, headers)).get_data(as_text=True)
+    assert '<h4 style="margin-top:16px" id="anju-import-count">共发现 2000 个问题，下面列出前 500 个</h4>' in html
+    listed = _problems(html)
+    assert len(listed) == 500 and [int(r[0]) for r in listed] == list(range(2, 502))
+    assert "未导入任何数据：发现2000处问题，请修正后重新上传。" in html
+
+
+def _calamine_calls(monkeypatch):
+    import python_calamine
+
+    calls = []
+    real = python_calamine.CalamineWorkbook.from_filelike
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", spy)
+    return calls
+
+
+def test_files_too_large_are_refused_unread(app, login, monkeypatch):
+    """Over the size limit, or with a part declaring more than an import of the row limit can
+    need (285 KB inflating to 200 MB), the file is refused without being parsed: calamine
+    never opens it, for the check nor for the error workbook."""
+    import os
+    import zipfile
+
+    c = login("gov_admin")
+    base = workbook([["大文件测试", "物业服务企业", "123", "500103", None, None, None, None]],
+                    template_headers(c))
+    big = io.BytesIO()
+    with zipfile.ZipFile(big, "w") as zf:
+        for item in zipfile.ZipFile(io.BytesIO(base)).infolist():
+            zf.writestr(item, zipfile.ZipFile(io.BytesIO(base)).read(item.filename))
+        zf.writestr("xl/media/photo.bin", os.urandom(11 * 1024 * 1024))   # stored, incompressible
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for item in zipfile.ZipFile(io.BytesIO(base)).infolist():
+            zf.writestr(item, zipfile.ZipFile(io.BytesIO(base)).read(item.filename))
+        zf.writestr("xl/media/photo.bin", b"\0" * (200 * 1024 * 1024))
+    assert len(bomb.getvalue()) < 300 * 1024
+    calls = _calamine_calls(monkeypatch)
+    html = upload(c, "/organizationview/import/", big.getvalue()).get_data(as_text=True)
+    assert _problems(html) == [("", "", "", "文件超过10 MB，请拆分成较小的文件后上传。")], _problems(html)
+    html = upload(c, "/organizationview/import/", bomb.getvalue()).get_data(as_text=True)
+    assert _problems(html) == [("", "", "", "工作簿解压后过大，请拆分成较小的文件。")], _problems(html)
+    assert calls == []
+
+
+def test_error_workbooks_are_kept_for_the_parameter_then_purged(app, login):
+    """They hold the uploaded rows: served and kept for import.error_keep_hours (24), then
+    refused and deleted by the daily clean-up."""
+    import os
+    import re
+    import time
+
+    from app.core import import_files, jobs
+    from app.system.models import Parameter
+
+    c = login("gov_admin")
+    bad = workbook([["保留测试", "物业服务企业", "123", "500103", None, None, None, None]], template_headers(c))
+    tokens = [re.search(r"/organizationview/import-errors/([0-9a-f]+)",
+                        upload(c, "/organizationview/import/", bad).get_data(as_text=True)).group(1)
+              for _ in range(2)]
+    from tests.complaints.helpers import user
+
+    with app.app_context():
+        uid = user("gov_admin").id
+        paths = [import_files.path_for(uid, t) for t in tokens]
+    old, fresh = paths
+    day_ago = os.path.getmtime(old) - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    assert c.get(f"/organizationview/import-errors/{tokens[0]}").status_code == 404
+    assert c.get(f"/organizationview/import-errors/{tokens[1]}").status_code == 200
+    with app.app_context():
+        from app.system.params import ensure_params
+
+        ensure_params()
+        db.session.execute(Parameter.__table__.update().where(Parameter.key == "import.error_keep_hours")
+                           .values(value="48"))
+        db.session.commit()
+    try:
+        assert c.get(f"/organizationview/import-errors/{tokens[0]}").status_code == 200
+        with app.app_context():
+            jobs.cleanup()
+        assert os.path.exists(old)
+    finally:
+        with app.app_context():
+            db.session.execute(Parameter.__table__.update().where(Parameter.key == "import.error_keep_hours")
+                               .values(value="24"))
+            db.session.commit()
+    with app.app_context():
+        assert "import_error_workbooks=" in jobs.cleanup()
+    assert not os.path.exists(old) and os.path.exists(fresh)
+    assert c.get(f"/organizationview/import-errors/{tokens[0]}").status_code == 404
