@@ -16,7 +16,7 @@ from app.complaints import documents as complaint_documents
 from app.complaints import services
 from app.complaints.models import Complaint, CreditProposal
 from app.complaints.services import Stage
-from app.core import deadlines, uploads
+from app.core import deadlines, uploads, xlsx
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
 from app.core.views import AnjuModelView, ScopedInterface
@@ -143,6 +143,11 @@ class ComplaintView(AnjuModelView):
         "content": _content_short,
     }
     base_order = ("submitted_at", "desc")
+
+    def export_columns(self):
+        """The list's columns, then the complainant: masked unless the role may see full values."""
+        return [*super().export_columns(),
+                *(xlsx.XColumn(col, self.label_columns[col], mask=kind) for col, kind in self.mask_columns.items())]
 
     @expose("/show/<pk>", methods=["GET"])
     @has_access

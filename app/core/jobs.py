@@ -321,12 +321,15 @@ def run_now(job_id, worker=None, session=None):
     return _execute(session, job, None, worker, manual=True)
 
 
-def set_paused(job_id, paused, session=None):
+def set_paused(job_id, paused, session=None, moment=None):
+    """Pause or resume a job; a resumed job whose time passed meanwhile next fires after ``moment``
+    (now by default)."""
     session = session or db.session
+    moment = moment or datetime.now()
     job = session.get(Job, job_id)
     job.paused = paused
-    if not paused and (job.next_run_at is None or job.next_run_at < datetime.now()):
-        job.next_run_at = next_fire(job.trigger, job.trigger_args, datetime.now())
+    if not paused and (job.next_run_at is None or job.next_run_at < moment):
+        job.next_run_at = next_fire(job.trigger, job.trigger_args, moment)
     session.commit()
     return job
 

@@ -110,3 +110,29 @@ def age_codes(app, mobile, seconds=120):
         for row in db.session.execute(select(SmsCode).where(SmsCode.mobile == mobile)).scalars():
             row.created_at = row.created_at - timedelta(seconds=seconds)
         db.session.commit()
+
+
+MASKED_READER = "hd_persons"
+
+
+def masked_person_reader(app):
+    """The username of a helpdesk account (the whole city, personal data masked) that also
+    reads the persons list and REST resource through a test-only role: the catalogue gives
+    persons only to roles that see full values, and this shows what a masked role would see."""
+    from flask import current_app
+
+    from app.security.roles import PII_PERMISSION, PII_VIEW
+
+    with app.app_context():
+        sm = current_app.appbuilder.sm
+        if sm.find_user(username=MASKED_READER) is None:
+            role = sm.find_role("t_person_reader") or sm.add_role("t_person_reader")
+            for perm, view in (("can_list", "PersonView"), ("can_show", "PersonView"), ("can_export", "PersonView"),
+                               ("can_get", "PersonApi")):
+                sm.add_permission_role(role, sm.find_permission_view_menu(perm, view))
+            sm.add_user(MASKED_READER, "人员查看", "", f"{MASKED_READER}@test.anju.invalid",
+                        [sm.find_role("helpdesk"), role], password="Anju@2026",
+                        org_id=sm.find_user(username="helpdesk").org_id, mobile=new_mobile("1379"),
+                        must_change_password=False)
+            assert not sm.find_permission_view_menu(PII_PERMISSION, PII_VIEW) in role.permissions
+        return MASKED_READER

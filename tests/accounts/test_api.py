@@ -57,12 +57,28 @@ def test_person_registration_by_rest(app):
 
 
 def test_person_list_is_masked_and_only_for_staff(app, api):
-    http, headers = api("gov_admin")
-    assert http.get("/api/v1/person/", headers=headers).status_code == 200
-    http, headers = api("ent_a")
-    assert http.get("/api/v1/person/", headers=headers).status_code in (401, 403)
-    http, headers = api("helpdesk")
-    assert http.get("/api/v1/person/", headers=headers).status_code in (401, 403)
+    from tests.accounts.helpers import masked_person_reader, register_person
+    from tests.conftest import Client
+
+    _resp, mobile, id_number = register_person(Client(app), app, name="钱接口")
+    with app.app_context():
+        pk = db.session.execute(select(Person.id).where(Person.mobile == mobile)).scalar_one()
+    full = {"name": "钱接口", "mobile": mobile, "id_number": id_number}
+    masked = {"name": "钱*口", "mobile": mobile[:3] + "****" + mobile[-4:], "id_number": "*" * 14 + id_number[-4:]}
+    newest = "?q=(order_column:id,order_direction:desc,page_size:1)"
+    for username, expected in (("gov_admin", full), (masked_person_reader(app), masked)):
+        http, headers = api(username)
+        one = http.get(f"/api/v1/person/{pk}", headers=headers)
+        assert one.status_code == 200, username
+        assert {k: one.get_json()["result"][k] for k in expected} == expected, username
+        listed = http.get(f"/api/v1/person/{newest}", headers=headers)
+        assert listed.status_code == 200, username
+        row = listed.get_json()["result"][0]
+        assert (listed.get_json()["ids"][0], {k: row[k] for k in expected}) == (pk, expected), username
+    for username in ("ent_a", "helpdesk", "analyst"):
+        http, headers = api(username)
+        assert http.get("/api/v1/person/", headers=headers).status_code == 403, username
+        assert http.get(f"/api/v1/person/{pk}", headers=headers).status_code == 403, username
 
 
 def test_organization_application_by_rest(app, api):

@@ -1,9 +1,11 @@
 """Enterprise sub-accounts and their activation, agency filing by government staff,
 the helpdesk page, admin password reset, and who may reach each of them."""
 import html
+import io
 import re
 from datetime import datetime, timedelta
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from app.accounts.models import Person, RealnameRegistry
@@ -15,6 +17,7 @@ from app.system.models import Organization
 from tests.accounts.helpers import (
     age_codes,
     latest_code,
+    masked_person_reader,
     messages_to,
     new_credit_code,
     new_id,
@@ -229,10 +232,33 @@ def test_admin_password_reset_forces_a_change(app, login):
 def test_persons_list_is_masked_and_scoped(app, login):
     c = Client(app)
     resp, mobile, id_number = register_person(c, app, name="秦列表")
+    with app.app_context():
+        pk = db.session.execute(select(Person.id).where(Person.mobile == mobile)).scalar_one()
+    full = ("秦列表", mobile, id_number)
+    masked = ("秦*表", mobile[:3] + "****" + mobile[-4:], "*" * 14 + id_number[-4:])
+    # gov_admin holds the full-view permission (audited): full values in the list and the detail.
     gov = login("gov_admin")
-    page = gov.get(f"/personview/list/?_flt_0_mobile={mobile}").get_data(as_text=True)
-    assert id_number in page  # gov_admin holds the full-view permission (audited)
+    for url in (f"/personview/list/?_flt_0_mobile={mobile}", f"/personview/show/{pk}"):
+        page = gov.get(url).get_data(as_text=True)
+        assert all(v in page for v in full), url
+        assert not any(v in page for v in masked[1:]), url
+    # A masked role that may read persons (helpdesk plus a persons reader): masked values only,
+    # in the list (newest first), the detail and the export.
+    reader = login(masked_person_reader(app))
+    for url in ("/personview/list/", f"/personview/show/{pk}"):
+        resp = reader.get(url)
+        assert resp.status_code == 200, url
+        page = resp.get_data(as_text=True)
+        assert all(v in page for v in masked), url
+        assert not any(v in page for v in full), url
+    rows = list(load_workbook(io.BytesIO(reader.get("/personview/export/").data), read_only=True)
+                .active.iter_rows(values_only=True))
+    header = rows[0]
+    mine = [r for r in rows[1:] if r[header.index("手机号码")] == masked[1]
+            and r[header.index("证件号码")] == masked[2]]
+    assert [(r[header.index("姓名")],) for r in mine] == [(masked[0],)]
+    assert not {str(v) for r in rows[1:] for v in r if v is not None} & set(full)
     admin = login("admin")
     assert admin.get("/personview/list/").status_code == 200
     for username in ("ent_a", "helpdesk", "analyst", "public1", "reviewer"):
-        assert login(username).get("/personview/list/").status_code in (302, 403), username
+        assert login(username).get("/personview/list/").status_code == 403, username

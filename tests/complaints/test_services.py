@@ -324,22 +324,77 @@ def test_overdue_requests_escalate_exactly_once(ctx):
 
 
 def test_two_escalation_runs_at_once_claim_each_request_once(app):
-    """Two sessions (two workers) escalating the same overdue requests: each is claimed once."""
+    """Two workers escalate the same overdue request at once. Run A claims it and holds its
+    transaction open; run B, in another thread, reads the request as not yet escalated and
+    tries to claim it while A's lock is held. When A commits, B must find it taken: one
+    escalation event, one credit proposal, one notice to the street."""
+    import threading
+    import time
+
+    from sqlalchemy import event
     from sqlalchemy.orm import Session
 
     with app.app_context():
         services.escalate_overdue()            # clear what other tests left
         c = file_complaint(moment=datetime.now() - timedelta(days=8))
-        s1, s2 = Session(db.engine), Session(db.engine)
+        c_id, number = c.id, c.number
+        street_id = user("street1").org_id
+        notices_before = db.session.execute(select(func.count(Notice.id))
+                                            .where(Notice.org_id == street_id)).scalar_one()
+        db.session.remove()
+    b_is_writing = threading.Event()
+    outcome = {}
+
+    def run_b():
+        me = threading.get_ident()
+
+        def spy(conn, cursor, statement, params, context, executemany):
+            if threading.get_ident() == me and statement.lstrip().upper().startswith("UPDATE ANJU_COMPLAINT "):
+                b_is_writing.set()
+
+        with app.app_context():
+            engine = db.engine
+            session = Session(engine)
+            event.listen(engine, "before_cursor_execute", spy)
+            try:
+                outcome["b"] = services.escalate_overdue(session=session)
+            except Exception as exc:  # reported by the assertion below
+                session.rollback()
+                outcome["b"] = repr(exc)
+            finally:
+                event.remove(engine, "before_cursor_execute", spy)
+                b_is_writing.set()
+                session.close()
+
+    other = threading.Thread(target=run_b)
+
+    def hold_open(session):
+        """A's first commit (claim, event and proposal written, locks held): B runs now."""
+        if other.ident is None:
+            other.start()
+            assert b_is_writing.wait(20), "run B never reached its claim"
+            time.sleep(0.3)  # B waits for A's lock
+
+    with app.app_context():
+        session = Session(db.engine)
+        event.listen(session, "before_commit", hold_open)
         try:
-            n1 = services.escalate_overdue(session=s1)
-            n2 = services.escalate_overdue(session=s2)
+            outcome["a"] = services.escalate_overdue(session=session)
         finally:
-            s1.close()
-            s2.close()
-        assert n1 + n2 == 1
+            event.remove(session, "before_commit", hold_open)
+            session.close()
+        other.join(30)
+        assert not other.is_alive()
+        assert outcome == {"a": 1, "b": 0}, outcome
+        db.session.expire_all()
         assert db.session.execute(select(func.count(CreditProposal.id))
-                                  .where(CreditProposal.source_id == c.id)).scalar_one() == 1
+                                  .where(CreditProposal.source_id == c_id)).scalar_one() == 1
+        assert db.session.execute(select(func.count(ComplaintEvent.id)).where(
+            ComplaintEvent.complaint_id == c_id, ComplaintEvent.action == Action.ESCALATE)).scalar_one() == 1
+        new_notices = db.session.execute(select(Notice).where(Notice.org_id == street_id)
+                                         .order_by(Notice.id)).scalars().all()[notices_before:]
+        assert [(n.title, n.body) for n in new_notices] == [("1 件需求及建议超期未处理，已转您督办", number)]
+        db.session.remove()
 
 
 def test_auto_close_after_seven_days_without_evaluation(ctx):

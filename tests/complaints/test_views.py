@@ -200,16 +200,28 @@ def test_handling_sheet_print_and_pdf(app, login):
 
 
 def test_export_masks_for_the_analyst_and_keeps_filters(app, login):
-    _complaint(app, content="导出测试投诉")
-    resp = login("analyst").get("/complaints/export/?_flt_0_stage=pending")
-    assert resp.status_code == 200
-    wb = load_workbook(io.BytesIO(resp.data), read_only=True)
-    rows = list(wb.active.iter_rows(values_only=True))
-    header = rows[0]
-    assert header[:4] == ("物业管理区域", "行政区划", "街道", "内容")
-    assert "剩余处理时间" in header and "编号" in header
-    status_col = header.index("处理状态")
-    assert {r[status_col] for r in rows[1:]} == {"待处理"}
+    mobile, id_number = new_mobile("1352"), new_id()
+    _pk, number, _m = _complaint(app, content="导出测试投诉", name="欧阳明华", mobile=mobile, id_number=id_number)
+    masked = ("欧*华", mobile[:3] + "****" + mobile[-4:], "*" * 14 + id_number[-4:])
+    full = ("欧阳明华", mobile, id_number)
+    # The analyst sees the complainant masked; roles holding the full view (a city
+    # administrator, the enterprise administrator of the area) see the full values.
+    for username, expected in (("analyst", masked), ("gov_admin", full), ("ent_a", full)):
+        resp = login(username).get("/complaints/export/?_flt_0_stage=pending")
+        assert resp.status_code == 200, username
+        wb = load_workbook(io.BytesIO(resp.data), read_only=True)
+        rows = list(wb.active.iter_rows(values_only=True))
+        header = rows[0]
+        assert header == ("物业管理区域", "行政区划", "街道", "内容", "物业服务企业", "处理状态", "剩余处理时间",
+                          "提交时间", "编号", "投诉人", "手机号码", "证件号码"), username
+        status_col, number_col = header.index("处理状态"), header.index("编号")
+        assert {r[status_col] for r in rows[1:]} == {"待处理"}, username
+        row = [r for r in rows[1:] if r[number_col] == number]
+        assert len(row) == 1, username
+        assert row[0][9:] == expected, username
+        if expected == masked:
+            cells = {str(v) for r in rows[1:] for v in r if v is not None}
+            assert not cells & set(full), username
 
 
 # --- scope --------------------------------------------------------------------------------

@@ -11,6 +11,9 @@ from app.core.jobs import Job, JobRun, JobStatus
 from app.extensions import db
 
 CALLS = []
+# Tests of due jobs run the scheduler at this fixed moment, long before any real job's next
+# run: only the job a test made due runs, and nothing depends on the wall clock.
+DUE = datetime(2000, 1, 1, 8, 0)
 
 
 def count_call():
@@ -44,8 +47,22 @@ def _runs(job_id):
 def test_registered_jobs_are_stored_with_their_next_run(ctx):
     job = db.session.get(Job, "system.cleanup")
     assert job is not None and job.trigger == "cron" and not job.paused
-    assert job.next_run_at > datetime.now() - timedelta(minutes=1)
-    assert job.next_run_at.hour == 3 and job.next_run_at.minute == 17
+    kept = job.next_run_at
+    assert (kept.hour, kept.minute, kept.second) == (3, 17, 0)
+    # A job without a next run gets the first fire time after the moment of the sync.
+    job.next_run_at = None
+    db.session.commit()
+    try:
+        jobs.sync_jobs(moment=datetime(2026, 3, 5, 3, 17))
+        assert db.session.get(Job, "system.cleanup").next_run_at == datetime(2026, 3, 6, 3, 17)
+        job = db.session.get(Job, "system.cleanup")
+        job.next_run_at = None
+        db.session.commit()
+        jobs.sync_jobs(moment=datetime(2026, 3, 5, 3, 16, 59))
+        assert db.session.get(Job, "system.cleanup").next_run_at == datetime(2026, 3, 5, 3, 17)
+    finally:
+        db.session.get(Job, "system.cleanup").next_run_at = kept
+        db.session.commit()
 
 
 def test_next_fire_times():
@@ -59,36 +76,42 @@ def test_next_fire_times():
 def test_due_job_runs_once_and_is_logged(ctx):
     CALLS.clear()
     job = _job("t.once", "count_call", trigger="interval", minutes=10)
-    job.next_run_at = datetime.now() - timedelta(seconds=1)
+    job.next_run_at = DUE - timedelta(seconds=1)
     db.session.commit()
-    runs = jobs.run_due()
-    assert [r.job_id for r in runs if r.job_id == "t.once"] == ["t.once"]
+    runs = jobs.run_due(moment=DUE)
+    assert [r.job_id for r in runs] == ["t.once"]
     assert len(CALLS) == 1
-    assert "t.once" not in [r.job_id for r in jobs.run_due()]  # not due again yet
+    assert jobs.run_due(moment=DUE) == []  # not due again yet
     assert len(CALLS) == 1
     run = _runs("t.once")[-1]
     assert run.status == JobStatus.SUCCESS and run.result == "call 1" and run.finished_at >= run.started_at
+    assert run.scheduled_for == DUE - timedelta(seconds=1)
     job = db.session.get(Job, "t.once")
-    assert job.next_run_at > datetime.now() and job.locked_by is None and job.last_status == "success"
+    # The next occurrence is one interval after the run finished.
+    assert job.next_run_at == run.finished_at + timedelta(minutes=10)
+    assert job.locked_by is None and job.last_status == "success"
 
 
 def test_failed_run_is_logged_and_retried(ctx):
     job = _job("t.fails", "always_fails", trigger="cron", hour=4, max_retries=2, retry_seconds=60)
     for attempt in (1, 2, 3):
         job = db.session.get(Job, "t.fails")
-        job.next_run_at = datetime.now() - timedelta(seconds=1)
+        job.next_run_at = DUE - timedelta(seconds=1)
         db.session.commit()
-        jobs.run_due()
+        assert [r.job_id for r in jobs.run_due(moment=DUE)] == ["t.fails"]
         job = db.session.get(Job, "t.fails")
         run = _runs("t.fails")[-1]
         assert run.status == JobStatus.FAILED and "gateway down" in run.error and run.attempt == attempt
         if attempt <= 2:
-            # Retried after retry_seconds.
+            # Retried retry_seconds after the failed run finished.
             assert job.failures == attempt
-            assert timedelta(seconds=50) < job.next_run_at - datetime.now() <= timedelta(seconds=61)
+            assert job.next_run_at == run.finished_at + timedelta(seconds=60)
         else:
-            # Retries used up: back to the regular time, and the count starts again.
-            assert job.failures == 0 and job.next_run_at.hour == 4
+            # Retries used up: back to the regular time (the next 04:00), and the count starts again.
+            assert job.failures == 0
+            assert job.next_run_at == jobs.next_fire("cron", {"hour": 4}, run.finished_at)
+            assert (job.next_run_at.hour, job.next_run_at.minute) == (4, 0)
+            assert run.finished_at < job.next_run_at <= run.finished_at + timedelta(days=1)
     assert len(_runs("t.fails")) == 3
 
 
@@ -97,14 +120,18 @@ def test_paused_jobs_do_not_run_and_run_now_works(ctx):
     job = _job("t.pause", "count_call", trigger="interval", hours=1)
     jobs.set_paused("t.pause", True)
     job = db.session.get(Job, "t.pause")
-    job.next_run_at = datetime.now() - timedelta(minutes=1)
+    job.next_run_at = DUE - timedelta(minutes=1)
     db.session.commit()
-    jobs.run_due()
+    assert jobs.run_due(moment=DUE) == []
     assert CALLS == []
     run = jobs.run_now("t.pause")
     assert run.manual and run.status == JobStatus.SUCCESS and len(CALLS) == 1
-    jobs.set_paused("t.pause", False)
-    assert db.session.get(Job, "t.pause").next_run_at > datetime.now()
+    # A manual run keeps the schedule; resuming after the time passed fires one interval later.
+    assert db.session.get(Job, "t.pause").next_run_at == DUE - timedelta(minutes=1)
+    jobs.set_paused("t.pause", False, moment=DUE)
+    job = db.session.get(Job, "t.pause")
+    assert (job.paused, job.next_run_at) == (False, DUE + timedelta(hours=1))
+    jobs.set_paused("t.pause", True)   # no later test's scheduler run picks it up
 
 
 def test_two_app_instances_run_an_occurrence_once(app, ctx):
@@ -114,7 +141,7 @@ def test_two_app_instances_run_an_occurrence_once(app, ctx):
 
     CALLS.clear()
     job = _job("t.race", "slow_call", trigger="interval", hours=1)
-    job.next_run_at = datetime.now() - timedelta(seconds=1)
+    job.next_run_at = DUE - timedelta(seconds=1)
     db.session.commit()
     db.session.remove()
     url = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -127,7 +154,7 @@ def test_two_app_instances_run_an_occurrence_once(app, ctx):
         with application.app_context():
             try:
                 barrier.wait(timeout=10)
-                jobs.run_due(worker=name)
+                jobs.run_due(moment=DUE, worker=name)
             except Exception as exc:  # a lost race must not raise
                 errors.append(repr(exc))
             finally:

@@ -234,25 +234,37 @@ def test_a_large_file_goes_in_with_core_inserts(app, login):
     print(f"staff import: {n} rows in {seconds:.2f}s = {n / seconds:,.0f} rows/s")
 
 
-def test_a_failure_while_writing_leaves_nothing(app, login, monkeypatch):
-    """The rows are in the database before the leads are set: a refusal then rolls them back."""
-    from app.core.errors import DomainError
-    from app.property import services as area_services
+def test_a_failure_while_writing_leaves_nothing(app, login):
+    """The rows are in the database before the leads are set. Here the database itself refuses
+    the lead: another request made someone the area's current lead at the same moment (its
+    current assignment is stored, the area row does not show it yet), so the unique current
+    assignment per area is violated at write time; the staff rows already written roll back."""
+    from app.core.audit import AuditLog
+    from app.property.models import staff_area
 
     area, area_name = new_area(app)
+    other = add_staff(app, post="project_lead")
+    with app.app_context():
+        a = db.session.get(PropertyArea, area)
+        db.session.add(LeadAssignment(area_id=area, current_area_id=area, org_id=a.company_org_id,
+                                      region_code=a.region_code, staff_id=other))
+        db.session.commit()
+        audit_before = db.session.execute(select(func.max(AuditLog.id))).scalar()
     tag = uniq("回滚")
     rows = [[f"{tag}1", new_mobile(), new_id(), "保洁", area_name, None, None],
             [f"{tag}2", new_mobile(), new_id(), "项目负责人", area_name, None, None]]
-
-    def refuse(staff, actor, session=None):
-        raise DomainError("模拟：同一时间该区域已设置项目负责人")
-
-    monkeypatch.setattr(area_services, "sync_leads", refuse)
     html = upload(login("ent_a"), workbook(rows)).get_data(as_text=True)
-    assert "未导入任何数据：模拟：同一时间该区域已设置项目负责人" in html
+    assert "未导入任何数据：" in html and "成功导入" not in html
     assert count_named(app, tag) == 0
     with app.app_context():
-        assert db.session.get(PropertyArea, area).lead_staff_id is None
+        a = db.session.get(PropertyArea, area)
+        assert (a.lead_staff_id, a.project_lead_id) == (None, None)
+        assert db.session.execute(select(LeadAssignment.staff_id, LeadAssignment.current_area_id)
+                                  .where(LeadAssignment.area_id == area)).all() == [(other, area)]
+        assert db.session.execute(select(func.count()).select_from(staff_area)
+                                  .where(staff_area.c.area_id == area)).scalar() == 0
+        assert db.session.execute(select(func.count(AuditLog.id)).where(
+            AuditLog.id > audit_before, AuditLog.action == "import")).scalar() == 0
 
 
 def test_the_same_import_posted_twice_at_once_imports_once(app, login):
