@@ -29,6 +29,9 @@ def create_app(config_object="config.Config", **overrides):
     app.config.from_object(config_object)
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    from app.security.secret_key import ensure_secret_key
+
+    ensure_secret_key(app)
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
