@@ -106,7 +106,7 @@ class TestConfig(Config):
     TESTING = True
     # Fixed picture-code characters so tests can type them (honoured only under TESTING).
     CAPTCHA_TEST_ANSWER = "TEST"
-    SECRET_KEY = "test-secret"
+    SECRET_KEY = "test-secret-fixed-for-the-suite-not-for-use-anywhere-else"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or os.environ.get(
         "DATABASE_URL", "sqlite://"
     )

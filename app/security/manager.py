@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from app.core import audit
 from app.core.audit import AuditAction
 from app.security.models import AnjuUser
+from app.security import sessions
 from app.security.passwords import ensure_strong
 from app.system.params import get_param
 
@@ -52,6 +53,40 @@ class AnjuSecurityManager(SecurityManager):
         # FAB's statistics chart loads Google's chart loader: unusable on an offline intranet.
         self.userstatschartview = None
         super().__init__(appbuilder)
+
+    # --- sessions and tokens carry the account's session epoch (app/security/sessions.py) ---
+    def create_login_manager(self, app):
+        lm = super().create_login_manager(app)
+        lm.user_loader(self.load_user_session)
+        return lm
+
+    def load_user_session(self, pk):
+        """The user of a browser session, unless the session is from an ended epoch."""
+        user = self.load_user(pk)
+        if user is None or not sessions.session_is_current(user):
+            return None
+        return user
+
+    def create_jwt_manager(self, app):
+        jwt_manager = super().create_jwt_manager(app)
+        jwt_manager.additional_claims_loader(self._jwt_claims)
+        jwt_manager.user_lookup_error_loader(self._jwt_refused)
+        return jwt_manager
+
+    def _jwt_claims(self, identity):
+        """Every access and refresh token (login and refresh alike) carries the epoch."""
+        return {sessions.JWT_CLAIM: sessions.current_epoch(int(identity), self.session)}
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        user = self.load_user(jwt_data["sub"])
+        if user is None or not sessions.token_is_current(user, jwt_data):
+            return None
+        g.user = user
+        return user
+
+    @staticmethod
+    def _jwt_refused(_jwt_header, _jwt_data):
+        return jsonify(message=_("The sign-in has ended; please sign in again.")), 401
 
     # --- permission checks, once per request ----------------------------------------
     def has_access(self, permission_name, view_name):
@@ -122,7 +157,9 @@ class AnjuSecurityManager(SecurityManager):
         user.password_changed_at = datetime.now()
         audit.record(AuditAction.PASSWORD, "AnjuUser", user.id,
                      summary=_("Changed by the user") if by_self else _("Reset by an administrator"))
-        self.session.commit()
+        self.session.commit()  # the new password ends every session and token (sessions.py)
+        if by_self:
+            sessions.remember_epoch(user)  # ... except the one the user changed it in
 
     # --- login, lockout ------------------------------------------------------------------
     def find_login_user(self, username):
@@ -185,9 +222,9 @@ class AnjuSecurityManager(SecurityManager):
             until = datetime.now() + timedelta(minutes=get_param("security.lockout_minutes"))
             self.session.execute(
                 update(table).where(table.c.id == user.id)
-                .values(locked_until=until, fail_login_count=0)
+                .values(locked_until=until, fail_login_count=0, session_epoch=table.c.session_epoch + 1)
             )
-            self.session.expire(user, ["locked_until", "fail_login_count"])
+            self.session.expire(user, ["locked_until", "fail_login_count", "session_epoch"])
             g.login_refusal = "locked"
             g.locked_until = until
             audit.record(AuditAction.LOCKED, "AnjuUser", user.id,
@@ -207,7 +244,9 @@ class AnjuSecurityManager(SecurityManager):
         audit.record(AuditAction.LOGIN, "AnjuUser", user.id, user=user, commit=True)
 
     def on_user_logout(self, user):
+        """Signing out ends every session and token of the account, not only this one."""
         g.pop("_anju_access", None)
+        sessions.end_sessions(user, self.session)
         audit.record(AuditAction.LOGOUT, "AnjuUser", user.id, user=user, commit=True)
 
     @staticmethod

@@ -15,7 +15,7 @@ from flask_appbuilder.security.views import (
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user
+from flask_login import login_user, logout_user
 from marshmallow import ValidationError as MaValidationError
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo
@@ -109,6 +109,25 @@ class AnjuAuthDBView(AuthDBView):
             flash(sm.login_refusal_message(), "warning")
             return self._page(tab, values)
         return self._finish(user)
+
+    @expose("/logout/", methods=["GET", "POST"])
+    @no_cache
+    def logout(self):
+        """POST (with the form's CSRF token) signs out and ends every session and token of the
+        account; GET only asks, so a link or an image on another page cannot sign anyone out."""
+        from app.security.sessions import SESSION_KEY
+
+        user = self._get_authenticated_user()
+        if request.method == "GET":
+            if user is None:
+                return redirect(self.appbuilder.get_url_for_login)
+            return self.render_template("anju/logout.html", appbuilder=self.appbuilder,
+                                        title=_("Logout"))
+        logout_user()
+        session.pop(SESSION_KEY, None)
+        if user is not None:
+            self.appbuilder.sm.on_user_logout(user)
+        return redirect(self.appbuilder.get_url_for_login)
 
     @expose("/login/sms", methods=["POST"])
     @no_cache
