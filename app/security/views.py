@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from marshmallow import ValidationError as MaValidationError
-from wtforms import PasswordField
+from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
 from app.core.validators import MobileValidator, ValidationError
@@ -175,6 +175,14 @@ class AnjuResetPasswordView(ResetPasswordView):
         if user is None or not can_see(user):
             flash(_("The user does not exist or is outside your scope."), "danger")
             return
+        from app.core.errors import DomainError
+        from app.security import authority
+
+        try:
+            authority.check_account_action(g.user, user, authority.RESET_PASSWORD)
+        except DomainError as exc:
+            flash(str(exc), "danger")
+            return
         self.appbuilder.sm.reset_password(user.id, form.password.data, force_change=True)
         flash(str(self.message), "info")
 
@@ -221,8 +229,29 @@ class AnjuUserDBModelView(UserDBModelView):
     validators_columns = {"mobile": [MobileValidator()]}
     formatters_columns = {"roles": _roles_formatter}
     base_order = ("id", "asc")
+    # A NOT NULL boolean became a required checkbox: no user could be saved without forcing a
+    # password change. An unticked box means "no".
+    edit_form_extra_fields = {"must_change_password": BooleanField(_l("Must change password"))}
+
+    def _authority(self, item, action=None):
+        """The same authority rules as 机构账号 and the REST API (app/security/authority.py)."""
+        from app.extensions import db
+        from app.security import authority
+        from app.system.services import check_role_grant
+
+        try:
+            if action is not None:
+                authority.check_account_action(g.user, item, action)
+            if action != authority.DELETE:
+                check_role_grant(authority.roles_before(g.user), [r.name for r in item.roles or []],
+                                 self.appbuilder.sm.auth_role_admin, old_roles=authority.roles_before(item))
+        except Exception:
+            db.session.rollback()
+            raise
 
     def pre_add(self, item):
+        self._authority(item)
+        super().pre_add(item)
         item.last_name = item.last_name or ""
         item.must_change_password = True
         from datetime import datetime
@@ -230,7 +259,15 @@ class AnjuUserDBModelView(UserDBModelView):
         item.password_changed_at = datetime.now()
 
     def pre_update(self, item):
+        from app.security import authority
+
+        self._authority(item, authority.EDIT)
         item.last_name = item.last_name or ""
+
+    def pre_delete(self, item):
+        from app.security import authority
+
+        self._authority(item, authority.DELETE)
 
 
 class AnjuSecurityApi(SecurityApi):
