@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import logout_user
 from sqlalchemy import func, select, update
 
-from app.core import audit
+from app.core import audit, mixins  # mixins.now(): the lockout's clock
 from app.core.audit import AuditAction
 from app.security.models import AnjuUser
 from app.security import sessions
@@ -171,7 +171,7 @@ class AnjuSecurityManager(SecurityManager):
         return user
 
     def is_locked(self, user):
-        return bool(user and user.locked_until and user.locked_until > datetime.now())
+        return bool(user and user.locked_until and user.locked_until > mixins.now())
 
     def auth_user_db(self, username, password):
         g.login_refusal = None
@@ -205,7 +205,13 @@ class AnjuSecurityManager(SecurityManager):
             user.fail_login_count = 0
             user.locked_until = None
             return super().update_user_auth_stat(user, True)
-        # Count the failure atomically in the database so every worker agrees.
+        self.count_failed_login(user, lambda count, threshold: _(
+            "Wrong password (%(count)s of %(max)s)", count=count, max=threshold))
+
+    def count_failed_login(self, user, summary):
+        """Count one failed login of a known account, audit it with ``summary(count, threshold)``
+        and lock the account when the count reaches the threshold. The count is one UPDATE in
+        the database, so every worker and every concurrent attempt agrees."""
         table = AnjuUser.__table__
         self.session.execute(
             update(table).where(table.c.id == user.id)
@@ -216,10 +222,9 @@ class AnjuSecurityManager(SecurityManager):
         ).scalar_one()
         self.session.expire(user, ["fail_login_count"])
         threshold = get_param("security.lockout_threshold")
-        audit.record(AuditAction.LOGIN_FAILED, "AnjuUser", user.id,
-                     summary=_("Wrong password (%(count)s of %(max)s)", count=count, max=threshold), user=user)
+        audit.record(AuditAction.LOGIN_FAILED, "AnjuUser", user.id, summary=summary(count, threshold), user=user)
         if count >= threshold:
-            until = datetime.now() + timedelta(minutes=get_param("security.lockout_minutes"))
+            until = mixins.now() + timedelta(minutes=get_param("security.lockout_minutes"))
             self.session.execute(
                 update(table).where(table.c.id == user.id)
                 .values(locked_until=until, fail_login_count=0, session_epoch=table.c.session_epoch + 1)
@@ -230,6 +235,21 @@ class AnjuSecurityManager(SecurityManager):
             audit.record(AuditAction.LOCKED, "AnjuUser", user.id,
                          summary=_("Locked until %(until)s", until=until.strftime("%Y-%m-%d %H:%M")), user=user)
         self.session.commit()
+
+    def login_refused_for_captcha(self, user, username):
+        """A password login refused because the picture code was missing or wrong: it counts
+        toward the lockout like a wrong password, and is audited."""
+        if user is None:
+            audit.record(AuditAction.LOGIN_FAILED, summary=_(
+                "Unknown account: %(name)s; missing or wrong picture code", name=str(username)[:64]), commit=True)
+            return
+        if self.is_locked(user):
+            g.login_refusal, g.locked_until = "locked", user.locked_until
+            audit.record(AuditAction.LOGIN_FAILED, "AnjuUser", user.id,
+                         summary=_("Refused: the account is locked"), user=user, commit=True)
+            return
+        self.count_failed_login(user, lambda count, threshold: _(
+            "Missing or wrong picture code (%(count)s of %(max)s)", count=count, max=threshold))
 
     def unlock(self, user):
         user.locked_until = None

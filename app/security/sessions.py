@@ -10,14 +10,13 @@ own views, services, the lockout), whenever a flush changes the password, deacti
 account or locks it (the ``before_flush`` listener below). A user who changes their own
 password keeps the session they did it in (:func:`remember_epoch`); every other ends.
 """
-from datetime import datetime
-
 from flask import has_request_context
 from flask import session as flask_session
 from flask_login import user_logged_in
 from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
+from app.core import mixins
 from app.security.models import AnjuUser
 
 SESSION_KEY = "auth_epoch"
@@ -74,7 +73,7 @@ def _ends_sessions(user):
     if active.added and active.added[0] is False and (active.deleted or [None])[0] is not False:
         return True
     locked = state.attrs.locked_until.history
-    if locked.added and locked.added[0] is not None and locked.added[0] > datetime.now():
+    if locked.added and locked.added[0] is not None and locked.added[0] > mixins.now():
         return True
     return False
 

@@ -101,7 +101,9 @@ class AnjuAuthDBView(AuthDBView):
                 captcha.check_session("login", request.form.get("captcha", ""))
             except DomainError as exc:
                 session["login_failures"] = max(self._failures(), 3)
-                flash(str(exc), "warning")
+                sm.login_refused_for_captcha(known, username)
+                flash(sm.login_refusal_message() if getattr(g, "login_refusal", None) == "locked" else str(exc),
+                      "warning")
                 return self._page(tab, values)
         user = sm.auth_user_db(username, password)
         if not user:
