@@ -108,9 +108,10 @@ def test_gov_admin_may_act_on_an_equal(app, login):
 
 def test_nobody_grants_a_role_above_their_own(app, login):
     from app.core.errors import DomainError
-    from app.security.roles import GRANTABLE, account_rank, role_rank
+    from app.security.roles import GRANTABLE, ROLE_RANK, ROLES, account_rank, role_rank
     from app.system.services import check_role_grant
 
+    assert set(ROLE_RANK) == set(ROLES)  # every catalogued role has its rank
     # The grant lists never give a role above the granter's own.
     for granter, grants in GRANTABLE.items():
         assert all(role_rank(r) <= role_rank(granter) for r in grants), granter
