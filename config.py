@@ -29,7 +29,11 @@ class Config:
     APP_ICON = "/static/anju/logo.svg"
     APP_THEME = ""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me-in-production")
+    # Unset: the embedded default keeps a random key in instance/secret_key; a production
+    # configuration refuses to start (app/security/secret_key.py).
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None
+    # "production" makes SECRET_KEY mandatory even on SQLite.
+    ANJU_ENV = os.environ.get("ANJU_ENV", "development")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", "sqlite:///" + os.path.join(INSTANCE_DIR, "anju.db")
     )
@@ -102,7 +106,7 @@ class TestConfig(Config):
     TESTING = True
     # Fixed picture-code characters so tests can type them (honoured only under TESTING).
     CAPTCHA_TEST_ANSWER = "TEST"
-    SECRET_KEY = "test-secret"
+    SECRET_KEY = "test-secret-fixed-for-the-suite-not-for-use-anywhere-else"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or os.environ.get(
         "DATABASE_URL", "sqlite://"
     )

@@ -29,6 +29,14 @@ def create_app(config_object="config.Config", **overrides):
     app.config.from_object(config_object)
     app.config.update(overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    from app.security.secret_key import ensure_secret_key
+
+    ensure_secret_key(app)
+    if isinstance(app.config.get("FAB_PASSWORD_COMPLEXITY_VALIDATOR"), str):
+        # FAB calls this setting; config.py names it by path (FAB's add-user form raised TypeError).
+        from werkzeug.utils import import_string
+
+        app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"] = import_string(app.config["FAB_PASSWORD_COMPLEXITY_VALIDATOR"])
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -149,7 +149,9 @@ class Client:
         return self.http.post("/login/", data=data, follow_redirects=False)
 
     def logout(self):
-        return self.http.get("/logout/")
+        """退出登录 is a POST with the page's CSRF token (GET /logout/ only asks)."""
+        token = csrf_token(self.http.get("/logout/", follow_redirects=True).get_data(as_text=True))
+        return self.http.post("/logout/", data={"csrf_token": token})
 
     def form(self, url, data, get_url=None, **kw):
         token = self.token(get_url or url)

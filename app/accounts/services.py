@@ -766,7 +766,10 @@ def _helpdesk_target(user_id):
 
 
 def helpdesk_unlock(actor, user_id):
+    from app.security import authority
+
     user = _helpdesk_target(user_id)
+    authority.check_account_action(actor, user, authority.UNLOCK)
     if not (user.locked_until and user.locked_until > datetime.now()) and not user.fail_login_count:
         raise DomainError(_("The account is not locked."))
     user.locked_until = None

@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 from flask_login import logout_user
 from sqlalchemy import func, select, update
 
-from app.core import audit
+from app.core import audit, mixins  # mixins.now(): the lockout's clock
 from app.core.audit import AuditAction
 from app.security.models import AnjuUser
+from app.security import sessions
 from app.security.passwords import ensure_strong
 from app.system.params import get_param
 
@@ -52,6 +53,40 @@ class AnjuSecurityManager(SecurityManager):
         # FAB's statistics chart loads Google's chart loader: unusable on an offline intranet.
         self.userstatschartview = None
         super().__init__(appbuilder)
+
+    # --- sessions and tokens carry the account's session epoch (app/security/sessions.py) ---
+    def create_login_manager(self, app):
+        lm = super().create_login_manager(app)
+        lm.user_loader(self.load_user_session)
+        return lm
+
+    def load_user_session(self, pk):
+        """The user of a browser session, unless the session is from an ended epoch."""
+        user = self.load_user(pk)
+        if user is None or not sessions.session_is_current(user):
+            return None
+        return user
+
+    def create_jwt_manager(self, app):
+        jwt_manager = super().create_jwt_manager(app)
+        jwt_manager.additional_claims_loader(self._jwt_claims)
+        jwt_manager.user_lookup_error_loader(self._jwt_refused)
+        return jwt_manager
+
+    def _jwt_claims(self, identity):
+        """Every access and refresh token (login and refresh alike) carries the epoch."""
+        return {sessions.JWT_CLAIM: sessions.current_epoch(int(identity), self.session)}
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        user = self.load_user(jwt_data["sub"])
+        if user is None or not sessions.token_is_current(user, jwt_data):
+            return None
+        g.user = user
+        return user
+
+    @staticmethod
+    def _jwt_refused(_jwt_header, _jwt_data):
+        return jsonify(message=_("The sign-in has ended; please sign in again.")), 401
 
     # --- permission checks, once per request ----------------------------------------
     def has_access(self, permission_name, view_name):
@@ -122,7 +157,9 @@ class AnjuSecurityManager(SecurityManager):
         user.password_changed_at = datetime.now()
         audit.record(AuditAction.PASSWORD, "AnjuUser", user.id,
                      summary=_("Changed by the user") if by_self else _("Reset by an administrator"))
-        self.session.commit()
+        self.session.commit()  # the new password ends every session and token (sessions.py)
+        if by_self:
+            sessions.remember_epoch(user)  # ... except the one the user changed it in
 
     # --- login, lockout ------------------------------------------------------------------
     def find_login_user(self, username):
@@ -134,7 +171,7 @@ class AnjuSecurityManager(SecurityManager):
         return user
 
     def is_locked(self, user):
-        return bool(user and user.locked_until and user.locked_until > datetime.now())
+        return bool(user and user.locked_until and user.locked_until > mixins.now())
 
     def auth_user_db(self, username, password):
         g.login_refusal = None
@@ -168,7 +205,13 @@ class AnjuSecurityManager(SecurityManager):
             user.fail_login_count = 0
             user.locked_until = None
             return super().update_user_auth_stat(user, True)
-        # Count the failure atomically in the database so every worker agrees.
+        self.count_failed_login(user, lambda count, threshold: _(
+            "Wrong password (%(count)s of %(max)s)", count=count, max=threshold))
+
+    def count_failed_login(self, user, summary):
+        """Count one failed login of a known account, audit it with ``summary(count, threshold)``
+        and lock the account when the count reaches the threshold. The count is one UPDATE in
+        the database, so every worker and every concurrent attempt agrees."""
         table = AnjuUser.__table__
         self.session.execute(
             update(table).where(table.c.id == user.id)
@@ -179,20 +222,34 @@ class AnjuSecurityManager(SecurityManager):
         ).scalar_one()
         self.session.expire(user, ["fail_login_count"])
         threshold = get_param("security.lockout_threshold")
-        audit.record(AuditAction.LOGIN_FAILED, "AnjuUser", user.id,
-                     summary=_("Wrong password (%(count)s of %(max)s)", count=count, max=threshold), user=user)
+        audit.record(AuditAction.LOGIN_FAILED, "AnjuUser", user.id, summary=summary(count, threshold), user=user)
         if count >= threshold:
-            until = datetime.now() + timedelta(minutes=get_param("security.lockout_minutes"))
+            until = mixins.now() + timedelta(minutes=get_param("security.lockout_minutes"))
             self.session.execute(
                 update(table).where(table.c.id == user.id)
-                .values(locked_until=until, fail_login_count=0)
+                .values(locked_until=until, fail_login_count=0, session_epoch=table.c.session_epoch + 1)
             )
-            self.session.expire(user, ["locked_until", "fail_login_count"])
+            self.session.expire(user, ["locked_until", "fail_login_count", "session_epoch"])
             g.login_refusal = "locked"
             g.locked_until = until
             audit.record(AuditAction.LOCKED, "AnjuUser", user.id,
                          summary=_("Locked until %(until)s", until=until.strftime("%Y-%m-%d %H:%M")), user=user)
         self.session.commit()
+
+    def login_refused_for_captcha(self, user, username):
+        """A password login refused because the picture code was missing or wrong: it counts
+        toward the lockout like a wrong password, and is audited."""
+        if user is None:
+            audit.record(AuditAction.LOGIN_FAILED, summary=_(
+                "Unknown account: %(name)s; missing or wrong picture code", name=str(username)[:64]), commit=True)
+            return
+        if self.is_locked(user):
+            g.login_refusal, g.locked_until = "locked", user.locked_until
+            audit.record(AuditAction.LOGIN_FAILED, "AnjuUser", user.id,
+                         summary=_("Refused: the account is locked"), user=user, commit=True)
+            return
+        self.count_failed_login(user, lambda count, threshold: _(
+            "Missing or wrong picture code (%(count)s of %(max)s)", count=count, max=threshold))
 
     def unlock(self, user):
         user.locked_until = None
@@ -207,7 +264,9 @@ class AnjuSecurityManager(SecurityManager):
         audit.record(AuditAction.LOGIN, "AnjuUser", user.id, user=user, commit=True)
 
     def on_user_logout(self, user):
+        """Signing out ends every session and token of the account, not only this one."""
         g.pop("_anju_access", None)
+        sessions.end_sessions(user, self.session)
         audit.record(AuditAction.LOGOUT, "AnjuUser", user.id, user=user, commit=True)
 
     @staticmethod

@@ -18,6 +18,9 @@ class AnjuUser(User):
     locked_until = Column(DateTime)
     must_change_password = Column(Boolean, default=False, nullable=False, server_default="0")
     password_changed_at = Column(DateTime)
+    # Raised whenever every session and token of the account must end (logout, password
+    # change or reset, lock, deactivation): sessions and JWTs carry the epoch they began in.
+    session_epoch = Column(Integer, default=0, nullable=False, server_default="0")
 
     org = relationship("Organization", lazy="joined", foreign_keys=[org_id])
 

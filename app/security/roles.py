@@ -318,3 +318,33 @@ def grantable_roles(role_names, admin_role="sysadmin"):
             if grant not in out:
                 out.append(grant)
     return out
+
+
+# Authority over accounts (app/security/authority.py): nobody acts on an account whose roles
+# outrank their own, nor grants a role that outranks their own. An account ranks as its
+# highest role; equal ranks may act on each other (an enterprise's administrators, the city's).
+ROLE_RANK = {
+    "sysadmin": 100,
+    "gov_admin": 90,
+    "gov_reviewer": 70,
+    "district": 70,
+    "street": 60,
+    "analyst": 50,
+    "helpdesk": 50,       # serves enterprises and the public, not government staff
+    "ent_admin": 40,
+    "api_client": 40,
+    "project_lead": 30,
+    "org_applicant": 10,
+    "public": 10,
+}
+# A role made by hand in 角色 (not in the catalogue): only sysadmin acts on its holders.
+RANK_UNLISTED = 95
+
+
+def role_rank(name):
+    return ROLE_RANK.get(name, RANK_UNLISTED)
+
+
+def account_rank(role_names):
+    """An account's rank: that of its highest role (0 without roles)."""
+    return max((role_rank(n) for n in role_names), default=0)

@@ -15,9 +15,9 @@ from flask_appbuilder.security.views import (
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user
+from flask_login import login_user, logout_user
 from marshmallow import ValidationError as MaValidationError
-from wtforms import PasswordField
+from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
 from app.core.validators import MobileValidator, ValidationError
@@ -101,7 +101,9 @@ class AnjuAuthDBView(AuthDBView):
                 captcha.check_session("login", request.form.get("captcha", ""))
             except DomainError as exc:
                 session["login_failures"] = max(self._failures(), 3)
-                flash(str(exc), "warning")
+                sm.login_refused_for_captcha(known, username)
+                flash(sm.login_refusal_message() if getattr(g, "login_refusal", None) == "locked" else str(exc),
+                      "warning")
                 return self._page(tab, values)
         user = sm.auth_user_db(username, password)
         if not user:
@@ -109,6 +111,25 @@ class AnjuAuthDBView(AuthDBView):
             flash(sm.login_refusal_message(), "warning")
             return self._page(tab, values)
         return self._finish(user)
+
+    @expose("/logout/", methods=["GET", "POST"])
+    @no_cache
+    def logout(self):
+        """POST (with the form's CSRF token) signs out and ends every session and token of the
+        account; GET only asks, so a link or an image on another page cannot sign anyone out."""
+        from app.security.sessions import SESSION_KEY
+
+        user = self._get_authenticated_user()
+        if request.method == "GET":
+            if user is None:
+                return redirect(self.appbuilder.get_url_for_login)
+            return self.render_template("anju/logout.html", appbuilder=self.appbuilder,
+                                        title=_("Logout"))
+        logout_user()
+        session.pop(SESSION_KEY, None)
+        if user is not None:
+            self.appbuilder.sm.on_user_logout(user)
+        return redirect(self.appbuilder.get_url_for_login)
 
     @expose("/login/sms", methods=["POST"])
     @no_cache
@@ -156,6 +177,14 @@ class AnjuResetPasswordView(ResetPasswordView):
         if user is None or not can_see(user):
             flash(_("The user does not exist or is outside your scope."), "danger")
             return
+        from app.core.errors import DomainError
+        from app.security import authority
+
+        try:
+            authority.check_account_action(g.user, user, authority.RESET_PASSWORD)
+        except DomainError as exc:
+            flash(str(exc), "danger")
+            return
         self.appbuilder.sm.reset_password(user.id, form.password.data, force_change=True)
         flash(str(self.message), "info")
 
@@ -202,8 +231,29 @@ class AnjuUserDBModelView(UserDBModelView):
     validators_columns = {"mobile": [MobileValidator()]}
     formatters_columns = {"roles": _roles_formatter}
     base_order = ("id", "asc")
+    # A NOT NULL boolean became a required checkbox: no user could be saved without forcing a
+    # password change. An unticked box means "no".
+    edit_form_extra_fields = {"must_change_password": BooleanField(_l("Must change password"))}
+
+    def _authority(self, item, action=None):
+        """The same authority rules as 机构账号 and the REST API (app/security/authority.py)."""
+        from app.extensions import db
+        from app.security import authority
+        from app.system.services import check_role_grant
+
+        try:
+            if action is not None:
+                authority.check_account_action(g.user, item, action)
+            if action != authority.DELETE:
+                check_role_grant(authority.roles_before(g.user), [r.name for r in item.roles or []],
+                                 self.appbuilder.sm.auth_role_admin, old_roles=authority.roles_before(item))
+        except Exception:
+            db.session.rollback()
+            raise
 
     def pre_add(self, item):
+        self._authority(item)
+        super().pre_add(item)
         item.last_name = item.last_name or ""
         item.must_change_password = True
         from datetime import datetime
@@ -211,7 +261,15 @@ class AnjuUserDBModelView(UserDBModelView):
         item.password_changed_at = datetime.now()
 
     def pre_update(self, item):
+        from app.security import authority
+
+        self._authority(item, authority.EDIT)
         item.last_name = item.last_name or ""
+
+    def pre_delete(self, item):
+        from app.security import authority
+
+        self._authority(item, authority.DELETE)
 
 
 class AnjuSecurityApi(SecurityApi):

@@ -112,9 +112,18 @@ def import_dict_items(rows):
     return len(payload)
 
 
-def check_role_grant(acting_roles, new_roles, admin_role="sysadmin"):
+def check_role_grant(acting_roles, new_roles, admin_role="sysadmin", old_roles=()):
+    """Roles given to an account (``new_roles`` not already in ``old_roles``) must be grantable
+    by the acting user and must not outrank the acting user's own roles."""
+    from app.security.roles import account_rank, role_label, role_rank
+
+    added = [r for r in new_roles if r not in set(old_roles)]
+    higher = [r for r in added if role_rank(r) > account_rank(acting_roles)]
+    if higher:
+        raise DomainError(_("You may not grant a role higher than your own: %(roles)s",
+                            roles="、".join(str(role_label(r)) for r in higher)))
     allowed = set(grantable_roles(acting_roles, admin_role))
-    bad = [r for r in new_roles if r not in allowed]
+    bad = [r for r in added if r not in allowed]
     if bad:
         raise DomainError(_("You may not grant these roles: %(roles)s", roles="、".join(bad)))
 
@@ -131,8 +140,12 @@ def prepare_new_account(user, password):
     user.active = True if user.active is None else user.active
 
 
-def unlock_accounts(users):
+def unlock_accounts(users, acting):
     """Clear lock and failure count (each change audited by the listeners)."""
+    from app.security import authority
+
+    for user in users:
+        authority.check_account_action(acting, user, authority.UNLOCK)
     for user in users:
         user.locked_until = None
         user.fail_login_count = 0
@@ -140,8 +153,10 @@ def unlock_accounts(users):
 
 
 def deactivate_accounts(users, acting):
-    if any(u.id == acting.id for u in users):
-        raise DomainError(_("You cannot deactivate your own account"))
+    from app.security import authority
+
+    for user in users:
+        authority.check_account_action(acting, user, authority.DEACTIVATE)
     for user in users:
         user.active = False
     db.session.commit()
@@ -172,12 +187,18 @@ def check_account(account, acting_user):
     """The one check of an account written by a form or the API: at least one role, only
     roles the acting user may grant, an organisation inside the acting user's scope, a
     valid mobile. Raises DomainError or validators.ValidationError."""
+    from sqlalchemy import inspect
+
     from app.core.scope import can_see
     from app.core.validators import check_mobile
+    from app.security import authority
 
+    if inspect(account).persistent:
+        authority.check_account_action(acting_user, account, authority.EDIT)
     if not account.roles:
         raise DomainError(_("Choose at least one role"))
-    check_role_grant([r.name for r in acting_user.roles], [r.name for r in account.roles])
+    check_role_grant(authority.roles_before(acting_user), [r.name for r in account.roles],
+                     old_roles=authority.roles_before(account))
     org = account.org if account.org is not None else (
         db.session.get(Organization, account.org_id) if account.org_id else None)
     if org is None:
@@ -189,5 +210,6 @@ def check_account(account, acting_user):
 
 
 def check_account_delete(account, acting_user):
-    if account.id == acting_user.id:
-        raise DomainError(_("You cannot delete your own account"))
+    from app.security import authority
+
+    authority.check_account_action(acting_user, account, authority.DELETE)

@@ -186,8 +186,17 @@ class OrgUserView(AnjuModelView):
         self.edit_form_query_rel_fields = self.add_form_query_rel_fields
         super().__init__(**kwargs)
 
+    @staticmethod
+    def _refused(check, *args):
+        """Run a check; on refusal undo the form's changes to the row before FAB shows the message."""
+        try:
+            check(*args)
+        except Exception:
+            db.session.rollback()
+            raise
+
     def _check(self, item):
-        services.check_account(item, g.user)
+        self._refused(services.check_account, item, g.user)
 
     def pre_add(self, item):
         self._check(item)
@@ -199,13 +208,18 @@ class OrgUserView(AnjuModelView):
         self._check(item)
 
     def pre_delete(self, item):
-        services.check_account_delete(item, g.user)
+        self._refused(services.check_account_delete, item, g.user)
 
     @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock")
     def unlock(self, items):
         items = items if isinstance(items, list) else [items]
-        services.unlock_accounts(items)
-        flash(_("%(n)s accounts unlocked.", n=len(items)), "success")
+        try:
+            services.unlock_accounts(items, g.user)
+        except services.DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            flash(_("%(n)s accounts unlocked.", n=len(items)), "success")
         return redirect(self.get_redirect())
 
     @action("deactivate", _l("Deactivate"), _l("Deactivate the selected accounts?"), "fa-ban")
@@ -214,6 +228,7 @@ class OrgUserView(AnjuModelView):
         try:
             services.deactivate_accounts(items, g.user)
         except services.DomainError as exc:
+            db.session.rollback()
             flash(str(exc), "danger")
         else:
             flash(_("%(n)s accounts deactivated.", n=len(items)), "success")

@@ -40,7 +40,10 @@ def test_login_and_logout_are_audited(app, client):
     assert actions == ["logout", "login"]
 
 
-def test_five_failures_lock_the_account_through_the_form(app):
+def test_five_failures_lock_the_account_through_the_form(app, monkeypatch):
+    from app.core import mixins
+
+    monkeypatch.setattr(mixins, "now", lambda: datetime(2031, 2, 3, 4, 5, 6))  # the lockout's clock
     make_user(app, "lock_form")
     c = Client(app)
     for _ in range(4):
@@ -48,9 +51,9 @@ def test_five_failures_lock_the_account_through_the_form(app):
     assert user_state(app, "lock_form")[0] == 4
     resp = c.login("lock_form", "Wrong#Pass1")
     page = resp.get_data(as_text=True)
-    assert "锁定" in page
+    assert "登录失败次数过多，账号已被锁定至2031-02-03 04:35。" in page
     count, locked_until, _ = user_state(app, "lock_form")
-    assert locked_until is not None and locked_until > datetime.now() + timedelta(minutes=29)
+    assert (count, locked_until) == (0, datetime(2031, 2, 3, 4, 35, 6))
     # The right password no longer opens it while locked.
     resp = c.login("lock_form", "Strong#2026")
     assert resp.status_code == 200 and "锁定" in resp.get_data(as_text=True)
