@@ -38,7 +38,7 @@ class AnjuUser(User):
                 "fail_login_count": _l("Failed login count"), "org_id": _l("Organization"),
                 "mobile": _l("Mobile"), "locked_until": _l("Locked until"),
                 "must_change_password": _l("Must change password"),
-                "password_changed_at": _l("Password changed at"), "roles": _l("Roles"), "groups": _l("Groups"),
+                "password_changed_at": _l("Password changed at"), "session_epoch": _l("Sign-in generation"), "roles": _l("Roles"), "groups": _l("Groups"),
                 "created": _l("Accounts created"), "changed": _l("Accounts changed"), "api_keys": _l("API keys")},
         masks={"first_name": "name", "last_name": "name", "mobile": "mobile", "email": "generic",
                "username": "account"},
