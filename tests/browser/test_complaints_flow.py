@@ -144,7 +144,8 @@ def test_complaint_from_qr_code_to_evaluation(app, live_server, browse, tmp_path
     assert status(person) == "待处理"
     assert "电梯照片.png" in person.inner_text("#complaint-files")
     assert person.is_visible("#btn-revoke") and person.query_selector("#form-evaluate") is None
-    assert history(person) == [["提交", "待处理", name, ""]]
+    # Masking is the viewer's: a public user sees names masked, their own included.
+    assert history(person) == [["提交", "待处理", name[0] + "*" + name[-1], ""]]
 
     # The lead finds it in 需求及建议管理 with its remaining time, opens it and accepts it.
     row_text = open_from_list(lead, live_server, number)
@@ -212,7 +213,8 @@ def test_complaint_from_qr_code_to_evaluation(app, live_server, browse, tmp_path
     steps = history(person)
     assert [s[:2] for s in steps] == [["提交", "待处理"], ["接收处理", "处理中"], ["街道/区局指导", "街道/区局指导"],
                                       ["完成处理", "待评价"], ["评价", "已结束"]], steps
-    assert steps[0][2] == name and steps[1][2] == "张小三" and steps[2][2] == "七星岗街道"
+    # Who acted, as the public sees it: masked.
+    assert steps[0][2] == name[0] + "*" + name[-1] and steps[1][2] == "张*三" and steps[2][2] == "七*道"
     assert steps[2][3] == guidance and steps[3][3] == result and steps[4][3] == comment
     person.screenshot(path=str(tmp_path / "complainant-closed.png"), full_page=True)
 
