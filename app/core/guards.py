@@ -80,8 +80,10 @@ def _check_list_args(view):
             for candidate in views:
                 filters = getattr(candidate, "_filters", None)
                 all_filters = getattr(filters, "_all_filters", {}) if filters is not None else {}
-                if column in all_filters and (index >= len(all_filters[column])
-                                              or not _filter_value_fits(candidate.datamodel, column, value)):
+                if column not in all_filters:
+                    continue
+                if index >= len(all_filters[column]) or not _filter_value_fits(
+                        candidate.datamodel, column, value, all_filters[column][index]):
                     _refuse_list_args(_("The search condition is not valid."))
         order = re.findall("_oc_(.*)", key)
         if order and request.args.get("_od_" + order[0]) in ("asc", "desc"):
@@ -98,10 +100,11 @@ def _check_list_args(view):
         request.args = ImmutableMultiDict(args)
 
 
-def _filter_value_fits(datamodel, column, value):
-    """A search value on a whole-number column or a relation must be a whole number the
-    key column can hold (or empty): else the database overflows or refuses."""
-    if not value.strip():
+def _filter_value_fits(datamodel, column, value, search_filter):
+    """A search value for FAB's filters on a whole-number column or a relation must be a
+    whole number the key column can hold (or empty): else the database overflows or refuses.
+    The house's own filters (e.g. a relation searched by name) read their values themselves."""
+    if not value.strip() or not type(search_filter).__module__.startswith("flask_appbuilder"):
         return True
     try:
         if datamodel.is_relation(column):
@@ -219,9 +222,13 @@ def _check_json_body():
     return None
 
 
-def _check_q():
+def _check_q(view):
+    """FAB's REST reads (list, item, _info) parse ``q`` as Rison."""
+    from flask_appbuilder.api import ModelRestApi
+
     value = request.args.get("q")
-    if value is None or not request.path.startswith("/api/"):
+    if value is None or not isinstance(view, ModelRestApi) \
+            or request.endpoint.rsplit(".", 1)[-1] not in ("get_list", "get", "info"):
         return None
     refusal = jsonify(message=_("The query argument q is not valid.")), 400
     if len(value) > MAX_Q_LENGTH:
@@ -252,12 +259,12 @@ def check_request():
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if limit and request.content_length and request.content_length > limit:
         abort(413)
-    refusal = _check_json_body() or _check_q()
+    view = _current_view()
+    refusal = _check_json_body() or _check_q(view)
     if refusal is not None:
         return refusal
     if any(CONTROL_CHARS.search(v) for _key, values in request.args.lists() for v in values):
         abort(400, description=_("Control characters are not allowed."))
-    view = _current_view()
     if view is None:
         return None
     _check_keys(view)
@@ -271,6 +278,37 @@ def check_request():
 
 _FAB_400 = ("Not a valid rison", "Filter column", "Filter", "Invalid", "Order", "Arguments are not correct",
             "Request is not JSON", "400 Bad Request", "Not a valid")
+
+
+_KEY = {"oneOf": [{"type": "integer"}, {"type": "string"}]}
+
+
+def _correct_fab_docs(node):
+    """FAB's docstrings document what its answers are not: record keys as text (they are
+    numbers for numeric keys), the _info field lists as an object (they are lists), menu
+    separators as objects (they are text)."""
+    if isinstance(node, list):
+        for item in node:
+            _correct_fab_docs(item)
+        return
+    if not isinstance(node, dict):
+        return
+    props = node.get("properties")
+    if isinstance(props, dict):
+        if props.get("id") == {"type": "string"} or props.get("id", {}).get("type") == "string":
+            props["id"] = dict(_KEY)
+        ids = props.get("ids")
+        if isinstance(ids, dict) and ids.get("type") == "array":
+            ids["items"] = dict(_KEY)
+        childs = props.get("childs")
+        if isinstance(childs, dict) and childs.get("type") == "array":
+            # The menu's separators are the text "-".
+            childs["items"] = {"oneOf": [childs.get("items") or {"type": "object"}, {"type": "string"}]}
+        for key in ("add_columns", "edit_columns"):
+            if isinstance(props.get(key), dict) and props[key].get("type") == "object":
+                props[key] = {"type": "array", "items": {"type": "object"}}
+    for value in node.values():
+        _correct_fab_docs(value)
 
 
 def harden_apis():
@@ -308,6 +346,22 @@ def harden_apis():
 
         return self.response(500, message=incident_message(new_incident()))
 
+    # A refusal's message is a text, or {field: [texts]} for field errors: say so in the
+    # OpenAPI document (FAB documents a text only).
+    for code in ("400", "422"):
+        schema = BaseApi.responses[code]["content"]["application/json"]["schema"]
+        schema["properties"]["message"] = {"oneOf": [
+            {"type": "string"},
+            {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        ]}
+    original_operation_helper = BaseApi.operation_helper
+
+    def operation_helper(self, path=None, operations=None, methods=None, func=None, **kwargs):
+        original_operation_helper(self, path=path, operations=operations, methods=methods, func=func, **kwargs)
+        for spec in (operations or {}).values():
+            _correct_fab_docs(spec)
+
+    BaseApi.operation_helper = operation_helper
     BaseApi.response_400 = response_400
     BaseApi.response_401 = response_401
     BaseApi.response_403 = response_403

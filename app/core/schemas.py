@@ -12,7 +12,7 @@ import re
 from flask_appbuilder.api.convert import Model2SchemaConverter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
 from marshmallow_sqlalchemy.fields import Related
 from sqlalchemy import BigInteger, Integer, SmallInteger
@@ -108,10 +108,21 @@ def harden(field, model, name):
     if isinstance(field, fields.List) and isinstance(getattr(field, "inner", None), Related):
         field.inner.__class__ = ExistingRelated
         return
+    if isinstance(field, fields.Nested) and field.many and isinstance(field.nested, Schema):
+        # apispec reads "many" from the nested schema: a to-many list was documented as one object.
+        field.nested.many = True
+    elif isinstance(field, fields.Nested):
+        # A to-one related row shown in a list or detail may be absent (null).
+        field.allow_none = True
+    if isinstance(field, fields.DateTime):
+        # Stored and answered as local time (Asia/Shanghai) without an offset: not RFC 3339's
+        # "date-time", which requires one. Document what is sent.
+        field.metadata = {**field.metadata, "format": "local-date-time",
+                          "description": "ISO 8601 local time (Asia/Shanghai), no offset"}
     validators = list(field.validators)
     if isinstance(field, fields.String):
         validators.append(check_text)
-        if column is not None and not column.nullable and not column.primary_key:
+        if field.required:
             validators.append(not_blank)
     elif isinstance(field, fields.Boolean):
         field.allow_none = False

@@ -20,6 +20,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
+from marshmallow_sqlalchemy.fields import Related
 
 from app.core import audit, masking, xlsx
 from app.core.audit import AuditAction
@@ -488,11 +489,23 @@ class AnjuModelRestApi(ModelRestApi):
                     schema.fields[name].load_only = True
                     schema.dump_fields.pop(name, None)
 
+    # {key: OpenAPI property} a subclass adds to every list and show row (pre_get/pre_get_list).
+    extra_response_properties = {}
+
+    def add_apispec_components(self, api_spec):
+        super().add_apispec_components(api_spec)
+        if self.extra_response_properties:
+            for name in (self.list_model_schema_name, self.show_model_schema_name):
+                api_spec.components.schemas[name].setdefault("properties", {}).update(
+                    self.extra_response_properties)
+
     def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
         info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
         # gettext("") is the catalog's header: an undescribed field has no description.
         description = self.description_columns.get(field.name)
         info["description"] = _(description) if description else ""
+        if isinstance(field, Related):
+            info["type"] = "Related"  # FAB's name, whatever our subclass
         return info
 
     def pre_add(self, item):
