@@ -30,6 +30,15 @@ def int_limit(column_type):
     return None
 
 
+KEY_MAX = INT_RANGES[Integer]
+
+
+def fits_key(text):
+    """Whether ``text`` is a whole number an integer key column can hold."""
+    text = str(text).strip()
+    return text.isdigit() and len(text) <= 10 and int(text) <= KEY_MAX
+
+
 def check_text(value):
     """Text a user may store: valid Unicode without control characters."""
     if not isinstance(value, str):
@@ -42,9 +51,16 @@ def check_text(value):
         raise ValidationError(_("The text contains characters that are not valid.")) from None
 
 
-def not_blank(value):
-    if isinstance(value, str) and not value.strip():
-        raise ValidationError(_("This field is required."))
+class CleanString(fields.String):
+    """Text a user may store (``check_text``), and not blank when the field is required (read
+    at load time: a view may relax ``required`` after the schema is made)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        check_text(value)
+        if self.required and not value.strip():
+            raise ValidationError(_("This field is required."))
+        return value
 
 
 class ExistingRelated(Related):
@@ -120,10 +136,8 @@ def harden(field, model, name):
         field.metadata = {**field.metadata, "format": "local-date-time",
                           "description": "ISO 8601 local time (Asia/Shanghai), no offset"}
     validators = list(field.validators)
-    if isinstance(field, fields.String):
-        validators.append(check_text)
-        if field.required:
-            validators.append(not_blank)
+    if type(field) is fields.String:
+        field.__class__ = CleanString
     elif isinstance(field, fields.Boolean):
         field.allow_none = False
     elif isinstance(field, fields.Integer) and column is not None:

@@ -20,7 +20,6 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
-from marshmallow_sqlalchemy.fields import Related
 
 from app.core import audit, masking, xlsx
 from app.core.audit import AuditAction
@@ -504,8 +503,8 @@ class AnjuModelRestApi(ModelRestApi):
         # gettext("") is the catalog's header: an undescribed field has no description.
         description = self.description_columns.get(field.name)
         info["description"] = _(description) if description else ""
-        if isinstance(field, Related):
-            info["type"] = "Related"  # FAB's name, whatever our subclass
+        if type(field).__module__ == "app.core.schemas":
+            info["type"] = type(field).__mro__[1].__name__  # FAB's names (String, Related)
         return info
 
     def pre_add(self, item):
