@@ -57,6 +57,10 @@ def create_app(config_object="config.Config", **overrides):
         appbuilder = AppBuilder(update_perms=False)
         appbuilder.init_app(app, db.session)
         register_modules(appbuilder)
+        from app.core.guards import harden_apis, safe_datamodels
+
+        harden_apis()
+        safe_datamodels(appbuilder)
         # APIs authenticate by JWT (no cookies): exempt their blueprints from CSRF.
         from flask_appbuilder.api import BaseApi
 
@@ -134,10 +138,17 @@ def _register_hooks(app):
     # {{ value|mask_as(kind) }}: any kind; a kind of None leaves the value alone.
     app.jinja_env.filters["mask_as"] = lambda value, kind: masking.for_viewer(kind, value) if value else ""
 
+    from app.core.guards import check_request
+
+    app.before_request(check_request)
+
     @app.after_request
     def security_headers(response):
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
+        if _signed_in() and not (request.endpoint or "").endswith("static"):
+            # A signed-in page holds personal data: no browser or proxy keeps a copy.
+            response.headers["Cache-Control"] = "no-store"
         if request.path.startswith("/swagger"):
             # FAB's Swagger page needs its inline bootstrap script.
             response.headers["Content-Security-Policy"] = SECURITY_HEADERS["Content-Security-Policy"]
@@ -180,5 +191,33 @@ def _register_hooks(app):
 
     @app.errorhandler(500)
     def server_error(exc):
+        from app.core.errors import incident_message, new_incident
+
         db.session.rollback()
-        return _error(500, _("Something went wrong on the server. The error has been logged."))
+        original = getattr(exc, "original_exception", None) or exc
+        return _error(500, incident_message(new_incident(exc_info=original)))
+
+    from sqlalchemy.exc import IntegrityError
+
+    @app.errorhandler(IntegrityError)
+    def conflict(exc):
+        from app.core.errors import conflict_message
+
+        db.session.rollback()
+        log.warning("integrity error on %s %s: %s", request.method, request.path, exc)
+        return _error(409, conflict_message())
+
+
+def _signed_in():
+    from flask import has_request_context
+
+    if not has_request_context():
+        return False
+    if request.headers.get("Authorization"):
+        return True
+    try:
+        from flask_login import current_user
+
+        return bool(current_user and current_user.is_authenticated)
+    except Exception:
+        return False

@@ -22,16 +22,57 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.core import audit, import_files, masking, xlsx
 from app.core.audit import AuditAction
+from app.core.schemas import AnjuSchemaConverter
 from app.core.scope import apply_scope, stamp
 from app.extensions import db
 from app.security.roles import PII_PERMISSION, PII_VIEW
 
 log = logging.getLogger(__name__)
 
+# Column names whose values are secrets: never serialised in any answer.
+SECRET_COLUMNS = frozenset({"password", "password_hash", "secret", "token", "api_key", "code_hash", "answer_hash",
+                            "otp_secret"})
+
 
 # --- the datamodel: scope on every query --------------------------------------------
 
-class ScopedInterface(SQLAInterface):
+class SafeInterface(SQLAInterface):
+    """SQLAInterface whose writes never hand a database error's text to the user: the error
+    is logged and a DomainError with the Chinese message is raised instead (the conflict
+    message for an integrity error, else the generic one with an incident number). Pages
+    flash it, APIs answer 422 with it. create_app gives FAB's own views this interface too."""
+
+    def _write(self, method, *args, **kwargs):
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from app.core.errors import DomainError, user_message
+
+        try:
+            return method(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            self.session.rollback()
+            cause = exc
+        except Exception as exc:
+            cause = exc.__cause__ if isinstance(exc.__cause__, SQLAlchemyError) else None
+            if cause is None:
+                raise
+            self.session.rollback()
+        raise DomainError(user_message(cause)) from cause
+
+    def add(self, item, *args, **kwargs):
+        return self._write(super().add, item, *args, **kwargs)
+
+    def edit(self, item, *args, **kwargs):
+        return self._write(super().edit, item, *args, **kwargs)
+
+    def delete(self, item, *args, **kwargs):
+        return self._write(super().delete, item, *args, **kwargs)
+
+    def delete_all(self, items, *args, **kwargs):
+        return self._write(super().delete_all, items, *args, **kwargs)
+
+
+class ScopedInterface(SafeInterface):
     """SQLAInterface that adds the current user's scope to every query it builds."""
 
     def __init__(self, obj, session=None):
@@ -194,6 +235,11 @@ class AnjuModelView(ModelView):
         masking.register_personal(dm.obj, self.mask_columns)
         self.mask_columns = {**masking.personal_columns(dm.obj), **self.mask_columns}
         self._personal_filters_first()
+        # FAB offers ordering by a Python property or a computed list column (which SQL cannot
+        # order by): a 500.
+        self.order_columns = [c for c in self.order_columns or []
+                              if "." in c or (hasattr(dm.obj, c)
+                                              and not isinstance(getattr(dm.obj, c), property))]
         formatters = dict(self.formatters_columns or {})
         for col, kind in self.mask_columns.items():
             formatters.setdefault(col, masked(kind))
@@ -486,9 +532,11 @@ class AnjuModelView(ModelView):
                                 "same moment. Upload the file again to see which."), "danger")
                         imported = None
                     except Exception as exc:  # all-or-nothing
+                        from app.core.errors import user_message
+
                         db.session.rollback()
-                        log.exception("import failed")
-                        flash(_("Nothing was imported: %(reason)s", reason=str(exc)), "danger")
+                        # Never the database's text (SQL and whole rows of personal data).
+                        flash(_("Nothing was imported: %(reason)s", reason=user_message(exc)), "danger")
                         imported = None
                     else:
                         flash(_("%(n)s rows imported.", n=imported), "success")
@@ -546,6 +594,50 @@ class AnjuModelRestApi(ModelRestApi):
     allow_browser_login = False
     max_page_size = 100
     mask_columns = {}
+    # Typed keys, ranges, existing related rows, clean text, Chinese messages (core/schemas.py).
+    model2schemaconverter = AnjuSchemaConverter
+    # Never serialised in any answer (list, show, or the echo of an add or edit), never
+    # searched or ordered by; they may still be written where a view lists them to add.
+    secret_columns = SECRET_COLUMNS
+
+    def _init_properties(self):
+        super()._init_properties()
+        secret = set(self.secret_columns)
+        for attr in ("list_columns", "show_columns", "list_select_columns", "show_select_columns",
+                     "search_columns", "order_columns"):
+            cols = getattr(self, attr, None)
+            if cols:
+                setattr(self, attr, [c for c in cols if c.split(".")[-1] not in secret])
+        if secret & set(self._filters.get_search_filters()):
+            self._filters = self.datamodel.get_filters(search_columns=self.search_columns,
+                                                       search_filters=self.search_filters)
+
+    def _init_model_schemas(self):
+        super()._init_model_schemas()
+        for schema in (self.add_model_schema, self.edit_model_schema):
+            for name in list(schema.fields):
+                if name in self.secret_columns:
+                    schema.fields[name].load_only = True
+                    schema.dump_fields.pop(name, None)
+
+    # {key: OpenAPI property} a subclass adds to every list and show row (pre_get/pre_get_list).
+    extra_response_properties = {}
+
+    def add_apispec_components(self, api_spec):
+        super().add_apispec_components(api_spec)
+        if self.extra_response_properties:
+            for name in (self.list_model_schema_name, self.show_model_schema_name):
+                api_spec.components.schemas[name].setdefault("properties", {}).update(
+                    self.extra_response_properties)
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        # gettext("") is the catalog's header: an undescribed field has no description.
+        description = self.description_columns.get(field.name)
+        info["description"] = _(description) if description else ""
+        if type(field).__module__ == "app.core.schemas":
+            info["type"] = type(field).__mro__[1].__name__  # FAB's names (String, Related)
+        return info
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -561,6 +653,10 @@ class AnjuModelRestApi(ModelRestApi):
         from app.core.errors import DomainError
         from app.core.validators import ValidationError
 
+        from sqlalchemy.exc import IntegrityError
+
+        from app.core.errors import conflict_message
+
         try:
             return call()
         except MaValidationError as exc:
@@ -569,6 +665,10 @@ class AnjuModelRestApi(ModelRestApi):
         except (DomainError, ValidationError) as exc:
             db.session.rollback()
             return self.response_422(message=str(exc))
+        except IntegrityError:
+            db.session.rollback()
+            log.warning("integrity error in %s", self.__class__.__name__, exc_info=True)
+            return self.response_422(message=conflict_message())
 
     def post_headless(self):
         return self._guarded(super().post_headless)

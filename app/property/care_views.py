@@ -10,11 +10,12 @@ from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.urltools import get_filter_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import false, select
 from wtforms import MultipleFileField, SelectField
 
 from app.core import uploads, xlsx
 from app.core.errors import DomainError
+from app.core.schemas import fits_key
 from app.core.scope import apply_scope, current_user_obj
 from app.core.views import AnjuModelView, ScopedInterface, masked
 from app.extensions import db
@@ -61,7 +62,8 @@ class FilterAreaIs(BaseFilter):
         value = str(value or "").strip()
         if not value.isdigit():
             return query
-        return query.filter(self.model.area_id == int(value))
+        # An id no key can hold (e.g. 20 digits) matches nothing, not an overflow.
+        return query.filter(self.model.area_id == int(value) if fits_key(value) else false())
 
 
 class FilterDueState(BaseFilter):

@@ -56,6 +56,7 @@ class StaffApi(_DomainMixin, AnjuModelRestApi):
     order_columns = ["id", "name", "post", "status", "hired_on", "left_on"]
     base_order = ("id", "desc")
     mask_columns = {"mobile": "mobile", "id_number": "id_number"}
+    extra_response_properties = {"areas": {"type": "array", "items": {"type": "object"}}}
 
     def pre_get(self, data):
         super().pre_get(data)

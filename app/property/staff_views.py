@@ -13,11 +13,12 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import false, select
 from wtforms import SelectField, StringField
 
 from app.core import documents, masking, uploads, xlsx
 from app.core.errors import DomainError
+from app.core.schemas import fits_key
 from app.core.scope import current_user_obj
 from app.core.views import AnjuModelView, ScopedInterface, can_view_full_pii
 from app.extensions import db
@@ -86,7 +87,8 @@ class FilterStaffArea(_Contains):
     def clause(self, value):
         in_areas = select(staff_area.c.staff_id)
         if value.isdigit():
-            in_areas = in_areas.where(staff_area.c.area_id == int(value))
+            # An id no key can hold (e.g. 20 digits) matches nothing, not an overflow.
+            in_areas = in_areas.where(staff_area.c.area_id == int(value) if fits_key(value) else false())
         else:
             in_areas = (in_areas.join(PropertyArea, PropertyArea.id == staff_area.c.area_id)
                         .where(PropertyArea.name.contains(value)))

@@ -169,6 +169,13 @@ def clean_organization(org, acting_user=None):
     from app.core.scope import current_user_obj, user_scope
     from app.core.validators import check_credit_code, check_mobile
 
+    from app.system import dicts
+
+    # Coded columns take the dictionary's codes only (the API once stored org_type "bogus").
+    if org.org_type not in dict(dicts.items("org_type")):
+        raise DomainError(_("Unknown organization type."))
+    if org.enterprise_type and org.enterprise_type not in dict(dicts.items("enterprise_type")):
+        raise DomainError(_("Unknown enterprise type."))
     org.credit_code = check_credit_code(org.credit_code) if org.credit_code else None
     if org.contact_mobile:
         org.contact_mobile = check_mobile(org.contact_mobile)
