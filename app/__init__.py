@@ -148,7 +148,9 @@ def _register_hooks(app):
             response.headers.setdefault(key, value)
         if _signed_in() and not (request.endpoint or "").endswith("static"):
             # A signed-in page holds personal data: no browser or proxy keeps a copy.
-            response.headers["Cache-Control"] = "no-store"
+            # (a stricter header set by the response itself, e.g. "private, no-store", stays)
+            if "no-store" not in response.headers.get("Cache-Control", ""):
+                response.headers["Cache-Control"] = "no-store"
         if request.path.startswith("/swagger"):
             # FAB's Swagger page needs its inline bootstrap script.
             response.headers["Content-Security-Policy"] = SECURITY_HEADERS["Content-Security-Policy"]

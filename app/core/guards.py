@@ -319,6 +319,12 @@ def harden_apis():
         return
 
     def response_400(self, message=None):
+        if isinstance(message, str) and message.startswith("400 Bad Request: "):
+            # A refusal raised with its own Chinese description (e.g. a masked column searched
+            # by part of its value): that description is the answer.
+            described = message[len("400 Bad Request: "):]
+            if described and not described.startswith("The browser"):
+                return self.response(400, message=described)
         if message is None or (isinstance(message, str) and message.startswith(_FAB_400)):
             if isinstance(message, str) and message.startswith("Request is not JSON"):
                 message = _("The request body must be JSON")

@@ -510,7 +510,8 @@ def test_api_file_return_resubmit_approve(app, api):
     assert r.status_code == 422 and r.get_json()["message"] == "成立日期：必须填写"
     r = http.post("/api/v1/enterprise_filing/file", data="not json", headers=headers,
                   content_type="application/json")
-    assert r.status_code == 422 and r.get_json()["message"] == "请求内容必须是 JSON 对象。"
+    # A body that is not JSON is refused before any endpoint reads it (app/core/guards.py).
+    assert r.status_code == 400 and r.get_json()["message"] == "请求内容不是有效的 JSON。", r.get_json()
     r = http.post("/api/v1/enterprise_filing/file",
                   json={**NONLOCAL, "is_local": False, "staff_total": 35}, headers=headers)
     assert r.status_code == 201, r.get_json()
