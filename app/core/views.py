@@ -141,7 +141,7 @@ def display(value):
 def _page_arg_guard():
     """Refuse non-numeric page/page-size arguments before FAB turns them into a 500."""
     for key, value in request.args.items():
-        if key.startswith(("psize_", "page_")) and not value.strip().isdigit():
+        if key.startswith(("psize_", "page_")) and not (value.strip().isascii() and value.strip().isdigit()):
             abort(400, description=_("The page number and page size must be whole numbers."))
 
 
