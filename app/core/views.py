@@ -513,13 +513,10 @@ class AnjuModelRestApi(ModelRestApi):
     def _guarded(self, call):
         """Rules broken in pre_add/pre_update/pre_delete answer 422 with the message."""
         from marshmallow import ValidationError as MaValidationError
-
-        from app.core.errors import DomainError
-        from app.core.validators import ValidationError
-
         from sqlalchemy.exc import IntegrityError
 
-        from app.core.errors import conflict_message
+        from app.core.errors import DomainError, conflict_message
+        from app.core.validators import ValidationError
 
         try:
             return call()

@@ -6,7 +6,6 @@ import re
 
 import pytest
 from flask_appbuilder import ModelRestApi, ModelView
-from sqlalchemy import text
 
 from tests.conftest import csrf_token
 
