@@ -1,4 +1,8 @@
-"""The one domain error: a broken rule, with a message meant for the user (Chinese)."""
+"""The one domain error: a broken rule, with a message meant for the user (Chinese); and what
+a user is told when something else fails."""
+import logging
+import secrets
+from datetime import datetime
 
 
 class DomainError(Exception):
@@ -9,10 +13,6 @@ class DomainError(Exception):
 # No database or Python text ever reaches a user: an integrity error becomes the conflict
 # message; anything unexpected gets the generic message with an incident number, and the
 # number is written to the log beside the traceback.
-
-import logging  # noqa: E402
-import secrets  # noqa: E402
-from datetime import datetime  # noqa: E402
 
 log = logging.getLogger("app.incident")
 

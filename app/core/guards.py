@@ -4,8 +4,8 @@
 Before a view runs, ``check_request`` refuses or corrects what FAB would turn into an
 exception:
 
-* a body larger than MAX_CONTENT_LENGTH (413, JSON on the API) and a JSON body that is not
-  JSON, nests too deep, holds a lone surrogate or control characters;
+* a body larger than MAX_CONTENT_LENGTH (413, JSON on the API) and a JSON body that nests
+  too deep, holds a lone surrogate, control characters or numbers past 64 bits;
 * list arguments: ``page_<View>`` and ``psize_<View>`` that are not whole numbers or are out
   of range, a ``psize`` above the page-size cap (lowered to the cap), ``_flt_<n>_<col>`` with
   an index past the column's filters;
@@ -30,6 +30,9 @@ MAX_PAGE = 2 ** 31 - 1
 MAX_Q_LENGTH = 20_000
 MAX_JSON_DEPTH = 64
 _FLT = re.compile(r"_flt_(\d)_(.*)")
+# ASCII digits only: str.isdigit() accepts "²", which int() refuses.
+_DIGITS = re.compile(r"^[0-9]+$")
+_SIGNED = re.compile(r"^-?[0-9]+$")
 
 
 def _views_by_blueprint():
@@ -65,7 +68,7 @@ def _check_list_args(view):
     for key, value in request.args.items(multi=True):
         if re.findall("page_(.*)", key) or re.findall("psize_(.*)", key):
             text = value.strip()
-            if not text.isdigit() or len(text) > 10 or int(text) > MAX_PAGE:
+            if not _DIGITS.match(text) or len(text) > 10 or int(text) > MAX_PAGE:
                 _refuse_list_args()
             if re.findall("psize_(.*)", key):
                 size = int(text)
@@ -119,13 +122,17 @@ def _filter_value_fits(datamodel, column, value, search_filter):
     if limit is None:
         return True
     text = value.strip()
-    return text.lstrip("-").isdigit() and len(text) <= 20 and -limit <= int(text) <= limit
+    return bool(_SIGNED.match(text)) and len(text) <= 20 and -limit <= int(text) <= limit
 
 
 def _check_keys(view):
     """A record key beyond its column's range names no record: 404, not an overflow."""
     if not request.view_args or "pk" not in request.view_args or view is None:
         return
+    _check_key(view, request.view_args["pk"])
+
+
+def _check_key(view, value):
     datamodel = getattr(view, "datamodel", None)
     if datamodel is None:
         return
@@ -135,14 +142,14 @@ def _check_keys(view):
         return
     if len(columns) != 1:
         return
-    text = str(request.view_args["pk"]).strip()
+    text = str(value).strip()
     length = getattr(columns[0].type, "length", None)
     if length and len(text) > length:
         abort(404)
     limit = int_limit(columns[0].type)
     if limit is None:
         return
-    if not text.lstrip("-").isdigit() or len(text) > 20 or not -limit <= int(text) <= limit:
+    if not _SIGNED.match(text) or len(text) > 20 or not -limit <= int(text) <= limit:
         abort(404)
 
 
@@ -155,6 +162,8 @@ def _check_action(view):
     if endpoint == "action_post":
         if request.form.get("action", "") not in actions:
             abort(404)
+        for pk in request.form.getlist("rowid"):
+            _check_key(view, pk)
     elif endpoint == "action" and request.view_args and request.view_args.get("name") not in actions:
         abort(404)
 
@@ -213,9 +222,9 @@ def _check_json_body():
     try:
         data = request.get_json(silent=True)
     except RecursionError:
-        data = None
-    if data is None and request.get_data(cache=True):
+        # Nesting deeper than the parser goes: every later read would fail the same way.
         return jsonify(message=_("The request body is not valid JSON.")), 400
+    # A body that is not JSON at all is the view's to refuse (each says what it expects).
     problems = list(_walk(data))
     if problems:
         return _json_refusal(problems)

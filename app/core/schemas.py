@@ -36,7 +36,7 @@ KEY_MAX = INT_RANGES[Integer]
 def fits_key(text):
     """Whether ``text`` is a whole number an integer key column can hold."""
     text = str(text).strip()
-    return text.isdigit() and len(text) <= 10 and int(text) <= KEY_MAX
+    return bool(re.fullmatch(r"[0-9]{1,10}", text)) and int(text) <= KEY_MAX
 
 
 def check_text(value):
@@ -74,7 +74,7 @@ class ExistingRelated(Related):
         limit = int_limit(key.columns[0].type) if getattr(key, "columns", None) else None
         if limit is not None:
             if isinstance(value, str):
-                if not value.strip().lstrip("-").isdigit():
+                if not re.fullmatch(r"-?[0-9]{1,20}", value.strip()):
                     raise ValidationError(_("Give the identifier of an existing record."))
                 value = int(value)
             if not -limit <= value <= limit:

@@ -189,7 +189,7 @@ def display(value):
 def _page_arg_guard():
     """Refuse non-numeric page/page-size arguments before FAB turns them into a 500."""
     for key, value in request.args.items():
-        if key.startswith(("psize_", "page_")) and not value.strip().isdigit():
+        if key.startswith(("psize_", "page_")) and not (value.strip().isascii() and value.strip().isdigit()):
             abort(400, description=_("The page number and page size must be whole numbers."))
 
 
@@ -649,13 +649,10 @@ class AnjuModelRestApi(ModelRestApi):
     def _guarded(self, call):
         """Rules broken in pre_add/pre_update/pre_delete answer 422 with the message."""
         from marshmallow import ValidationError as MaValidationError
-
-        from app.core.errors import DomainError
-        from app.core.validators import ValidationError
-
         from sqlalchemy.exc import IntegrityError
 
-        from app.core.errors import conflict_message
+        from app.core.errors import DomainError, conflict_message
+        from app.core.validators import ValidationError
 
         try:
             return call()
