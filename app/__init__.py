@@ -122,13 +122,9 @@ def _l_my_account():
 
 def _register_hooks(app):
     from app.core import masking
-    from app.core.views import can_view_full_pii
-
     def _masker(kind):
         def apply(value):
-            if not value:
-                return ""
-            return value if can_view_full_pii() else masking.mask(kind, value)
+            return masking.for_viewer(kind, value) if value else ""
         return apply
 
     app.jinja_env.filters["mask_mobile"] = _masker("mobile")

@@ -452,8 +452,8 @@ def print_pages(results, floor):
 # --- 3. export ------------------------------------------------------------------------------
 
 def xlsx_available():
-    if not os.path.exists(os.path.join(common.ROOT, "app", "core", "xlsx.py")):
-        return False, "app/core/xlsx.py does not exist yet"
+    if not os.path.exists(os.path.join(common.ROOT, "app", "core", "xlsx", "__init__.py")):
+        return False, "app/core/xlsx/ does not exist yet"
     from app.core import xlsx
 
     if not hasattr(xlsx, "stream_xlsx_response"):

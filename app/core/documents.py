@@ -433,9 +433,7 @@ def should_mask(mask):
     """True when personal data in a document must be masked (``mask`` None: by the viewer's permission)."""
     if mask is not None:
         return bool(mask)
-    from app.core.views import can_view_full_pii
-
-    return not can_view_full_pii()
+    return not masking.viewer_sees_full()
 
 
 def application_document(application, mask=None, qr=None, payload_labels=None) -> Document:
@@ -444,7 +442,7 @@ def application_document(application, mask=None, qr=None, payload_labels=None) -
 
     ``mask``: True masks mobile numbers and ID numbers in the payload
     (app.core.masking.mask); False shows them in full; None (the default) masks unless
-    the current user holds the PII permission (app.core.views.can_view_full_pii).
+    the current user holds the PII permission (app.core.masking.viewer_sees_full).
     ``qr``: text for the QR code (default: the application number).
     """
     from app.core import workflow

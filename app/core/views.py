@@ -68,6 +68,45 @@ class SafeInterface(SQLAInterface):
     def delete(self, item, *args, **kwargs):
         return self._write(super().delete, item, *args, **kwargs)
 
+    @staticmethod
+    def _typed_key(model, value):
+        """``value`` as ``model``'s key type, or raise ValueError when it cannot be one."""
+        pk_columns = model.__mapper__.primary_key
+        if len(pk_columns) != 1 or isinstance(value, (dict, list, tuple)):
+            return value
+        try:
+            python_type = pk_columns[0].type.python_type
+        except NotImplementedError:
+            return value
+        if python_type is str and not isinstance(value, str):
+            return str(value)
+        if python_type is int and not isinstance(value, int):
+            text = str(value).strip()
+            if not text.lstrip("-").isdigit():
+                raise ValueError(value)
+            return int(text)
+        return value
+
+    def get_related_obj(self, col_name, value):
+        """The related row of a relation filter; none for a value that cannot be its key (an
+        empty filter box), without asking the database (PostgreSQL would refuse the
+        comparison and abort the request's transaction)."""
+        try:
+            value = self._typed_key(self.get_related_model(col_name), value)
+        except ValueError:
+            return None
+        return super().get_related_obj(col_name, value)
+
+    def get(self, id, filters=None, *args, **kwargs):
+        """One row by key, the key taken as its column's type: FAB's REST routes read every key
+        as a number (``/<int:pk>``), which PostgreSQL refuses to compare with a text key (a
+        region's code), and a text key a number column cannot hold is no row."""
+        try:
+            id = self._typed_key(self.obj, id)
+        except ValueError:
+            return None
+        return super().get(id, filters, *args, **kwargs)
+
     def delete_all(self, items, *args, **kwargs):
         return self._write(super().delete_all, items, *args, **kwargs)
 
@@ -640,8 +679,30 @@ class AnjuModelRestApi(ModelRestApi):
         return info
 
     def __init__(self, *args, **kwargs):
+        # Field labels in answers and _info: the model's declared (Chinese) labels, not FAB's
+        # English names made from the column ("Parent Code", "Accepted At").
+        self.label_columns = {**self._declared_labels(), **(self.label_columns or {})}
         super().__init__(*args, **kwargs)
         masking.register_personal(self.datamodel.obj, self.mask_columns)
+
+    def _declared_labels(self):
+        def labels_of(model):
+            spec = getattr(model, "__audit__", None)
+            return {**audit.COMMON_LABELS, **(spec.labels if spec is not None else {})}
+
+        model = self.datamodel.obj
+        out = dict(labels_of(model))
+        columns = set()
+        for attr in ("list_columns", "show_columns", "add_columns", "edit_columns", "search_columns"):
+            columns |= set(getattr(self, attr, None) or [])
+        for col in columns:
+            if "." not in col:
+                continue
+            root, leaf = col.split(".", 1)
+            rel = model.__mapper__.relationships.get(root)
+            if rel is not None and "." not in leaf and leaf in labels_of(rel.mapper.class_):
+                out[col] = labels_of(rel.mapper.class_)[leaf]
+        return out
 
     def pre_add(self, item):
         stamp(item)

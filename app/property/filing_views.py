@@ -38,12 +38,8 @@ PAGE_SIZE = 20
 
 def _show(kind):
     """A masking function for templates: full values only for users with the PII permission."""
-    full = can_view_full_pii()
-
     def show(value):
-        if value is None or value == "":
-            return ""
-        return value if full else masking.mask(kind, value)
+        return "" if value is None or value == "" else masking.for_viewer(kind, value)
 
     return show
 

@@ -177,9 +177,8 @@ def sync_leads(staff, actor, session=None):
 
 def masking_name(name):
     from app.core import masking
-    from app.core.views import can_view_full_pii
 
-    return name if can_view_full_pii() else masking.mask("name", name)
+    return masking.for_viewer("name", name)
 
 
 def bind_accounts(org_id, staff_ids=None, session=None):

@@ -7,7 +7,7 @@ from flask_appbuilder.api import expose, protect, safe
 from app.accounts.api import _DomainMixin, _json
 from app.core import masking
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface, can_view_full_pii
+from app.core.views import AnjuModelRestApi, ScopedInterface
 from app.property import staff_services as services
 from app.property.models import Certificate, Staff
 
@@ -22,10 +22,8 @@ CERT_FIELDS = ["id", "staff_id", "staff.name", "org_id", "cert_type", "number", 
 
 def staff_out(staff):
     """A staff record as the write endpoints return it (masked like the list)."""
-    full = can_view_full_pii()
-
     def pii(kind, value):
-        return value if full or not value else masking.mask(kind, value)
+        return masking.for_viewer(kind, value)
 
     return {"id": staff.id, "name": staff.name, "mobile": pii("mobile", staff.mobile),
             "id_number": pii("id_number", staff.id_number), "post": staff.post,
@@ -89,8 +87,8 @@ class StaffApi(_DomainMixin, AnjuModelRestApi):
     def _mask(self, row):
         super()._mask(row)
         user = (row or {}).get("user")
-        if isinstance(user, dict) and user.get("username") and not can_view_full_pii():
-            user["username"] = masking.mask("mobile", user["username"])
+        if isinstance(user, dict) and user.get("username"):
+            user["username"] = masking.for_viewer("mobile", user["username"])
 
     def post_headless(self):
         """Add a staff member to the caller's enterprise (JSON: name, mobile, id_number, post,

@@ -20,7 +20,7 @@ from app.core import documents, masking, uploads, xlsx
 from app.core.errors import DomainError
 from app.core.schemas import fits_key
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelView, ScopedInterface, can_view_full_pii
+from app.core.views import AnjuModelView, ScopedInterface
 from app.extensions import db
 from app.property import staff_services as services
 from app.property.models import Certificate, PropertyArea, Staff, StaffStatus, staff_area
@@ -131,7 +131,7 @@ def _attempt(call):
 def _shown(kind, value):
     if value is None or value == "":
         return ""
-    return value if can_view_full_pii() else masking.mask(kind, value)
+    return masking.for_viewer(kind, value)
 
 
 def staff_sheet(staff, mask=None):

@@ -79,16 +79,14 @@ class PropertyAreaView(AnjuModelView):
 
     def _lead_context(self, item):
         from app.core import masking
-        from app.core.views import can_view_full_pii
 
-        full = can_view_full_pii()
         history = db.session.execute(
             select(LeadAssignment).where(LeadAssignment.area_id == item.id)
             .order_by(LeadAssignment.started_at.desc(), LeadAssignment.id.desc())).scalars().all()
         return {
             "history": history,
-            "show_name": (lambda v: v) if full else (lambda v: masking.mask("name", v) if v else v),
-            "show_mobile": (lambda v: v) if full else (lambda v: masking.mask("mobile", v) if v else v),
+            "show_name": lambda v: masking.for_viewer("name", v),
+            "show_mobile": lambda v: masking.for_viewer("mobile", v),
         }
 
     @expose("/show/<pk>", methods=["GET"])

@@ -46,3 +46,12 @@ def sign_in(page, base, username, password="Anju@2026"):
     page.fill("input[name=password]", password)
     page.click("input[type=submit], button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def wait_for_captcha(page):
+    """Wait until the picture code has been served (its answer is stored when the image is
+    made): typing it before then races the image request."""
+    page.wait_for_selector("img.anju-captcha")
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img.anju-captcha'); return i && i.complete && i.naturalWidth > 0; }",
+        timeout=10_000)

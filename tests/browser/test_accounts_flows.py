@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.core.validators import credit_code_check_char, id_check_char
 from app.extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, wait_for_captcha
 from tests.conftest import DEMO_PASSWORD
 
 PASSWORD = "Anju#2026ok"
@@ -129,7 +129,7 @@ def test_person_registers_logs_in_and_verifies_real_name(app, live_server, brows
     body = page.inner_text("body")
     for label in ("个人注册", "姓名", "证件类型", "证件号码", "手机号码", "图形验证码", "短信验证码", "确认密码"):
         assert label in body, label
-    page.wait_for_selector("img.anju-captcha")
+    wait_for_captcha(page)
     page.fill("#f-name", name)
     page.select_option("#f-id_type", label="居民身份证")
     page.fill("#f-id_number", id_number)

@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from app.extensions import db
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import sign_in, wait_for_captcha
 from tests.browser.test_accounts_flows import (assert_offline, flash_text, fresh_id, fresh_mobile,
                                                latest_sms_code, request_sms_code, submit_and_wait)
 from tests.conftest import DEMO_PASSWORD, Client
@@ -124,7 +124,7 @@ def test_complaint_from_qr_code_to_evaluation(app, live_server, browse, tmp_path
     for label in ("物业管理区域", "姓名", "证件号码", "手机号码", "图形验证码", "短信验证码", "地址", "内容", "附件"):
         assert label in form, label
     assert person.query_selector("#f-area") is None       # the area is fixed by the code
-    person.wait_for_selector("img.anju-captcha")
+    wait_for_captcha(person)
     person.fill("#f-name", name)
     person.fill("#f-id_number", id_number)
     person.fill("#f-mobile", mobile)
@@ -292,7 +292,7 @@ def test_complainant_tracks_and_revokes_a_pending_request(app, live_server, brow
     form = person.inner_text("form")
     for label in ("需求及建议编号", "手机号码", "图形验证码", "短信验证码"):
         assert label in form, label
-    person.wait_for_selector("img.anju-captcha")
+    wait_for_captcha(person)
     person.fill("#f-number", number)
     person.fill("#f-mobile", mobile)
     person.fill("#f-sms_code", request_sms_code(person, app, mobile))

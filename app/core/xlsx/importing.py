@@ -1,0 +1,240 @@
+"""Excel engine, the import run: :func:`read_import` reads an upload and checks every row,
+returning every problem at once; :class:`Importer` / :func:`run_import` add the caller's
+checks and commit only when nothing is wrong (all-or-nothing)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, Any
+
+from flask_babel import gettext as _
+
+from app.core.xlsx.checking import (
+    MORE_PROBLEMS,
+    ImportResult,
+    RowError,
+    _check_row,
+    _check_unique,
+    _converter,
+    _Errors,
+    _read_header,
+    _sort_errors,
+    add_problems,
+)
+from app.core.xlsx.columns import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_ERRORS,
+    DEFAULT_MAX_ROWS,
+    IDENTIFIER_KINDS,
+    MAX_SHEET_CELLS,
+    MAX_UNZIPPED_BYTES,
+    XColumn,
+    _col_letter,
+)
+from app.core.xlsx.reading import (
+    _FileError,
+    _is_blank,
+    _iter_numbered,
+    _long_numbers,
+    _open_sheet,
+    _read_input,
+    _Sheet,
+)
+
+
+def _unique_specs(unique: Iterable[Any] | None) -> list[tuple[str, ...]]:
+    specs = []
+    for spec in unique or ():
+        specs.append((spec,) if isinstance(spec, str) else tuple(spec))
+    return specs
+
+
+def read_import(
+    data: bytes | IO[bytes] | str | os.PathLike,
+    columns: Sequence[XColumn],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    unique: Iterable[Sequence[str] | str] | None = (),
+    max_errors: int = DEFAULT_MAX_ERRORS,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Read and check the first worksheet of an uploaded .xlsx against ``columns``.
+
+    Never raises for a bad file: every problem becomes a :class:`RowError` (file-level
+    ones with ``row=None``).  The header may be in any column order; it is matched
+    ignoring a leading ``*``, spaces, full-/half-width and the language.  Blank rows
+    are skipped; every other row is checked and every problem collected (up to
+    ``max_errors``, then one note saying how many more).  ``unique`` lists column
+    keys (or tuples of keys) whose values may appear only once in the file.
+    ``progress(done, total)`` is called every 5,000 rows.
+    """
+    result = ImportResult()
+    errors = _Errors(result, max(1, max_errors))
+    keys = [c.key for c in columns]
+    if len(set(keys)) != len(keys):
+        raise ValueError("read_import(): duplicate column keys")
+    specs = _unique_specs(unique)
+    if any(k not in keys for spec in specs for k in spec):
+        raise ValueError("read_import(): unique names a key that is not a column")
+    try:
+        raw = _read_input(data, max_bytes)
+        max_cells = min(MAX_SHEET_CELLS,
+                        max(2_000_000, (max_rows + 1_000) * (len(columns) + 20)))
+        sheet = _open_sheet(raw, max_cells, max_errors, columns,
+                            part_budget(max_rows, len(columns)))
+        result.sheet_name = sheet.name
+        _check_rows(sheet, columns, max_rows, specs, result, errors, progress)
+    except _FileError as exc:
+        errors.add(RowError(None, None, exc.value, exc.reason))
+    _sort_errors(result)
+    errors.close()
+    return result
+
+
+#: Declared (uncompressed) bytes allowed per data cell in one part of the workbook: a
+#: shared-string cell takes about 45 bytes of sheet XML, an inline one with a long Chinese
+#: text about 110.
+PART_BYTES_PER_CELL = 64
+
+
+def part_budget(max_rows: int, n_columns: int) -> int:
+    """The largest uncompressed part (sheet XML, shared strings) an upload of ``max_rows``
+    rows of ``n_columns`` columns needs; larger declared parts are refused unread."""
+    return min(MAX_UNZIPPED_BYTES,
+               max(16 * 1024 * 1024, (max_rows + 1_000) * (n_columns + 2) * PART_BYTES_PER_CELL))
+
+
+def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
+                unique: list[tuple[str, ...]], result: ImportResult, errors: _Errors,
+                progress: Callable[[int, int], None] | None) -> None:
+    numbered = _iter_numbered(sheet)
+    header, pending = _read_header(numbered, columns, errors)
+    if header is None:
+        raise _FileError(_("The first worksheet is empty; fill in the template and upload it "
+                           "again."))
+    result.header_row = header.row
+    labels = {c.key: str(c.label) for c in columns}
+
+    if sheet.merges:
+        shown = ", ".join(sheet.merges[:20]) + (" …" if len(sheet.merges) > 20 else "")
+        errors.add(RowError(None, None, shown,
+                            _("Merged cells are not accepted (%(ranges)s): unmerge them and fill "
+                              "in every cell.", ranges=shown)))
+    formula_cells = set(sheet.formulas)
+    by_index = {idx: key for key, idx in header.positions.items()}
+    for row_no, col in sheet.formulas:
+        label = labels.get(by_index.get(col, ""), _col_letter(col))
+        errors.add(RowError(row_no, label, "",
+                            _("Formulas are not accepted: copy the cells and paste them as "
+                              "values"), key=by_index.get(col), cell=f"{_col_letter(col)}{row_no}"))
+    if sheet.formulas_more:
+        errors.add(RowError(None, None, "", _("More cells contain formulas: paste the whole "
+                                              "sheet as values.")))
+    if result.errors:
+        header_broken = any(e.row == header.row for e in result.errors)
+        if header_broken:
+            return  # without a sound header, cell checks would only add noise
+
+    specs = [(c, header.positions.get(c.key), _converter(c)) for c in columns]
+    # Identifier columns given as numbers: take the exact digits from the XML when it kept
+    # them (a file saved by Excel itself, or written through a double, has lost them; the ID
+    # check then says so).
+    id_columns = [idx for c, idx, _conv in specs if idx is not None and c.kind in IDENTIFIER_KINDS]
+    exact = _long_numbers(sheet) if id_columns else {}
+    known = set(header.positions.values()) | header.ignored | header.skipped
+    unknown = [i for i in range(header.width) if i not in known]
+    stray: dict[int, int] = {}  # values in columns without a header: first row
+    seen_unique: list[dict[tuple, int]] = [{} for _ in unique]
+    total = sheet.height
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        yield from pending
+        yield from numbered
+
+    count = 0
+    # A stale reason in a re-uploaded error workbook, and row numbers, are not data.
+    ignored = header.ignored | header.skipped
+    for row_no, cells in rows():
+        if ignored:
+            cells = [None if i in ignored else c for i, c in enumerate(cells)]
+        if all(_is_blank(c) for c in cells):
+            continue
+        count += 1
+        if count > max_rows:  # the file must be split: its row problems would only distract
+            result.rows.clear()
+            result.errors[:] = [e for e in result.errors if e.row is None]
+            result.error_count = len(result.errors)
+            raise _FileError(_("The file has more than %(max)s data rows; split it into files "
+                               "of at most %(max)s rows.", max=max_rows))
+        for idx in unknown:  # calamine rows all span the used area: as wide as the header
+            if idx < len(cells) and not _is_blank(cells[idx]):
+                stray.setdefault(idx, row_no)
+        if exact:
+            for idx in id_columns:
+                if idx < len(cells) and isinstance(cells[idx], float) and (row_no, idx) in exact:
+                    cells[idx] = exact[(row_no, idx)]
+        record, bad = _check_row(row_no, cells, specs, formula_cells, result, errors)
+        if not bad and not _check_unique(record, unique, seen_unique, labels, errors):
+            result.rows.append(record)
+        if progress is not None and count % 5_000 == 0:
+            progress(count, total)
+    result.total_rows = count
+    for idx, row_no in sorted(stray.items()):
+        letter = _col_letter(idx)
+        errors.add(RowError(row_no, letter, "",
+                            _("Column %(letter)s has values but no header; add the header or "
+                              "delete the column", letter=letter), cell=f"{letter}{row_no}"))
+    if count == 0:
+        raise _FileError(_("There are no data rows below the header (row %(row)s); fill in at "
+                           "least one record.", row=header.row))
+
+
+RowCheck = Callable[[dict[str, Any]], Iterable[tuple[str | None, Any]]]
+
+
+class Importer:
+    """Read, check and -- only when nothing is wrong -- commit an upload.
+
+    ``validate_row(row) -> [(column_key, message)]`` adds cross-field and database
+    checks on each row that passed the cell checks; ``commit(rows)`` runs only when
+    there is no error at all (the caller wraps it in one transaction, so the import
+    is all-or-nothing); its return value is kept in ``result.commit_result``.
+    """
+
+    def __init__(self, columns: Sequence[XColumn], *, unique: Iterable[Any] | None = (),
+                 max_bytes: int = DEFAULT_MAX_BYTES, max_rows: int = DEFAULT_MAX_ROWS,
+                 max_errors: int = DEFAULT_MAX_ERRORS):
+        self.columns = list(columns)
+        self.unique = list(unique or ())
+        self.max_bytes = max_bytes
+        self.max_rows = max_rows
+        self.max_errors = max_errors
+
+    def read(self, data: Any) -> ImportResult:
+        return read_import(data, self.columns, max_bytes=self.max_bytes, max_rows=self.max_rows,
+                           unique=self.unique, max_errors=self.max_errors)
+
+    def run(self, data: Any, validate_row: RowCheck | None = None,
+            commit: Callable[[list[dict[str, Any]]], Any] | None = None) -> ImportResult:
+        result = self.read(data)
+        # The caller's checks run when the file itself is sound and the list not full.
+        if validate_row is not None and not any(
+                e.row is None and e.key != MORE_PROBLEMS for e in result.errors):
+            problems = [(row["_row"], key, message) for row in result.rows
+                        for key, message in validate_row(row) or ()]
+            add_problems(result, problems, self.columns, self.max_errors)
+            failed = {row_no for row_no, _key, _message in problems}
+            result.rows = [r for r in result.rows if r["_row"] not in failed]
+        if commit is not None and not result.errors:
+            result.commit_result = commit(result.rows)
+            result.committed = True
+        return result
+
+
+def run_import(data: Any, columns: Sequence[XColumn], validate_row: RowCheck | None = None,
+               commit: Callable[[list[dict[str, Any]]], Any] | None = None,
+               **options: Any) -> ImportResult:
+    """Shortcut for ``Importer(columns, **options).run(data, validate_row, commit)``."""
+    return Importer(columns, **options).run(data, validate_row=validate_row, commit=commit)
