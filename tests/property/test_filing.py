@@ -510,8 +510,7 @@ def test_api_file_return_resubmit_approve(app, api):
     assert r.status_code == 422 and r.get_json()["message"] == "成立日期：必须填写"
     r = http.post("/api/v1/enterprise_filing/file", data="not json", headers=headers,
                   content_type="application/json")
-    # A body that is not JSON at all: refused as such, in Chinese.
-    assert r.status_code == 400 and r.get_json()["message"] == "请求内容不是有效的 JSON。", r.get_json()
+    assert r.status_code == 422 and r.get_json()["message"] == "请求内容必须是 JSON 对象。"
     r = http.post("/api/v1/enterprise_filing/file",
                   json={**NONLOCAL, "is_local": False, "staff_total": 35}, headers=headers)
     assert r.status_code == 201, r.get_json()
