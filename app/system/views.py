@@ -210,29 +210,27 @@ class OrgUserView(AnjuModelView):
     def pre_delete(self, item):
         self._refused(services.check_account_delete, item, g.user)
 
-    @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock")
-    def unlock(self, items):
+    def _bulk(self, items, service, done):
+        """Run an account service on the selected rows, all or nothing; flash its refusal or
+        ``done`` (a message taking n)."""
         items = items if isinstance(items, list) else [items]
         try:
-            services.unlock_accounts(items, g.user)
+            service(items, g.user)
         except services.DomainError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
         else:
-            flash(_("%(n)s accounts unlocked.", n=len(items)), "success")
+            flash(done(len(items)), "success")
         return redirect(self.get_redirect())
+
+    @action("unlock", _l("Unlock"), _l("Unlock the selected accounts?"), "fa-unlock")
+    def unlock(self, items):
+        return self._bulk(items, services.unlock_accounts, lambda n: _("%(n)s accounts unlocked.", n=n))
 
     @action("deactivate", _l("Deactivate"), _l("Deactivate the selected accounts?"), "fa-ban")
     def deactivate(self, items):
-        items = items if isinstance(items, list) else [items]
-        try:
-            services.deactivate_accounts(items, g.user)
-        except services.DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            flash(_("%(n)s accounts deactivated.", n=len(items)), "success")
-        return redirect(self.get_redirect())
+        return self._bulk(items, services.deactivate_accounts,
+                          lambda n: _("%(n)s accounts deactivated.", n=n))
 
 
 from flask_appbuilder.models.filters import BaseFilter  # noqa: E402

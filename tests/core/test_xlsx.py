@@ -37,6 +37,7 @@ from app.core.xlsx import (
     run_import,
     write_xlsx,
 )
+from tests.workbooks import numeric_cells, whole_grid_dimension
 
 ID_OK = "11010519491231002X"
 ID_OK2 = "440524188001010014"  # valid; born 1880 -> accepted with warnings
@@ -1019,32 +1020,6 @@ def test_id_numbers_stored_as_long_numbers_keep_their_digits_when_the_file_does(
             (3, "身份证号码在Excel中被存为数值，末尾数字已丢失，请将单元格设置为文本格式后重新录入")]
 
 
-def _numeric_cells(rows: list[list], numbers: dict[str, str]) -> bytes:
-    """A workbook of ``rows`` whose cells named in ``numbers`` (e.g. "A2") are numeric cells
-    with exactly that text in the XML, as JavaScript (SheetJS), Go (excelize) or an ERP
-    export writes them."""
-    import re as _re
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    for row in rows:
-        ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                for ref, text in numbers.items():
-                    data, n = _re.subn(rf'<c r="{ref}"[^>]*>.*?</c>'.encode(),
-                                       f'<c r="{ref}" t="n"><v>{text}</v></c>'.encode(), data)
-                    assert n == 1, ref
-            dst.writestr(item, data)
-    return out.getvalue()
-
-
 def test_id_numbers_written_through_a_double_are_refused_as_lost_digits(app):
     """A JavaScript number or a Go float64 holds 500154197909091763 as the double printed
     500154197909091800: the writer saves those digits. That one even passes the check digit,
@@ -1054,7 +1029,7 @@ def test_id_numbers_written_through_a_double_are_refused_as_lost_digits(app):
     lost = "500154197909097700"            # from 500154197909097727
     exact = "500154197909097727"           # not the shortest form of its double: exact
     assert id_check_char(lost_valid[:17]) == lost_valid[-1] and id_check_char(exact[:17]) == exact[-1]
-    data = _numeric_cells([["身份证号", "姓名"], ["X", "甲"], ["X", "乙"], ["X", "丙"]],
+    data = numeric_cells([["身份证号", "姓名"], ["X", "甲"], ["X", "乙"], ["X", "丙"]],
                           {"A2": lost_valid, "A3": lost, "A4": exact})
     columns = [XColumn("id_number", "身份证号", kind="id_number", required=True), XColumn("name", "姓名")]
     with app.test_request_context():
@@ -1067,25 +1042,8 @@ def test_id_numbers_written_through_a_double_are_refused_as_lost_digits(app):
 
 def test_a_sheet_whose_dimension_claims_the_whole_grid_is_judged_by_its_rows(app):
     """Formatting whole columns makes Excel write <dimension ref="A1:Z1048576">: 10 rows import."""
-    import re as _re
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(["姓名", "身份证号码"])
-    for n in range(10):
-        ws.append([f"人{n}", valid_id(n)])
-    buf = io.BytesIO()
-    wb.save(buf)
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data, n = _re.subn(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:Z1048576"/>', data)
-                assert n == 1
-            dst.writestr(item, data)
+    data = whole_grid_dimension([["姓名", "身份证号码"], *([f"人{n}", valid_id(n)] for n in range(10))])
     cols = [XColumn("name", "姓名"), XColumn("id_number", "身份证号码", kind="id_number")]
     with app.test_request_context():
-        result = read_import(out.getvalue(), cols)
+        result = read_import(data, cols)
     assert result.errors == [] and [r["id_number"] for r in result.rows] == [valid_id(n) for n in range(10)]
