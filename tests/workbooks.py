@@ -7,6 +7,19 @@ import zipfile
 import openpyxl
 
 
+def edit_sheet(data, edit):
+    """Rewrite xl/worksheets/sheet1.xml of a real workbook (bytes) with ``edit(xml) -> xml``."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = edit(content)
+            dst.writestr(item, content)
+    return out.getvalue()
+
+
 def edit_sheet_xml(rows, edit):
     """A workbook of ``rows`` whose first sheet's XML (bytes) went through ``edit``."""
     wb = openpyxl.Workbook()
@@ -15,15 +28,7 @@ def edit_sheet_xml(rows, edit):
         ws.append(row)
     buf = io.BytesIO()
     wb.save(buf)
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = edit(data)
-            dst.writestr(item, data)
-    return out.getvalue()
+    return edit_sheet(buf.getvalue(), edit)
 
 
 def numeric_cells(rows, numbers):

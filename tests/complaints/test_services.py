@@ -13,6 +13,7 @@ from app.complaints.services import Action, ComplaintStatus as S, Stage
 from app.core.errors import DomainError
 from app.core.notices import Notice
 from app.extensions import db
+from tests.concurrency import StatementSignal
 from tests.complaints.helpers import act, area, file_complaint, make_area, messages, new_id, new_mobile, sms_code, user
 
 
@@ -342,28 +343,21 @@ def test_two_escalation_runs_at_once_claim_each_request_once(app):
         notices_before = db.session.execute(select(func.count(Notice.id))
                                             .where(Notice.org_id == street_id)).scalar_one()
         db.session.remove()
-    b_is_writing = threading.Event()
+    b_is_writing = StatementSignal("UPDATE ANJU_COMPLAINT ")
     outcome = {}
 
     def run_b():
-        me = threading.get_ident()
-
-        def spy(conn, cursor, statement, params, context, executemany):
-            if threading.get_ident() == me and statement.lstrip().upper().startswith("UPDATE ANJU_COMPLAINT "):
-                b_is_writing.set()
-
         with app.app_context():
             engine = db.engine
             session = Session(engine)
-            event.listen(engine, "before_cursor_execute", spy)
+            b_is_writing.arm(engine)
             try:
                 outcome["b"] = services.escalate_overdue(session=session)
             except Exception as exc:  # reported by the assertion below
                 session.rollback()
                 outcome["b"] = repr(exc)
             finally:
-                event.remove(engine, "before_cursor_execute", spy)
-                b_is_writing.set()
+                b_is_writing.disarm()
                 session.close()
 
     other = threading.Thread(target=run_b)

@@ -15,13 +15,15 @@ import pytest
 from flask import g
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from app.core import sms
 from app.core.errors import DomainError
 from app.core.sms import SmsCode, SmsConfigError, SmsMessage, SmsPurpose
 from app.extensions import db
 from app.system.params import PARAMS, get_param
+
+from tests.concurrency import StatementSignal
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -439,19 +441,13 @@ def test_two_concurrent_requests_consume_a_code_once(app):
         sms.send_code(mobile, SmsPurpose.LOGIN)
         code = code_of(mobile)
         db.session.remove()
-    b_is_writing = threading.Event()
+    b_is_writing = StatementSignal("UPDATE ANJU_SMS_CODE")
     outcome = {}
 
     def request_b():
-        me = threading.get_ident()
-
-        def spy(conn, cursor, statement, params, context, executemany):
-            if threading.get_ident() == me and statement.lstrip().upper().startswith("UPDATE ANJU_SMS_CODE"):
-                b_is_writing.set()
-
         with app.app_context():
             engine = db.engine
-            event.listen(engine, "before_cursor_execute", spy)
+            b_is_writing.arm(engine)
             try:
                 sms.verify_code(mobile, SmsPurpose.LOGIN, code)
                 db.session.commit()
@@ -463,7 +459,7 @@ def test_two_concurrent_requests_consume_a_code_once(app):
                 db.session.rollback()
                 outcome["b"] = repr(exc)
             finally:
-                event.remove(engine, "before_cursor_execute", spy)
+                b_is_writing.disarm(release=False)
                 db.session.remove()
 
     with app.app_context():

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import pytest
 from flask_babel import gettext
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.core import workflow
@@ -30,6 +30,8 @@ from app.core.workflow import (
     register_type,
 )
 from app.extensions import db
+
+from tests.concurrency import StatementSignal
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -622,22 +624,16 @@ def test_concurrent_decisions_in_two_requests(app):
     with app.test_request_context("/"):
         app_id = make(SUBMITTED).id
         db.session.remove()
-    b_is_writing = threading.Event()
+    b_is_writing = StatementSignal("UPDATE ANJU_APPLICATION ")
     outcome = {}
 
     def request_b():
-        me = threading.get_ident()
-
-        def spy(conn, cursor, statement, params, context, executemany):
-            if threading.get_ident() == me and statement.lstrip().upper().startswith("UPDATE ANJU_APPLICATION "):
-                b_is_writing.set()
-
         with app.test_request_context("/"):
             engine = db.engine
             try:
                 application = db.session.get(Application, app_id)
                 assert application.status == SUBMITTED
-                event.listen(engine, "before_cursor_execute", spy)
+                b_is_writing.arm(engine)
                 workflow.transition(application, "reject", user("reviewer"), "B 不予通过")
                 db.session.commit()
                 outcome["b"] = "decided"
@@ -648,8 +644,7 @@ def test_concurrent_decisions_in_two_requests(app):
                 db.session.rollback()
                 outcome["b"] = repr(exc)
             finally:
-                event.remove(engine, "before_cursor_execute", spy)
-                b_is_writing.set()
+                b_is_writing.disarm()
                 db.session.remove()
 
     with app.test_request_context("/"):

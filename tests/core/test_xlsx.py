@@ -37,7 +37,7 @@ from app.core.xlsx import (
     run_import,
     write_xlsx,
 )
-from tests.workbooks import numeric_cells, whole_grid_dimension
+from tests.workbooks import edit_sheet, numeric_cells, whole_grid_dimension
 
 ID_OK = "11010519491231002X"
 ID_OK2 = "440524188001010014"  # valid; born 1880 -> accepted with warnings
@@ -88,19 +88,6 @@ def good_row(**overrides) -> list:
               "active": "是", "post": "保洁"}
     values.update(overrides)
     return [values[c.key] for c in COLUMNS]
-
-
-def edit_sheet_xml(data: bytes, edit) -> bytes:
-    """Rewrite xl/worksheets/sheet1.xml of a real workbook with ``edit(xml) -> xml``."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            content = src.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                content = edit(content)
-            dst.writestr(item, content)
-    return out.getvalue()
 
 
 def only_error(result: ImportResult) -> RowError:
@@ -398,14 +385,14 @@ def test_corrupt_zip(tmp_path):
 
 
 def test_damaged_sheet_xml(tmp_path):
-    data = edit_sheet_xml(make_xlsx(tmp_path, [HEADER, good_row()]),
+    data = edit_sheet(make_xlsx(tmp_path, [HEADER, good_row()]),
                           lambda xml: xml.replace(b"</sheetData>", b"<row><c r='A9'>"))
     err = only_error(read_import(data, COLUMNS))
     assert "damaged" in err.reason
 
 
 def test_doctype_is_refused(tmp_path):
-    data = edit_sheet_xml(make_xlsx(tmp_path, [HEADER, good_row()]),
+    data = edit_sheet(make_xlsx(tmp_path, [HEADER, good_row()]),
                           lambda xml: xml.replace(b"<worksheet", b"<!DOCTYPE x [<!ENTITY a 'b'>]><worksheet", 1))
     assert "damaged" in only_error(read_import(data, COLUMNS)).reason
 
@@ -521,7 +508,7 @@ def test_formulas_found_without_cell_references(tmp_path):
     """Cells without r="..." (allowed by the standard) are placed by position."""
     data = make_xlsx(tmp_path, [HEADER, good_row()])
 
-    edited = edit_sheet_xml(data, lambda xml: xml.replace(
+    edited = edit_sheet(data, lambda xml: xml.replace(
         b'<c r="F2" t="n"><v>3</v></c>', b"<c><f>1+2</f><v>3</v></c>"))
     assert b"<c><f>1+2</f>" in zipfile.ZipFile(io.BytesIO(edited)).read("xl/worksheets/sheet1.xml")
     err = only_error(read_import(edited, COLUMNS))

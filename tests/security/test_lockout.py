@@ -13,6 +13,7 @@ from app.core.audit import AuditLog
 from app.extensions import db
 from app.security.models import AnjuUser
 from app.system.models import Parameter
+from tests.concurrency import StatementSignal
 from tests.conftest import Client
 from tests.security.test_login import make_user, user_state
 
@@ -123,30 +124,23 @@ def test_two_concurrent_failures_are_both_counted(app):
         user.locked_until = None
         db.session.commit()
         user_id = user.id
-    b_is_writing = threading.Event()
+    b_is_writing = StatementSignal("UPDATE AB_USER ")
     outcome = {}
 
     def request_b():
-        me = threading.get_ident()
-
-        def spy(conn, cursor, statement, params, context, executemany):
-            if threading.get_ident() == me and statement.lstrip().upper().startswith("UPDATE AB_USER "):
-                b_is_writing.set()
-
         with app.test_request_context("/"):
             engine = db.engine
             try:
                 theirs = db.session.get(AnjuUser, user_id)
                 outcome["b_read"] = theirs.fail_login_count   # A's count is not committed yet
-                event.listen(engine, "before_cursor_execute", spy)
+                b_is_writing.arm(engine)
                 app.appbuilder.sm.update_user_auth_stat(theirs, success=False)
                 outcome["b"] = "counted"
             except Exception as exc:  # reported by the assertion below
                 db.session.rollback()
                 outcome["b"] = repr(exc)
             finally:
-                event.remove(engine, "before_cursor_execute", spy)
-                b_is_writing.set()
+                b_is_writing.disarm()
                 db.session.remove()
 
     other = threading.Thread(target=request_b)
