@@ -68,9 +68,10 @@ def create_app(config_object="config.Config", **overrides):
             if isinstance(view, BaseApi) and view.blueprint is not None:
                 csrf.exempt(view.blueprint)
 
-    from app.core import uploads
+    from app.core import chrome, uploads
 
     uploads.init_app(app)
+    chrome.init_app(app)
     _register_hooks(app)
     from app.cli import register_cli
 
@@ -111,13 +112,21 @@ def register_modules(appbuilder):
     staff_api.register(appbuilder)
     care_api.register(appbuilder)
     filing_api.register(appbuilder)
-    appbuilder.add_link("My account", label=_l_my_account(), href="/my/", icon="fa-user-circle")
+    # 个人中心 is one group: the account page and the notices.
+    appbuilder.add_link("My account", label=_l_account_details(), href="/my/", icon="fa-id-card-o",
+                        category="My account", category_label=_l_my_account(), category_icon="fa-user-circle")
 
 
 def _l_my_account():
     from flask_babel import lazy_gettext
 
     return lazy_gettext("My account")
+
+
+def _l_account_details():
+    from flask_babel import lazy_gettext
+
+    return lazy_gettext("Account and real-name")
 
 
 def _register_hooks(app):
@@ -137,6 +146,13 @@ def _register_hooks(app):
     from app.core.guards import check_request
 
     app.before_request(check_request)
+
+    @app.route("/favicon.ico")
+    def favicon():
+        from flask import send_from_directory
+
+        return send_from_directory(os.path.join(app.root_path, "static", "anju"), "logo.svg",
+                                   mimetype="image/svg+xml", max_age=86400)
 
     @app.after_request
     def security_headers(response):

@@ -124,6 +124,7 @@ class ComplaintView(AnjuModelView):
                     "closed_at", "satisfaction", "evaluation", "escalated_at"]
     search_columns = ["area", "district", "street", "content", "org", "stage", "due_at", "escalated_at",
                       "submitted_at", "number"]
+    inline_search_columns = ["number", "area", "district", "street", "stage", "due_at", "submitted_at"]
     search_filters = {"stage": [FilterEqual], "due_at": [FilterOverdue], "escalated_at": [FilterEscalated],
                       "area": [FilterAreaName], "org": [FilterCompanyName]}
     search_form_extra_fields = {

@@ -263,6 +263,20 @@ def _check_q(view):
     return None
 
 
+def _without_blank_filters():
+    """A search form sent with empty boxes (no script to drop them) names filters with no value,
+    which FAB would apply as "equals nothing": the same address without them."""
+    if request.method != "GET" or not any(k.startswith("_flt_") and not v.strip()
+                                          for k, v in request.args.items(multi=True)):
+        return None
+    from urllib.parse import urlencode
+
+    from flask import redirect
+
+    kept = [(k, v) for k, v in request.args.items(multi=True) if not (k.startswith("_flt_") and not v.strip())]
+    return redirect(request.path + ("?" + urlencode(kept) if kept else ""), code=302)
+
+
 def check_request():
     """The before_request guard (see the module's docstring)."""
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
@@ -276,6 +290,9 @@ def check_request():
         abort(400, description=_("Control characters are not allowed."))
     if view is None:
         return None
+    blank = _without_blank_filters()
+    if blank is not None:
+        return blank
     _check_keys(view)
     _check_list_args(view)
     if request.method == "POST":

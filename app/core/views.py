@@ -17,10 +17,11 @@ from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app.core import audit, import_files, masking, xlsx
+from app.core import audit, import_files, listing, masking, xlsx
 from app.core.audit import AuditAction
 from app.core.schemas import AnjuSchemaConverter
 from app.core.scope import apply_scope, stamp
@@ -232,11 +233,30 @@ def _page_arg_guard():
             abort(400, description=_("The page number and page size must be whole numbers."))
 
 
+class AnjuListWidget(ListWidget):
+    """The console's list (anju/widgets/list.html): FAB's arguments plus what the toolbar and
+    the rows need from the view (``anju``)."""
+
+    template = "anju/widgets/list.html"
+    view = None  # set per view by AnjuModelView
+
+    def __call__(self, **kwargs):
+        kwargs["anju"] = self.view.list_extras() if self.view is not None else {}
+        return super().__call__(**kwargs)
+
+
 class AnjuModelView(ModelView):
     """Base ModelView: scope, masking, export, import, and FAB's holes closed."""
 
     list_template = "anju/list.html"
+    list_widget = AnjuListWidget
     page_size = 20
+    # The inline search form shows these columns (default: the first inline_search_limit of
+    # search_columns); the rest stay in the advanced filters.
+    inline_search_columns = None
+    inline_search_limit = 5
+    # The column that names a row and links to its detail (default: app/core/listing.key_column).
+    list_key_column = None
     # {column: masking kind}: masked on the server unless the role may see full values.
     mask_columns = {}
     # The entity's xlsx declaration (app/<module>/schemas.py); drives export and import.
@@ -271,6 +291,9 @@ class AnjuModelView(ModelView):
             # Lists read only the shown columns (not e.g. the audit log's before/after texts).
             pk = dm.get_pk_name()
             dm.list_select_columns = list(dict.fromkeys([pk, *self.list_columns]))
+        listing.install_day_ranges(self)
+        self._search_form_without_defaults()
+        self.list_widget = type(f"{self.__class__.__name__}ListWidget", (self.list_widget,), {"view": self})
         masking.register_personal(dm.obj, self.mask_columns)
         self.mask_columns = {**masking.personal_columns(dm.obj), **self.mask_columns}
         self._personal_filters_first()
@@ -289,6 +312,48 @@ class AnjuModelView(ModelView):
             formatters.setdefault(col, display)
         self.formatters_columns = formatters
 
+    def _search_form_without_defaults(self):
+        """Search boxes start empty: a column's default (e.g. now() for a timestamp) is no search."""
+        form = getattr(self, "search_form", None)
+        if form is None:
+            return
+        for name in dir(form):
+            unbound = getattr(form, name, None)
+            kwargs = getattr(unbound, "kwargs", None)
+            if isinstance(kwargs, dict) and "default" in kwargs and hasattr(unbound, "field_class"):
+                kwargs["default"] = None
+
+    def list_extras(self):
+        """What the list widget needs from the view besides FAB's arguments."""
+        from urllib.parse import urlencode
+
+        from flask import url_for
+
+        from app.system.params import get_param
+
+        sm = self.appbuilder.sm
+        name = self.class_permission_name
+        query = request.query_string.decode()
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != "exact_count"]
+        extras = {
+            "key_column": self.list_key_column or listing.key_column(self),
+            "page_sizes": listing.page_sizes(get_param("list.page_size_max")),
+            "wrap_at": 40,
+            "can_export": "can_export" in (self.base_permissions or []) and sm.has_access("can_export", name),
+            "can_import": self.supports_import() and "can_import" in (self.base_permissions or [])
+            and sm.has_access("can_import", name),
+            "can_template": self.supports_import() and "can_template" in (self.base_permissions or [])
+            and sm.has_access("can_template", name),
+            "exact_count_url": request.path + "?" + urlencode(args + [("exact_count", "1")]),
+        }
+        if extras["can_export"]:
+            extras["export_url"] = url_for(f"{self.__class__.__name__}.export") + (f"?{query}" if query else "")
+        if extras["can_import"]:
+            extras["import_url"] = url_for(f"{self.__class__.__name__}.import_")
+        if extras["can_template"]:
+            extras["template_url"] = url_for(f"{self.__class__.__name__}.template")
+        return extras
+
     def _personal_filters_first(self):
         """On a personal column the exact match comes first, at the same index in the search
         form and in URL arguments, so a viewer who sees the column masked is offered just
@@ -303,6 +368,8 @@ class AnjuModelView(ModelView):
 
     def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
         widgets = super()._get_search_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
+        widgets["inline"] = listing.inline_search(
+            self, form, () if can_view_full_pii() else tuple(self.mask_columns))
         if self.mask_columns and not can_view_full_pii():
             import copy
 
