@@ -24,8 +24,8 @@ PAGE_SIZES = (10, 20, 50, 100)
 MAX_INLINE_OPTIONS = 300
 
 #: Column names that identify a row to a person, in order of preference.
-KEY_COLUMN_NAMES = ("number", "no", "code", "serial", "title", "name", "full_name", "real_name",
-                    "username", "subject", "key", "label")
+KEY_COLUMN_NAMES = ("number", "title", "name", "code", "username", "full_name", "real_name", "subject",
+                    "key", "label", "no", "serial")
 
 
 def _parse_day(value):
@@ -245,8 +245,11 @@ def key_column(view):
     if declared:
         return declared if declared in columns else None
     for name in KEY_COLUMN_NAMES:
+        if name in columns:
+            return name
+    for name in KEY_COLUMN_NAMES:
         for col in columns:
-            if col == name or col.endswith("_" + name) or col.endswith("." + name):
+            if col.endswith("_" + name) or col.endswith("." + name):
                 return col
     return columns[0] if columns else None
 
