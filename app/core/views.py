@@ -245,18 +245,85 @@ class AnjuListWidget(ListWidget):
         return super().__call__(**kwargs)
 
 
-class AnjuModelView(ModelView):
-    """Base ModelView: scope, masking, export, import, and FAB's holes closed."""
+class ConsoleListMixin:
+    """The console's list page for any FAB ModelView (ours, and FAB's own security views):
+    anju/list.html with the inline search form, whole-day ranges, 序号, the key column's link,
+    text buttons and page sizes (app/core/listing.py)."""
 
     list_template = "anju/list.html"
     list_widget = AnjuListWidget
-    page_size = 20
     # The inline search form shows these columns (default: the first inline_search_limit of
     # search_columns); the rest stay in the advanced filters.
     inline_search_columns = None
     inline_search_limit = 5
     # The column that names a row and links to its detail (default: app/core/listing.key_column).
     list_key_column = None
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        listing.install_day_ranges(self)
+        self._search_form_without_defaults()
+        self.list_widget = type(f"{self.__class__.__name__}ListWidget", (self.list_widget,), {"view": self})
+
+    def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
+        widgets = super()._get_search_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
+        widgets["inline"] = listing.inline_search(
+            self, form, () if masking.viewer_sees_full() else tuple(getattr(self, "mask_columns", None) or ()))
+        return widgets
+
+    def supports_import(self):
+        return False
+
+    @staticmethod
+    def _permitted(view, permission):
+        return permission in (view.base_permissions or []) and view.appbuilder.sm.has_access(
+            permission, view.class_permission_name)
+
+    def _search_form_without_defaults(self):
+        """Search boxes start empty: a column's default (e.g. now() for a timestamp) is no search."""
+        form = getattr(self, "search_form", None)
+        if form is None:
+            return
+        for name in dir(form):
+            unbound = getattr(form, name, None)
+            kwargs = getattr(unbound, "kwargs", None)
+            if isinstance(kwargs, dict) and "default" in kwargs and hasattr(unbound, "field_class"):
+                kwargs["default"] = None
+
+    def list_extras(self):
+        """What the list widget needs from the view besides FAB's arguments."""
+        from urllib.parse import urlencode
+
+        from flask import url_for
+
+        from app.system.params import get_param
+
+        query = request.query_string.decode()
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != "exact_count"]
+        importable = self.supports_import()
+        extras = {
+            "key_column": self.list_key_column or listing.key_column(self),
+            "page_sizes": listing.page_sizes(get_param("list.page_size_max")),
+            "wrap_at": 40,
+            "can_export": self._permitted(self, "can_export") and hasattr(self, "export"),
+            "can_import": importable and self._permitted(self, "can_import"),
+            "can_template": importable and self._permitted(self, "can_template"),
+            "exact_count_url": request.path + "?" + urlencode(args + [("exact_count", "1")]),
+        }
+        name = self.__class__.__name__
+        if extras["can_export"]:
+            extras["export_url"] = url_for(f"{name}.export") + (f"?{query}" if query else "")
+        if extras["can_import"]:
+            extras["import_url"] = url_for(f"{name}.import_")
+        if extras["can_template"]:
+            extras["template_url"] = url_for(f"{name}.template")
+        return extras
+
+
+class AnjuModelView(ConsoleListMixin, ModelView):
+    """Base ModelView: scope, masking, export, import, and FAB's holes closed."""
+
+    page_size = 20
     # {column: masking kind}: masked on the server unless the role may see full values.
     mask_columns = {}
     # The entity's xlsx declaration (app/<module>/schemas.py); drives export and import.
@@ -291,9 +358,6 @@ class AnjuModelView(ModelView):
             # Lists read only the shown columns (not e.g. the audit log's before/after texts).
             pk = dm.get_pk_name()
             dm.list_select_columns = list(dict.fromkeys([pk, *self.list_columns]))
-        listing.install_day_ranges(self)
-        self._search_form_without_defaults()
-        self.list_widget = type(f"{self.__class__.__name__}ListWidget", (self.list_widget,), {"view": self})
         masking.register_personal(dm.obj, self.mask_columns)
         self.mask_columns = {**masking.personal_columns(dm.obj), **self.mask_columns}
         self._personal_filters_first()
@@ -312,48 +376,6 @@ class AnjuModelView(ModelView):
             formatters.setdefault(col, display)
         self.formatters_columns = formatters
 
-    def _search_form_without_defaults(self):
-        """Search boxes start empty: a column's default (e.g. now() for a timestamp) is no search."""
-        form = getattr(self, "search_form", None)
-        if form is None:
-            return
-        for name in dir(form):
-            unbound = getattr(form, name, None)
-            kwargs = getattr(unbound, "kwargs", None)
-            if isinstance(kwargs, dict) and "default" in kwargs and hasattr(unbound, "field_class"):
-                kwargs["default"] = None
-
-    def list_extras(self):
-        """What the list widget needs from the view besides FAB's arguments."""
-        from urllib.parse import urlencode
-
-        from flask import url_for
-
-        from app.system.params import get_param
-
-        sm = self.appbuilder.sm
-        name = self.class_permission_name
-        query = request.query_string.decode()
-        args = [(k, v) for k, v in request.args.items(multi=True) if k != "exact_count"]
-        extras = {
-            "key_column": self.list_key_column or listing.key_column(self),
-            "page_sizes": listing.page_sizes(get_param("list.page_size_max")),
-            "wrap_at": 40,
-            "can_export": "can_export" in (self.base_permissions or []) and sm.has_access("can_export", name),
-            "can_import": self.supports_import() and "can_import" in (self.base_permissions or [])
-            and sm.has_access("can_import", name),
-            "can_template": self.supports_import() and "can_template" in (self.base_permissions or [])
-            and sm.has_access("can_template", name),
-            "exact_count_url": request.path + "?" + urlencode(args + [("exact_count", "1")]),
-        }
-        if extras["can_export"]:
-            extras["export_url"] = url_for(f"{self.__class__.__name__}.export") + (f"?{query}" if query else "")
-        if extras["can_import"]:
-            extras["import_url"] = url_for(f"{self.__class__.__name__}.import_")
-        if extras["can_template"]:
-            extras["template_url"] = url_for(f"{self.__class__.__name__}.template")
-        return extras
-
     def _personal_filters_first(self):
         """On a personal column the exact match comes first, at the same index in the search
         form and in URL arguments, so a viewer who sees the column masked is offered just
@@ -368,8 +390,6 @@ class AnjuModelView(ModelView):
 
     def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
         widgets = super()._get_search_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
-        widgets["inline"] = listing.inline_search(
-            self, form, () if can_view_full_pii() else tuple(self.mask_columns))
         if self.mask_columns and not can_view_full_pii():
             import copy
 
@@ -387,9 +407,8 @@ class AnjuModelView(ModelView):
                     c for c in self.search_columns if c not in hidden]
         return widgets
 
-    @classmethod
-    def supports_import(cls):
-        return cls.import_rows is not AnjuModelView.import_rows
+    def supports_import(self):
+        return type(self).import_rows is not AnjuModelView.import_rows
 
     # --- page size and counts ---
     def _list(self, **kwargs):
