@@ -594,16 +594,36 @@ STAFF_ROLES = ("project_lead", "ent_admin")
 # by ID number, seed 003 §5, §18), so accounts knows nothing about staff records.
 STAFF_ACCOUNT_HOOKS = []
 LEAD_RECORD_CHECKS = []
+# The module that keeps staff records registers where 开立从业人员账号 may start from one:
+# "candidates"(actor) -> [(id, label masked for the viewer)], and "record"(actor, id) ->
+# {"name", "id_number", "mobile"} of a record in the actor's scope, or a DomainError.
+STAFF_RECORD_SOURCE = {}
 
 
-def open_staff_account(actor, name, id_number, mobile, role):
-    """An enterprise admin opens an account for a staff member, bound by ID number."""
+def staff_record_choices(actor):
+    """The staff records an account may be opened for, as (id, label); empty without a source."""
+    source = STAFF_RECORD_SOURCE.get("candidates")
+    return source(actor) if source is not None else []
+
+
+def open_staff_account(actor, name, id_number, mobile, role, staff_id=None):
+    """An enterprise admin opens an account for a staff member, bound by ID number.
+
+    With ``staff_id`` the name and ID number are the chosen staff record's (scoped: another
+    enterprise's record is refused) and the mobile is the typed one, or else the record's."""
     from app.security.roles import grantable_roles
 
     if role not in STAFF_ROLES or role not in grantable_roles([r.name for r in actor.roles]):
         raise _field_error(_("Role"), _("you may not grant this role"))
     if not actor.org_id:
         raise DomainError(_("Your account is not bound to an enterprise."))
+    if staff_id not in (None, ""):
+        source = STAFF_RECORD_SOURCE.get("record")
+        if source is None:
+            raise DomainError(_("The staff record does not exist or is not of your enterprise."))
+        record = source(actor, staff_id)
+        name, id_number = record["name"], record["id_number"]
+        mobile = (mobile or "").strip() or record["mobile"]
     name = clean_name(name)
     id_number = clean_id(IdType.RESIDENT, id_number)
     mobile = clean_mobile(mobile)

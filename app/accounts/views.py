@@ -398,16 +398,31 @@ class StaffAccountView(FormPage, BaseView):
         error = None
         if request.method == "POST":
             f = request.form
-            _done, error = attempt(lambda: services.open_staff_account(user, f.get("name"), f.get("id_number"), f.get("mobile"), f.get("role")))
+            _done, error = attempt(lambda: services.open_staff_account(
+                user, f.get("name"), f.get("id_number"), f.get("mobile"), f.get("role"),
+                staff_id=f.get("staff_id") or None))
             if error is None:
                 flash(_("The account was opened. The person activates it at %(url)s with an SMS code.",
                         url=url_for("RegistrationView.staff", _external=False)), "success")
                 return redirect(url_for("OrgUserView.list"))
-        fields = [
+        fields = []
+        records = services.staff_record_choices(user)
+        chosen = request.values.get("staff_id", "")
+        if records or chosen:
+            # Start from a staff record (masked for the viewer) instead of retyping it.
+            fields.append(field("staff_id", _("Staff record"), "select", required=False,
+                                options=[("", _("None: type the person's details below"))]
+                                + [(str(pk), label) for pk, label in records],
+                                replaces=["name", "id_number"],
+                                help=_("Choose the staff record: the account takes its name, ID number and "
+                                       "mobile. Type a mobile below only to use another number.")))
+        fields += [
             field("name", _("Name")), field("id_number", _("Resident ID number")), field("mobile", _("Mobile")),
             field("role", _("Role"), "select", options=[(r, str(role_label(r))) for r in roles]),
         ]
-        return self._render(_("Open a staff account"), fields, submit=_("Open account"), error=error,
+        values = _form_values() if request.method == "POST" else {
+            k: request.args[k] for k in ("staff_id", "role") if request.args.get(k)}
+        return self._render(_("Open a staff account"), fields, values, submit=_("Open account"), error=error,
                             intro=_("The account is bound to the person by ID number; the person activates "
                                     "it with an SMS code and then verifies their real name."))
 

@@ -304,8 +304,12 @@ class ComplaintPublicView(FormPage, BaseView):
             if area is not None:
                 values["area"] = area.public_code
         error = None
-        if request.method == "GET" and area is not None and services.area_problem(area):
-            error = services.area_problem(area)
+        links = [(url_for("ComplaintPublicView.track"), _("Follow a request"))]
+        if area is not None and services.area_problem(area):
+            if request.method == "GET":
+                error = services.area_problem(area)
+            # Not a dead end: the form without the area lists the areas that take requests.
+            links.insert(0, (url_for("ComplaintPublicView.new"), _("Choose another area")))
         if request.method == "POST":
             complaint, error = attempt(lambda: services.submit(
                 area, request.form, request.files.getlist("files"), user=user, ip=client_ip()))
@@ -317,7 +321,7 @@ class ComplaintPublicView(FormPage, BaseView):
         return self._render(title, self._fields(fixed), values=values, error=error,
                             intro=_("The project lead of the area handles your request; you are told by SMS "
                                     "at each step and may evaluate the handling."),
-                            links=[(url_for("ComplaintPublicView.track"), _("Follow a request"))])
+                            links=links)
 
     @expose("/track", methods=["GET", "POST"])
     def track(self):

@@ -97,10 +97,26 @@
       if (sel && sel.hidden) { child.value = ''; }
     });
   }
+  // A select with data-replaces="a b": once a value is chosen, the fields a and b come from
+  // the chosen record (the server takes them from it), so they are greyed out and not sent.
+  function applyReplaces(sel) {
+    var names = (sel.getAttribute('data-replaces') || '').split(' ');
+    names.forEach(function (name) {
+      var el = name && sel.form && sel.form.elements[name];
+      if (!el) { return; }
+      el.disabled = !!sel.value;
+      var group = el.closest('.form-group');
+      if (group) { group.classList.toggle('anju-replaced', !!sel.value); }
+    });
+  }
   document.addEventListener('change', function (e) {
-    if (e.target.tagName === 'SELECT') { filterChildren(e.target); }
+    if (e.target.tagName === 'SELECT') {
+      filterChildren(e.target);
+      if (e.target.hasAttribute('data-replaces')) { applyReplaces(e.target); }
+    }
   });
   document.addEventListener('DOMContentLoaded', function () {
     document.querySelectorAll('select').forEach(function (s) { filterChildren(s); });
+    document.querySelectorAll('select[data-replaces]').forEach(applyReplaces);
   });
 })();
