@@ -580,11 +580,11 @@ class PersonView(AnjuModelView):
 
 
 def register(appbuilder):
+    from flask import current_app
+
     from app.system.params import get_param
 
     # {{ site_param('site.service_contact') }}: the public layout's footer reads a parameter.
-    from flask import current_app
-
     current_app.jinja_env.globals["site_param"] = get_param
     appbuilder.add_view_no_menu(RegistrationView())
     appbuilder.add_view_no_menu(MyAccountView())

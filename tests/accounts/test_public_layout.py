@@ -68,6 +68,17 @@ def test_signed_in_header_links_the_console_and_signs_out_by_post(app, login):
     assert 'id="public-login"' in c.get("/complaint/track").get_data(as_text=True)
 
 
+def test_a_citizen_signed_in_is_offered_the_personal_centre(app):
+    from tests.accounts.helpers import register_person
+
+    c = Client(app)
+    _resp, mobile, _id = register_person(c, app, name="钱公众")
+    me = Client(app)
+    assert me.login(mobile, "Anju#2026ok").status_code == 302
+    html = me.get("/register/").get_data(as_text=True)
+    assert re.search(r'id="public-console" href="/my/"', html) and "个人中心" in html
+
+
 def test_service_contact_comes_from_the_parameter(app):
     with app.app_context():
         db.session.execute(update(Parameter).where(Parameter.key == "site.service_contact")
