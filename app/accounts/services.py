@@ -531,6 +531,20 @@ def is_realname_verified(user):
     return person is not None and person.realname_status == RealnameStatus.VERIFIED
 
 
+def known_identity(user):
+    """What a form may prefill for a signed-in person: the account's name and mobile, and for a
+    real-name-verified person the verified name and ID number. Values to show the owner
+    themselves (unmasked); the form's submission is checked as any other."""
+    if user is None:
+        return {}
+    values = {"name": user.first_name or "", "mobile": getattr(user, "mobile", "") or ""}
+    person = person_of(user)
+    if person is not None and person.realname_status == RealnameStatus.VERIFIED:
+        values.update(name=person.name, id_type=person.id_type, id_number=person.id_number,
+                      mobile=values["mobile"] or person.mobile or "", verified=True)
+    return values
+
+
 # --- mobile ----------------------------------------------------------------------------------
 
 def change_mobile(user, new_mobile, sms_code):
@@ -580,16 +594,36 @@ STAFF_ROLES = ("project_lead", "ent_admin")
 # by ID number, seed 003 §5, §18), so accounts knows nothing about staff records.
 STAFF_ACCOUNT_HOOKS = []
 LEAD_RECORD_CHECKS = []
+# The module that keeps staff records registers where 开立从业人员账号 may start from one:
+# "candidates"(actor) -> [(id, label masked for the viewer)], and "record"(actor, id) ->
+# {"name", "id_number", "mobile"} of a record in the actor's scope, or a DomainError.
+STAFF_RECORD_SOURCE = {}
 
 
-def open_staff_account(actor, name, id_number, mobile, role):
-    """An enterprise admin opens an account for a staff member, bound by ID number."""
+def staff_record_choices(actor):
+    """The staff records an account may be opened for, as (id, label); empty without a source."""
+    source = STAFF_RECORD_SOURCE.get("candidates")
+    return source(actor) if source is not None else []
+
+
+def open_staff_account(actor, name, id_number, mobile, role, staff_id=None):
+    """An enterprise admin opens an account for a staff member, bound by ID number.
+
+    With ``staff_id`` the name and ID number are the chosen staff record's (scoped: another
+    enterprise's record is refused) and the mobile is the typed one, or else the record's."""
     from app.security.roles import grantable_roles
 
     if role not in STAFF_ROLES or role not in grantable_roles([r.name for r in actor.roles]):
         raise _field_error(_("Role"), _("you may not grant this role"))
     if not actor.org_id:
         raise DomainError(_("Your account is not bound to an enterprise."))
+    if staff_id not in (None, ""):
+        source = STAFF_RECORD_SOURCE.get("record")
+        if source is None:
+            raise DomainError(_("The staff record does not exist or is not of your enterprise."))
+        record = source(actor, staff_id)
+        name, id_number = record["name"], record["id_number"]
+        mobile = (mobile or "").strip() or record["mobile"]
     name = clean_name(name)
     id_number = clean_id(IdType.RESIDENT, id_number)
     mobile = clean_mobile(mobile)
@@ -808,6 +842,47 @@ def resolve_sms_login(identifier):
         return None
     person = person_by_id(IdType.RESIDENT, number)
     return person.user if person is not None else None
+
+
+# --- checks before an SMS code is spent -------------------------------------------------------
+
+# The fields a form may send with its 获取验证码 button, and how each is checked: the same
+# cleaning the form's own submission applies, so a code is never sent for a form that the
+# submission will refuse for a typing mistake.
+CODE_REQUEST_CHECKS = ("name", "id_number", "credit_code")
+
+
+def clean_login_identifier(identifier):
+    """A mobile or a resident ID number (SMS login); the format error says which is wrong."""
+    ident = (identifier or "").strip().replace(" ", "")
+    if not ident:
+        raise _field_error(_("Mobile or ID number"), _("is required"))
+    if len(ident) <= 14 or ident.startswith(("+", "86")) and len(ident) < 18:
+        return clean_mobile(ident)
+    try:
+        return check_resident_id(ident).number
+    except ValidationError as exc:
+        raise _field_error(_("ID number"), str(exc))
+
+
+def check_code_request(purpose, target, fields):
+    """Check what a form sends with its SMS-code button before the code is spent.
+
+    ``target``: the mobile (for login, a mobile or an ID number). ``fields``: the form's other
+    fields the button sends (``name``, ``id_type`` + ``id_number``, ``credit_code``), each
+    checked as the form's submission will check it when present. Returns the cleaned target;
+    raises DomainError with a Chinese message naming the field."""
+    if purpose == sms.SmsPurpose.LOGIN:
+        target = clean_login_identifier(target)
+    else:
+        target = clean_mobile(target)
+    if "name" in fields:
+        clean_name(fields.get("name"))
+    if "id_number" in fields:
+        clean_id(fields.get("id_type") or IdType.RESIDENT, fields.get("id_number"))
+    if "credit_code" in fields:
+        clean_credit_code(fields.get("credit_code"))
+    return target
 
 
 def send_login_code(identifier, ip=None):

@@ -98,15 +98,25 @@ def _enterprise_options():
     return [("", _("Please choose"))] + [(k, str(v)) for k, v in services.ENTERPRISE_TYPES.items()]
 
 
+PUBLIC_LAYOUT = "anju/public_base.html"
+CONSOLE_LAYOUT = "appbuilder/base.html"
+
+
 class FormPage:
-    """Views whose pages are one declared form (app/templates/anju/accounts/form.html)."""
+    """Views whose pages are one declared form (app/templates/anju/accounts/form.html).
+    ``public_layout``: the page is for citizens (registration, complaints) and uses the public
+    layout instead of the console's."""
+
+    public_layout = False
 
     def _render(self, title, fields, values=None, submit=None, intro=None, error=None, links=None,
                 form_id="anju-form"):
         return self.render_template("anju/accounts/form.html", title=title, fields=fields,
                                     values=values if values is not None else _form_values(),
                                     submit=submit or _("Submit"), intro=intro,
-                                    error=error, links=links or [], form_id=form_id)
+                                    error=error, links=links or [], form_id=form_id,
+                                    layout=PUBLIC_LAYOUT if self.public_layout else CONSOLE_LAYOUT,
+                                    public=self.public_layout)
 
 
 class RegistrationView(FormPage, BaseView):
@@ -114,6 +124,7 @@ class RegistrationView(FormPage, BaseView):
 
     route_base = ""
     default_view = "choose"
+    public_layout = True
 
     @expose("/register/")
     def choose(self):
@@ -140,6 +151,14 @@ class RegistrationView(FormPage, BaseView):
                 raise DomainError(_("Unknown purpose of the code."))
             if purpose == sms.SmsPurpose.CHANGE_MOBILE and current_user_obj() is None:
                 raise DomainError(_("Please sign in first."))
+            # Formats first (the page's button sends the fields its form will submit): a form
+            # the submission would refuse spends neither the picture code nor an SMS.
+            checked = {k: request.form.get(f"check.{k}", "") for k in (*services.CODE_REQUEST_CHECKS, "id_type")
+                       if f"check.{k}" in request.form}
+            try:
+                services.check_code_request(purpose, target, checked)
+            except DomainError as exc:
+                return jsonify(ok=False, message=str(exc), captcha_kept=True), 422
             captcha.check_session("sms", request.form.get("captcha", ""))
             if purpose == sms.SmsPurpose.LOGIN:
                 services.send_login_code(target, ip=client_ip())
@@ -159,7 +178,8 @@ class RegistrationView(FormPage, BaseView):
             field("id_number", _("ID number")),
             field("mobile", _("Mobile"), help=_("The number must be registered under your real name with the carrier.")),
             field("captcha", _("Picture code"), "captcha", purpose="sms"),
-            field("sms_code", _("SMS code"), "sms", purpose=sms.SmsPurpose.REGISTER, mobile_field="mobile"),
+            field("sms_code", _("SMS code"), "sms", purpose=sms.SmsPurpose.REGISTER, mobile_field="mobile",
+                  check=["name", "id_type", "id_number"]),
             field("password", _("Password"), "password", help=_("8-20 characters with at least three of: upper case, lower case, digits, symbols")),
             field("confirm", _("Confirm password"), "password"),
         ]
@@ -193,7 +213,8 @@ class RegistrationView(FormPage, BaseView):
             fields += [
                 field("mobile", _("Mobile")),
                 field("captcha", _("Picture code"), "captcha", purpose="sms"),
-                field("sms_code", _("SMS code"), "sms", purpose=sms.SmsPurpose.REGISTER, mobile_field="mobile"),
+                field("sms_code", _("SMS code"), "sms", purpose=sms.SmsPurpose.REGISTER, mobile_field="mobile",
+                      check=["credit_code"]),
                 field("password", _("Password"), "password",
                       help=_("8-20 characters with at least three of: upper case, lower case, digits, symbols")),
                 field("confirm", _("Confirm password"), "password"),
@@ -263,7 +284,8 @@ class RegistrationView(FormPage, BaseView):
         fields = [
             field("name", _("Name")), field("id_number", _("Resident ID number")), field("mobile", _("Mobile")),
             field("captcha", _("Picture code"), "captcha", purpose="sms"),
-            field("sms_code", _("SMS code"), "sms", purpose=sms.SmsPurpose.ACTIVATE, mobile_field="mobile"),
+            field("sms_code", _("SMS code"), "sms", purpose=sms.SmsPurpose.ACTIVATE, mobile_field="mobile",
+                  check=["name", "id_number"]),
             field("password", _("Password"), "password"), field("confirm", _("Confirm password"), "password"),
         ]
         return self._render(_("Activate a staff account"), fields, _form_values(), submit=_("Activate"),
@@ -376,16 +398,31 @@ class StaffAccountView(FormPage, BaseView):
         error = None
         if request.method == "POST":
             f = request.form
-            _done, error = attempt(lambda: services.open_staff_account(user, f.get("name"), f.get("id_number"), f.get("mobile"), f.get("role")))
+            _done, error = attempt(lambda: services.open_staff_account(
+                user, f.get("name"), f.get("id_number"), f.get("mobile"), f.get("role"),
+                staff_id=f.get("staff_id") or None))
             if error is None:
                 flash(_("The account was opened. The person activates it at %(url)s with an SMS code.",
                         url=url_for("RegistrationView.staff", _external=False)), "success")
                 return redirect(url_for("OrgUserView.list"))
-        fields = [
+        fields = []
+        records = services.staff_record_choices(user)
+        chosen = request.values.get("staff_id", "")
+        if records or chosen:
+            # Start from a staff record (masked for the viewer) instead of retyping it.
+            fields.append(field("staff_id", _("Staff record"), "select", required=False,
+                                options=[("", _("None: type the person's details below"))]
+                                + [(str(pk), label) for pk, label in records],
+                                replaces=["name", "id_number"],
+                                help=_("Choose the staff record: the account takes its name, ID number and "
+                                       "mobile. Type a mobile below only to use another number.")))
+        fields += [
             field("name", _("Name")), field("id_number", _("Resident ID number")), field("mobile", _("Mobile")),
             field("role", _("Role"), "select", options=[(r, str(role_label(r))) for r in roles]),
         ]
-        return self._render(_("Open a staff account"), fields, submit=_("Open account"), error=error,
+        values = _form_values() if request.method == "POST" else {
+            k: request.args[k] for k in ("staff_id", "role") if request.args.get(k)}
+        return self._render(_("Open a staff account"), fields, values, submit=_("Open account"), error=error,
                             intro=_("The account is bound to the person by ID number; the person activates "
                                     "it with an SMS code and then verifies their real name."))
 
@@ -543,6 +580,12 @@ class PersonView(AnjuModelView):
 
 
 def register(appbuilder):
+    from flask import current_app
+
+    from app.system.params import get_param
+
+    # {{ site_param('site.service_contact') }}: the public layout's footer reads a parameter.
+    current_app.jinja_env.globals["site_param"] = get_param
     appbuilder.add_view_no_menu(RegistrationView())
     appbuilder.add_view_no_menu(MyAccountView())
     appbuilder.add_view(HelpdeskView(), "Helpdesk lookup", label=_l("Helpdesk lookup"),

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectField, StringField
 
+from app.accounts import services as accounts
 from app.accounts.views import FormPage, attempt, client_ip, field
 from app.complaints import documents as complaint_documents
 from app.complaints import services
@@ -252,6 +253,7 @@ class ComplaintPublicView(FormPage, BaseView):
 
     route_base = "/complaint"
     default_view = "new"
+    public_layout = True
 
     def _fields(self, area):
         fields = []
@@ -261,17 +263,21 @@ class ComplaintPublicView(FormPage, BaseView):
             fields.append(field("area_name", _("Property management area"), "static",
                                 text=f"{area.name}（{''.join(r.name for r in (area.district, area.street) if r)}）"))
         user = current_user_obj()
+        verified = bool(accounts.known_identity(user).get("verified"))
+        from_identity = _("Filled in from your verified identity.") if verified else None
         fields += [
-            field("name", _("Name")),
-            field("id_number", _("ID number")),
+            field("name", _("Name"), help=from_identity),
+            field("id_number", _("ID number"), help=from_identity),
             field("mobile", _("Mobile")),
         ]
+        check = ["name", "id_number"]
         if user is None or not getattr(user, "mobile", None):
             fields += [field("captcha", _("Picture code"), "captcha", purpose="sms"),
-                       field("sms_code", _("SMS code"), "sms", purpose="complaint", mobile_field="mobile")]
+                       field("sms_code", _("SMS code"), "sms", purpose="complaint", mobile_field="mobile",
+                             check=check)]
         else:
             fields.append(field("sms_code", _("SMS code"), "sms", purpose="complaint", mobile_field="mobile",
-                                required=False,
+                                required=False, check=check,
                                 help=_("Not needed when the mobile is your account's own number.")))
             fields.insert(-1, field("captcha", _("Picture code"), "captcha", purpose="sms", required=False))
         fields += [
@@ -293,12 +299,18 @@ class ComplaintPublicView(FormPage, BaseView):
         values = None
         user = current_user_obj()
         if request.method == "GET" and user is not None:
-            values = {"name": user.first_name or "", "mobile": getattr(user, "mobile", "") or ""}
+            # What the console knows of a signed-in person (name, mobile; ID number once verified).
+            known = accounts.known_identity(user)
+            values = {k: known[k] for k in ("name", "id_number", "mobile") if known.get(k)}
             if area is not None:
                 values["area"] = area.public_code
         error = None
-        if request.method == "GET" and area is not None and services.area_problem(area):
-            error = services.area_problem(area)
+        links = [(url_for("ComplaintPublicView.track"), _("Follow a request"))]
+        if area is not None and services.area_problem(area):
+            if request.method == "GET":
+                error = services.area_problem(area)
+            # Not a dead end: the form without the area lists the areas that take requests.
+            links.insert(0, (url_for("ComplaintPublicView.new"), _("Choose another area")))
         if request.method == "POST":
             complaint, error = attempt(lambda: services.submit(
                 area, request.form, request.files.getlist("files"), user=user, ip=client_ip()))
@@ -310,7 +322,7 @@ class ComplaintPublicView(FormPage, BaseView):
         return self._render(title, self._fields(fixed), values=values, error=error,
                             intro=_("The project lead of the area handles your request; you are told by SMS "
                                     "at each step and may evaluate the handling."),
-                            links=[(url_for("ComplaintPublicView.track"), _("Follow a request"))])
+                            links=links)
 
     @expose("/track", methods=["GET", "POST"])
     def track(self):

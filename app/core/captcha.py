@@ -1,6 +1,7 @@
 """Image captchas (图形验证码), one mechanism for pages and the REST API.
 
-``issue()`` draws 4 characters from an alphabet without look-alikes (no 0/O, 1/I/L),
+``issue()`` draws 4 characters from an alphabet without look-alikes (none of 0/O, 1/I/L,
+2/Z, 5/S, 8/B: a reader cannot mistake one for another),
 stores only their HMAC with an expiry (default 5 minutes) and returns ``(captcha_id,
 png_bytes)``. A page keeps the id in the session (``issue_for_session(purpose)``); a REST
 client gets it in the response. ``check(captcha_id, answer)`` is case-insensitive and
@@ -24,7 +25,10 @@ from app.core.errors import DomainError
 from app.core.mixins import now
 from app.extensions import db
 
-ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+# Upper case only (answers are compared in upper case, so 'k' and 'K' are both right), and
+# without the look-alike pairs 0/O, 1/I/l, 2/Z, 5/S, 8/B.
+LOOK_ALIKES = "0O1IL2Z5S8B"
+ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 LENGTH = 4
 TTL_MINUTES = 5
 

@@ -336,7 +336,7 @@ class EquipmentView(_FormPages, AnjuModelView):
             inspections=services.history(item, CareKind.INSPECTION),
             maintenance=services.history(item, CareKind.MAINTENANCE),
             result_label=services.result_label, due_text=services.due_text, person=person, today=services.today(),
-            can_edit=self._can("can_edit"),
+            can_edit=self._can("can_edit"), can_add_plan=self._can("can_add", "CarePlanView"),
             can_inspect=self._can("can_add", "InspectionRecordView") and item.status != EquipmentStatus.SCRAPPED,
             can_maintain=self._can("can_add", "MaintenanceRecordView") and item.status != EquipmentStatus.SCRAPPED,
         )
@@ -391,6 +391,19 @@ class CarePlanView(_FormPages, AnjuModelView):
         "cycle_unit": services.unit_label,
     }
     base_order = ("id", "desc")
+
+    def prefill_add(self, form):
+        """From the equipment page's 新建计划 link: ?kind=inspection|maintenance&equipment=<id>."""
+        kind = request.args.get("kind", "")
+        if kind in services.KIND_LABELS:
+            form.kind.data = kind
+        wanted = request.args.get("equipment", "")
+        equipment = services.equipment_in_scope(wanted) if wanted.isdigit() else None
+        if equipment is not None:
+            form.equipment.data = equipment
+            if not form.name.data:
+                form.name.data = f"{equipment.name}{services.kind_label(kind)}" if kind in services.KIND_LABELS \
+                    else equipment.name
 
     # What a plan reached before the change waits in ``g`` (views are shared by all requests).
     def pre_add(self, item):

@@ -287,7 +287,36 @@ def initial_values(org):
     values = {"legal_rep": org.legal_rep, "contact_name": org.contact_name,
               "contact_mobile": org.contact_mobile, "registered_address": org.address,
               "office_address": org.address}
-    return {k: v for k, v in values.items() if v}
+    values = {k: v for k, v in values.items() if v}
+    local = is_local_by_registration(org)
+    if local is not None:
+        values["is_local"] = "yes" if local else "no"
+        values["is_local_from"] = "registration"
+    return values
+
+
+def _city_of(region):
+    """The city a region lies in (walking up the tree), or None."""
+    node, steps = region, 0
+    while node is not None and steps < 6:
+        if node.level == "city":
+            return node
+        node, steps = node.parent, steps + 1
+    return None
+
+
+def is_local_by_registration(org):
+    """是否本地企业 as the registration tells it, or None when it cannot: the unified social
+    credit code names the registering authority's area (characters 3-8, GB/T 2260); the
+    enterprise is local when that area lies in the city it registered under in the console."""
+    code = (org.credit_code or "").strip().upper()
+    city = _city_of(org.region) if org.region_code else None
+    if len(code) != 18 or not code[2:8].isdigit() or code[2:8] == "000000" or city is None:
+        return None
+    # A municipality (北京 110000, 重庆 500000) is one city at the province level: compare the
+    # province digits; any other city by its first four digits.
+    width = 2 if city.code.endswith("0000") else 4
+    return code[2:2 + width] == city.code[:width]
 
 
 def _title(org, payload):

@@ -96,6 +96,21 @@ def _register_account_hooks():
         accounts.STAFF_ACCOUNT_HOOKS.append(services.bind_person)
     if services.lead_record_problem not in accounts.LEAD_RECORD_CHECKS:
         accounts.LEAD_RECORD_CHECKS.append(services.lead_record_problem)
+    # 开立从业人员账号 may start from a staff record (staff_services imports these models: late).
+    accounts.STAFF_RECORD_SOURCE["candidates"] = _staff_account_candidates
+    accounts.STAFF_RECORD_SOURCE["record"] = _staff_account_record
+
+
+def _staff_account_candidates(actor):
+    from app.property import staff_services
+
+    return staff_services.account_candidates(actor)
+
+
+def _staff_account_record(actor, staff_id):
+    from app.property import staff_services
+
+    return staff_services.account_record(actor, staff_id)
 
 
 _register_scope()

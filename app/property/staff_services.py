@@ -400,6 +400,42 @@ def delete_many(actor, staffs, commit=True):
     return len(staffs)
 
 
+# --- 开立从业人员账号 from a staff record (registered with accounts at start-up) ----------------
+
+def account_candidates(actor, limit=500):
+    """Staff in service of the actor's enterprise without a login account, as (id, label) for
+    the 开立从业人员账号 form: name and mobile as the viewer may see them. Empty for anyone
+    who keeps no staff."""
+    from app.core.scope import apply_scope
+
+    try:
+        org_id = enterprise_id(actor)
+    except DomainError:
+        return []
+    stmt = apply_scope(select(Staff).where(Staff.org_id == org_id, Staff.status == StaffStatus.ACTIVE,
+                                           Staff.user_id.is_(None))
+                       .order_by(Staff.name, Staff.id).limit(limit), Staff, actor)
+    return [(s.id, f"{masking.for_viewer('name', s.name)}（{post_label(s.post)}，"
+                   f"{masking.for_viewer('mobile', s.mobile)}）")
+            for s in db.session.execute(stmt).scalars()]
+
+
+def account_record(actor, staff_id):
+    """The name, ID number and mobile of the chosen staff record, for opening its account:
+    only a record in service of the actor's own enterprise, inside the actor's scope."""
+    from app.core.scope import can_see
+
+    org_id = enterprise_id(actor)
+    pk = int(staff_id) if str(staff_id or "").strip().isdigit() else None
+    staff = db.session.get(Staff, pk) if pk is not None else None
+    if staff is None or staff.org_id != org_id or not can_see(staff, actor):
+        raise DomainError(_("The staff record does not exist or is not of your enterprise."))
+    if staff.status != StaffStatus.ACTIVE:
+        raise DomainError(_("%(name)s has left the enterprise; choose a staff member in service.",
+                            name=masking.for_viewer("name", staff.name)))
+    return {"name": staff.name, "id_number": staff.id_number, "mobile": staff.mobile}
+
+
 # --- certificates -----------------------------------------------------------------------------
 
 def _staff_of_actor(actor, staff_id):

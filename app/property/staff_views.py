@@ -306,6 +306,13 @@ class StaffView(AnjuModelView):
             return redirect(url_for("StaffView.list"))
         error = None
         values = {"area_ids": []}
+        if request.method == "GET":
+            # From an area without a lead: ?post=project_lead&area=<id> (only the enterprise's areas count).
+            if request.args.get("post") in dict(dicts.items(services.POST_DICT)):
+                values["post"] = request.args["post"]
+            if request.args.get("area", "").isdigit():
+                values["area_ids"] = [a for a in [request.args["area"]]
+                                      if int(a) in {x.id for x in services.enterprise_areas(org_id)}]
         if request.method == "POST":
             values = self._form_data()
             staff, error = _attempt(lambda: services.create_staff(current_user_obj(), values))

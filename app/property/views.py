@@ -6,7 +6,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.core import audit, documents
@@ -18,6 +18,15 @@ from app.extensions import db
 from app.property import services
 from app.property.models import LeadAssignment, PropertyArea, Staff
 from app.system.models import OrgType
+
+
+def with_link(message, fix, link_id="area-lead-fix"):
+    """A message that stops the user, with the link to the page that fixes it (escaped)."""
+    if not fix:
+        return message
+    url, text = fix
+    return Markup('{} <a class="alert-link anju-fix-link" id="{}" href="{}">{}</a>').format(
+        message, link_id, url, text)
 
 
 class PropertyAreaView(AnjuModelView):
@@ -77,6 +86,37 @@ class PropertyAreaView(AnjuModelView):
     def post_add_redirect(self):
         return redirect(url_for("PropertyAreaView.list"))
 
+    def _lead_fix(self, item):
+        """The page that ends an area's dead end (no lead; a lead without an account; a lead who
+        never signed in), as (url, text), when the viewer may use it; else None."""
+        sm = self.appbuilder.sm
+        staff = item.lead_staff
+        if staff is None:
+            if sm.has_access("can_change_lead", self.class_permission_name):
+                return url_for("PropertyAreaView.lead", pk=item.id), _("Set the project lead")
+            return None
+        if staff.user_id is None:
+            if sm.has_access("can_add", "StaffAccountView"):
+                return (url_for("StaffAccountView.add", staff_id=staff.id, role="project_lead"),
+                        _("Open the project lead's account"))
+            return None
+        if sm.has_access("can_show", "StaffView"):
+            return url_for("StaffView.show", pk=staff.id), _("See the project lead")
+        return None
+
+    def _lead_problem(self, item):
+        """Why the area cannot take requests or print its QR code, with the link to the fix."""
+        from app.complaints import services as complaint_services
+
+        problem = complaint_services.qr_problem(item)
+        if not problem:
+            return None
+        if item.lead_staff is not None and item.lead_staff.user_id is None:
+            problem = _("%(name)s, the project lead of %(area)s, has no login account yet: requests of this area "
+                        "cannot be taken online and its QR code cannot be printed.",
+                        name=services.masking_name(item.lead_staff.name), area=item.name)
+        return with_link(problem, self._lead_fix(item))
+
     def _lead_context(self, item):
         from app.core import masking
 
@@ -100,7 +140,7 @@ class PropertyAreaView(AnjuModelView):
             related_views=self._related_views,
             can_qr=sm.has_access("can_qr", self.class_permission_name),
             can_change_lead=sm.has_access("can_change_lead", self.class_permission_name),
-            **self._lead_context(item))
+            lead_problem=self._lead_problem(item), **self._lead_context(item))
 
     @expose("/lead/<int:pk>", methods=["GET", "POST"])
     @has_access
@@ -131,12 +171,15 @@ class PropertyAreaView(AnjuModelView):
                 flash(_("The project lead of %(area)s is now %(name)s.", area=item.name,
                         name=services.masking_name(staff.name)), "success")
                 if staff.user_id is None:
-                    flash(_("%(name)s has no login account yet: requests of this area cannot be taken online "
-                            "until an account is opened under Open staff account and activated.",
-                            name=services.masking_name(staff.name)), "warning")
+                    flash(with_link(
+                        _("%(name)s has no login account yet: requests of this area cannot be taken online "
+                          "until an account is opened under Open staff account and activated.",
+                          name=services.masking_name(staff.name)), self._lead_fix(item)), "warning")
                 return redirect(url_for("PropertyAreaView.show", pk=pk))
         return self.render_template("anju/property/area_lead.html", item=item, error=error, chosen=chosen,
                                     note=note, candidates=services.lead_candidates(item),
+                                    can_add_staff=self.appbuilder.sm.has_access("can_add", "StaffView"),
+                                    can_edit_area=self.appbuilder.sm.has_access("can_edit", self.class_permission_name),
                                     **self._lead_context(item))
 
     @expose("/qr/<int:pk>")
@@ -147,9 +190,8 @@ class PropertyAreaView(AnjuModelView):
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             abort(404)
-        problem = complaint_services.qr_problem(item)
-        if problem:
-            flash(problem, "warning")
+        if complaint_services.qr_problem(item):
+            flash(self._lead_problem(item), "warning")
             return redirect(url_for("PropertyAreaView.show", pk=pk))
         link = url_for("ComplaintPublicView.new", area=item.public_code, _external=True)
         doc = documents.Document(

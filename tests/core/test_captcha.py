@@ -202,3 +202,31 @@ def test_page_endpoint_serves_an_uncached_png(app, client):
 @pytest.mark.parametrize("purpose", ["other", "admin", "SMS", "sms.png"])
 def test_page_endpoint_unknown_purpose_404(client, purpose):
     assert client.get(f"/captcha/{purpose}.png").status_code == 404
+
+
+# --- the alphabet: no look-alikes, any case ----------------------------------------------------
+
+def test_alphabet_has_no_look_alikes():
+    for pair in ("0O", "1Il", "2Z", "5S", "8B"):
+        for ch in pair:
+            assert ch not in captcha.ALPHABET and ch.upper() not in captcha.ALPHABET, ch
+    assert captcha.ALPHABET == captcha.ALPHABET.upper()
+    assert len(set(captcha.ALPHABET)) == len(captcha.ALPHABET) >= 20
+
+
+def test_drawn_codes_use_only_the_alphabet(app):
+    with app.app_context():
+        fixed = app.config.get("CAPTCHA_TEST_ANSWER")
+        app.config["CAPTCHA_TEST_ANSWER"] = None
+        try:
+            drawn = "".join(captcha._text() for _ in range(300))
+        finally:
+            app.config["CAPTCHA_TEST_ANSWER"] = fixed
+    assert set(drawn) <= set(captcha.ALPHABET)
+    assert not set(drawn) & set("0O1Il2Z5S8B")
+
+
+def test_answer_in_any_case_is_right(rq):
+    for answer in ("test", "TeSt", " TEST "):
+        captcha_id, _png = captcha.issue()
+        captcha.check(captcha_id, answer)
