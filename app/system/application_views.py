@@ -3,6 +3,7 @@ files and the decisions the current user may take. Rules live in app/core/workfl
 and the owning module's services."""
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -15,6 +16,18 @@ from app.core.views import AnjuModelView, ScopedInterface
 from app.core.workflow import Application
 from app.extensions import db
 from app.system.models import region_full_name
+
+
+class FilterWaiting(BaseFilter):
+    """待审核: applications waiting for a decision (已提交 or 已受理; the home page's 待办)."""
+
+    name = _l("Is")
+    arg_name = "app_waiting"
+
+    def apply(self, query, value):
+        if value == "y":
+            return query.filter(Application.status.in_(workflow.AppStatus.OPEN))
+        return query
 
 
 class ApplicationView(AnjuModelView):
@@ -33,6 +46,7 @@ class ApplicationView(AnjuModelView):
     }
     list_columns = ["number", "app_type", "title", "status", "submitted_at", "decided_at", "reason"]
     search_columns = ["number", "app_type", "title", "status", "submitted_at", "region_code"]
+    search_filters = {"app_type": [FilterEqual], "status": [FilterEqual, FilterWaiting]}
     show_columns = ["number", "app_type", "title", "status", "applicant_name", "org", "region_code",
                     "submitted_at", "decided_at", "reason"]
     formatters_columns = {
