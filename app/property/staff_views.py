@@ -423,7 +423,8 @@ class FilterCertExpiring(BaseFilter):
     arg_name = "cert_expiring"
 
     def apply(self, query, value):
-        if value == "y":
+        # The home page links with y; chosen in the search form, any date box value means it.
+        if value:
             return query.filter(services.expiring_clause())
         return query
 

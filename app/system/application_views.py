@@ -8,6 +8,7 @@ from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
 
 from app.core import documents, uploads, workflow
 from app.core.errors import DomainError
@@ -19,13 +20,14 @@ from app.system.models import region_full_name
 
 
 class FilterWaiting(BaseFilter):
-    """待审核: applications waiting for a decision (已提交 or 已受理; the home page's 待办)."""
+    """待审核: applications waiting for a decision (已提交 or 已受理; the home page's 待办 links
+    with the value y). Chosen in the search form, any value of the status select means it."""
 
-    name = _l("Is")
+    name = _l("Pending review")
     arg_name = "app_waiting"
 
     def apply(self, query, value):
-        if value == "y":
+        if value:
             return query.filter(Application.status.in_(workflow.AppStatus.OPEN))
         return query
 
@@ -47,6 +49,11 @@ class ApplicationView(AnjuModelView):
     list_columns = ["number", "app_type", "title", "status", "submitted_at", "decided_at", "reason"]
     search_columns = ["number", "app_type", "title", "status", "submitted_at", "region_code"]
     search_filters = {"app_type": [FilterEqual], "status": [FilterEqual, FilterWaiting]}
+    search_form_extra_fields = {
+        "app_type": SelectField(_l("Business type"), choices=lambda: [("", _l("All"))] + [
+            (t.code, t.label) for t in workflow.all_types()]),
+        "status": SelectField(_l("Status"), choices=[("", _l("All"))] + list(workflow.STATUS_LABELS.items())),
+    }
     show_columns = ["number", "app_type", "title", "status", "applicant_name", "org", "region_code",
                     "submitted_at", "decided_at", "reason"]
     formatters_columns = {
