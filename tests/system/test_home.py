@@ -116,6 +116,23 @@ def test_each_role_sees_its_shortcuts_in_chinese(app, login, username):
         assert c.get(href).status_code == 200, href
 
 
+def test_a_role_without_work_is_told_so(app, login):
+    html = _home(login("helpdesk"))
+    assert 'id="home-todos-empty"' in html and "暂无待办事项" in html
+
+
+def test_links_name_the_list_filters_by_their_own_names(app):
+    """A link is built from the view's filter (found by its arg_name), whatever its index."""
+    from app.core import worklist
+
+    with app.test_request_context():
+        assert worklist.filter_arg("ComplaintView", "due_at", "overdue") == "_flt_0_due_at"
+        url = worklist.list_url("ApplicationView", ("app_type", "eq", "agency_filing"), ("status", "app_waiting", "y"))
+        assert url == "/applications/list/?_flt_0_app_type=agency_filing&_flt_1_status=y"
+        with pytest.raises(LookupError):
+            worklist.filter_arg("ComplaintView", "due_at", "no_such_filter")
+
+
 def test_greeting_names_the_user_role_and_organisation(app, login):
     html = _home(login("pm_a"))
     assert "张小三" in html      # the user's own name, in full
