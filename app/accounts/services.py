@@ -967,3 +967,22 @@ def import_registry_rows(rows, source=None):
             .values(name=bindparam("b_name"), source=bindparam("b_source"), imported_at=bindparam("b_at")),
             changed)
     return len(rows)
+
+
+# --- 快捷入口 on the home page (app/core/worklist.py) ----------------------------------------
+# Organisation registrations waiting for review are counted with every business application
+# type (app/system/services.py application_todos): one card per type, 机构注册 among them.
+
+def register_worklist():
+    from app.core import worklist
+
+    sc = worklist.register_shortcut
+    sc("accounts.helpdesk", _l("Helpdesk lookup"), "fa-headphones", endpoint="HelpdeskView.index",
+       permission=("can_lookup", "HelpdeskView"), order=30)
+    sc("accounts.staff_account", _l("Open staff account"), "fa-user-plus", endpoint="StaffAccountView.add",
+       permission=("can_add", "StaffAccountView"), order=45)
+    sc("accounts.agency_filing", _l("Agency filing"), "fa-file-text-o", endpoint="AgencyFilingView.add",
+       permission=("can_add", "AgencyFilingView"), order=50)
+    sc("accounts.persons", _l("Persons"), "fa-id-card", endpoint="PersonView.list",
+       permission=("can_list", "PersonView"), order=55)
+    sc("accounts.my", _l("My account"), "fa-user-circle", endpoint="MyAccountView.index", order=99)

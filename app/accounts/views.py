@@ -596,5 +596,6 @@ def register(appbuilder):
                         category="Accounts", icon="fa-database")
     appbuilder.add_view(StaffAccountView(), "Open staff account", label=_l("Open staff account"),
                         category="Accounts", icon="fa-user-plus")
+    services.register_worklist()
     appbuilder.add_view(AgencyFilingView(), "Agency filing", label=_l("Agency filing"),
                         category="Accounts", icon="fa-building")

@@ -541,20 +541,68 @@ def _notify_streets(by_street, session):
     session.commit()
 
 
-# --- counts for home pages ----------------------------------------------------------------
+# --- 待办 on the home page (app/core/worklist.py) -------------------------------------------
 
-def home_counts(user):
-    """What a handler's home page shows: requests pending, in hand and overdue, in scope."""
-    from app.core.scope import scope_clause
+TODO_GROUP = _l("Requests and suggestions")
 
-    clause = scope_clause(Complaint, user)
-    base = select(Complaint.stage, func.count(Complaint.id)).where(Complaint.stage.in_(Stage.OPEN))
-    if clause is not None:
-        base = base.where(clause)
-    counts = dict(db.session.execute(base.group_by(Complaint.stage)).all())
-    overdue = select(func.count(Complaint.id)).where(Complaint.stage.in_(Stage.OPEN),
-                                                     deadlines.overdue_clause(Complaint.due_at))
-    if clause is not None:
-        overdue = overdue.where(clause)
-    return {"pending": counts.get(Stage.PENDING, 0), "processing": counts.get(Stage.PROCESSING, 0),
-            "overdue": db.session.execute(overdue).scalar_one()}
+
+def _open_in_scope(user):
+    from app.core.scope import apply_scope
+
+    return apply_scope(select(Complaint.id).where(Complaint.stage.in_(Stage.OPEN)), Complaint, user)
+
+
+def open_todos(user):
+    """Everyone who reads requests: pending ones and overdue ones, in scope (capped counts on
+    the stage/due indexes, never a whole-table count)."""
+    from app.core import worklist
+
+    pending = worklist.capped_count(_open_in_scope(user).where(Complaint.stage == Stage.PENDING))
+    overdue = worklist.capped_count(_open_in_scope(user).where(deadlines.overdue_clause(Complaint.due_at)))
+    return [
+        worklist.Todo("complaints.pending", _l("Requests pending"), pending[0], level="warning",
+                      group=TODO_GROUP, capped=pending[1],
+                      url=worklist.list_url("ComplaintView", ("stage", "eq", Stage.PENDING))),
+        worklist.Todo("complaints.overdue", _l("Requests overdue"), overdue[0], level="danger",
+                      group=TODO_GROUP, capped=overdue[1],
+                      url=worklist.list_url("ComplaintView", ("due_at", "overdue", "y"))),
+    ]
+
+
+def handling_todos(user):
+    """Those who handle requests (project lead, street, district): what falls due within
+    ``deadline.due_soon_hours`` and what was escalated and is still overdue."""
+    from app.core import worklist
+
+    hours = get_param("deadline.due_soon_hours")
+    soon = worklist.capped_count(_open_in_scope(user).where(deadlines.due_within_clause(Complaint.due_at, hours)))
+    escalated = worklist.capped_count(_open_in_scope(user).where(
+        deadlines.overdue_clause(Complaint.due_at), Complaint.escalated_at.isnot(None)))
+    return [
+        worklist.Todo("complaints.due_soon", _l("Requests due within %(hours)s hours", hours=hours), soon[0],
+                      level="warning", group=TODO_GROUP, capped=soon[1],
+                      url=worklist.list_url("ComplaintView", ("due_at", "overdue", "soon"))),
+        worklist.Todo("complaints.escalated", _l("Escalated requests still overdue"), escalated[0],
+                      level="danger", group=TODO_GROUP, capped=escalated[1],
+                      url=worklist.list_url("ComplaintView", ("due_at", "overdue", "y"),
+                                            ("escalated_at", "escalated", "y"))),
+    ]
+
+
+def register_worklist():
+    from app.core import worklist
+
+    worklist.register_todo("complaints.open", open_todos, ("can_list", "ComplaintView"), order=20)
+    worklist.register_todo("complaints.handling", handling_todos, ("can_act", "ComplaintView"), order=21)
+    worklist.register_shortcut("complaints.list", _l("Request management"), "fa-comments",
+                               endpoint="ComplaintView.list", permission=("can_list", "ComplaintView"), order=20)
+    worklist.register_shortcut("complaints.stats", _l("Request statistics"), "fa-bar-chart",
+                               endpoint="ComplaintStatsView.index", permission=("can_show", "ComplaintStatsView"),
+                               order=21)
+    # A signed-in citizen: the public request pages.
+    worklist.register_shortcut("complaints.new", _l("Submit a request or suggestion"), "fa-pencil-square-o",
+                               endpoint="ComplaintPublicView.new", permission=("can_submit", "ComplaintApi"),
+                               order=22)
+    worklist.register_shortcut("complaints.track", _l("Follow a request"), "fa-search",
+                               endpoint="ComplaintPublicView.track", permission=("can_submit", "ComplaintApi"),
+                               order=23)

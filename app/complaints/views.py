@@ -33,12 +33,17 @@ def _stage_choices():
 
 
 class FilterOverdue(BaseFilter):
-    """是否超期: open complaints past their deadline (是) or not (否)."""
+    """是否超期: open complaints past their deadline (是) or not (否); 即将超期 (soon): open and
+    due within ``deadline.due_soon_hours`` (the home page's 待办 links here)."""
 
     name = _l("Is")
     arg_name = "overdue"
 
     def apply(self, query, value):
+        if value == "soon":
+            hours = services.get_param("deadline.due_soon_hours")
+            return query.filter(Complaint.stage.in_(Stage.OPEN),
+                                deadlines.due_within_clause(Complaint.due_at, hours))
         if value not in ("y", "n"):
             return query
         overdue = (Complaint.stage.in_(Stage.OPEN)) & deadlines.overdue_clause(Complaint.due_at)
@@ -94,6 +99,10 @@ def _yes_no():
     return [("", _l("All")), ("y", _l("Yes")), ("n", _l("No"))]
 
 
+def _overdue_choices():
+    return _yes_no() + [("soon", _l("Due soon"))]
+
+
 def _content_short(value):
     text = value or ""
     return text if len(text) <= 20 else text[:20] + "…"
@@ -132,7 +141,7 @@ class ComplaintView(AnjuModelView):
         "area": StringField(_l("Property management area")),
         "org": StringField(_l("Property service company")),
         "stage": SelectField(_l("Handling status"), choices=_stage_choices()),
-        "due_at": SelectField(_l("Overdue"), choices=_yes_no()),
+        "due_at": SelectField(_l("Overdue"), choices=_overdue_choices()),
         "escalated_at": SelectField(_l("Escalated"), choices=_yes_no()),
     }
     search_form_query_rel_fields = {
@@ -399,3 +408,4 @@ def register(appbuilder):
     appbuilder.add_view(CreditProposalView(), "Credit deduction proposals", label=_l("Credit deduction proposals"),
                         category="Requests", category_label=_l("Requests and suggestions"), icon="fa-minus-circle")
     appbuilder.add_view_no_menu(ComplaintPublicView())
+    services.register_worklist()

@@ -850,3 +850,37 @@ def import_rows(rows, user=None):
     if orgs:
         recompute([Equipment.id > first_id, Equipment.org_id.in_(orgs)])
     return len(batch)
+
+
+# --- 待办 on the home page (app/core/worklist.py) -------------------------------------------
+
+def care_todos(kind):
+    """Equipment whose inspection (or maintenance) is past due, in scope: the same test as the
+    equipment list's 已超期 filter, on the (org, next_*_due) indexes."""
+    column = DUE_COLUMNS[kind][1]
+    label = _l("Inspections overdue") if kind == CareKind.INSPECTION else _l("Maintenance overdue")
+
+    def provider(user):
+        from app.core import worklist
+
+        due = getattr(Equipment, column)
+        stmt = apply_scope(select(Equipment.id).where(due.isnot(None), due < today()), Equipment, user)
+        n, capped = worklist.capped_count(stmt)
+        return [worklist.Todo(f"care.{kind}_overdue", label, n, level="danger", group=_l("Property management"),
+                              capped=capped, url=worklist.list_url("EquipmentView", (column, "care_due", "overdue")))]
+
+    return provider
+
+
+def register_worklist():
+    from app.core import worklist
+
+    worklist.register_todo("care.inspection", care_todos(CareKind.INSPECTION),
+                           ("can_add", "InspectionRecordView"), order=40)
+    worklist.register_todo("care.maintenance", care_todos(CareKind.MAINTENANCE),
+                           ("can_add", "MaintenanceRecordView"), order=41)
+    sc = worklist.register_shortcut
+    sc("care.equipment", _l("Facilities and equipment"), "fa-cogs", endpoint="EquipmentView.list",
+       permission=("can_list", "EquipmentView"), order=43)
+    sc("care.due", _l("Inspection and maintenance due this week"), "fa-calendar-check-o",
+       endpoint="CareDueView.list", permission=("can_list", "CareDueView"), order=44)

@@ -611,3 +611,4 @@ def register(appbuilder):
                         category=CATEGORY, category_label=label, icon="fa-wrench")
     appbuilder.add_view(CareDueView(), "Care due this week", label=_l("Inspection and maintenance due this week"),
                         category=CATEGORY, category_label=label, icon="fa-bell")
+    services.register_worklist()

@@ -766,3 +766,37 @@ def check_honor(honor, actor):
         raise _field_error(HONOR_LABELS["decided_on"], _("cannot be later than today"))
     honor.decided_on = decided
     return honor
+
+
+# --- 待办 on the home page (app/core/worklist.py) -------------------------------------------
+
+def returned_filing_todos(user):
+    """An enterprise's filings returned for changes (at most one is open at a time): the
+    link opens it, where 修改 sits; none returned links to the filing page."""
+    from app.core import worklist
+
+    org_id = getattr(user, "org_id", None)
+    rows = db.session.execute(
+        select(Application.id).where(Application.app_type == ENTERPRISE_FILING, Application.org_id == org_id,
+                                     Application.status == AppStatus.RETURNED)
+        .order_by(Application.id.desc()).limit(worklist.DEFAULT_CAP + 1)).scalars().all() if org_id else []
+    url = url_for("EnterpriseFilingView.show", pk=rows[0]) if len(rows) == 1 else url_for("EnterpriseFilingView.index")
+    return [worklist.Todo("filing.returned", _l("Enterprise filings returned"), min(len(rows), worklist.DEFAULT_CAP),
+                          level="danger", group=_l("Property management"), url=url,
+                          capped=len(rows) > worklist.DEFAULT_CAP)]
+
+
+def _of_an_enterprise(user):
+    org = getattr(user, "org", None)
+    return org is not None and org.org_type == OrgType.ENTERPRISE
+
+
+def register_worklist():
+    from app.core import worklist
+
+    # Only an enterprise files (the system administrator holds the permission, not a filing).
+    worklist.register_todo("filing.returned", returned_filing_todos, ("can_file", "EnterpriseFilingView"), order=39,
+                           when=_of_an_enterprise)
+    worklist.register_shortcut("filing.file", _l("Enterprise information filing"), "fa-building",
+                               endpoint="EnterpriseFilingView.index",
+                               permission=("can_file", "EnterpriseFilingView"), order=41, when=_of_an_enterprise)

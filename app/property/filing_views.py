@@ -393,6 +393,7 @@ def register(appbuilder):
     appbuilder.add_view(EnterpriseFilingView(), "Enterprise information filing",
                         label=_l("Enterprise information filing"), category="Property",
                         category_label=_l("Property management"), icon="fa-id-card")
+    services.register_worklist()
     appbuilder.add_view(EnterpriseDetailView(), "Enterprise details", label=_l("Enterprise details"),
                         category="Property", category_label=_l("Property management"), icon="fa-building-o")
     appbuilder.add_view(EnterpriseHonorView(), "Awards and penalties", label=_l("Awards and penalties"),

@@ -248,3 +248,15 @@ def lead_record_problem(user, session=None):
         return None
     return _("Your account has no staff record as project lead (用户没有从业记录). Ask your enterprise "
              "administrator to add you under Staff with your ID number and the post 项目负责人.")
+
+
+# --- 快捷入口 on the home page (app/core/worklist.py) ----------------------------------------
+
+def register_worklist():
+    from flask_babel import lazy_gettext as _l
+
+    from app.core import worklist
+
+    worklist.register_shortcut("property.areas", _l("Property management areas"), "fa-building",
+                               endpoint="PropertyAreaView.list", permission=("can_list", "PropertyAreaView"),
+                               order=40)

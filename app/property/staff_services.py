@@ -647,3 +647,39 @@ def import_rows(actor, rows):
             for staff in leads:
                 area_services.sync_leads(staff, actor)
     return len(rows)
+
+
+# --- 待办 on the home page (app/core/worklist.py) -------------------------------------------
+
+CERT_EXPIRY_DAYS = 30
+TODO_GROUP = _l("Property management")
+
+
+def expiring_clause(today=None, days=CERT_EXPIRY_DAYS):
+    """Certificates of staff in service that expire within ``days`` from today (inclusive),
+    not yet expired: the 待办 count and the certificate list's filter share it."""
+    from datetime import timedelta
+
+    today = today or date.today()
+    return (Certificate.valid_until >= today) & (Certificate.valid_until <= today + timedelta(days=days)) \
+        & Certificate.staff_id.in_(select(Staff.id).where(Staff.status == StaffStatus.ACTIVE))
+
+
+def certificate_todos(user):
+    """Enterprises: certificates expiring within 30 days (the (org, valid_until) index)."""
+    from app.core import worklist
+    from app.core.scope import apply_scope
+
+    n, capped = worklist.capped_count(apply_scope(select(Certificate.id).where(expiring_clause()), Certificate, user))
+    return [worklist.Todo("staff.certificates_expiring",
+                          _l("Certificates expiring within %(n)s days", n=CERT_EXPIRY_DAYS), n, level="warning",
+                          group=TODO_GROUP, capped=capped,
+                          url=worklist.list_url("CertificateView", ("valid_until", "cert_expiring", "y")))]
+
+
+def register_worklist():
+    from app.core import worklist
+
+    worklist.register_todo("staff.certificates", certificate_todos, ("can_add", "CertificateView"), order=42)
+    worklist.register_shortcut("staff.list", _l("Staff"), "fa-id-badge", endpoint="StaffView.list",
+                               permission=("can_list", "StaffView"), order=42)

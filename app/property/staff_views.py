@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.models.sqla.filters import FilterEqual, FilterGreater, FilterNotEqual, FilterSmaller
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -423,6 +423,19 @@ class StaffView(AnjuModelView):
         return services.import_rows(current_user_obj(), rows)
 
 
+class FilterCertExpiring(BaseFilter):
+    """30天内到期: certificates of staff in service expiring within 30 days (the home page's 待办)."""
+
+    name = _l("Expiring within 30 days")
+    arg_name = "cert_expiring"
+
+    def apply(self, query, value):
+        # The home page links with y; chosen in the search form, any date box value means it.
+        if value:
+            return query.filter(services.expiring_clause())
+        return query
+
+
 class CertificateView(AnjuModelView):
     """证书: listed and added from the person's detail page (no menu of its own)."""
 
@@ -440,7 +453,9 @@ class CertificateView(AnjuModelView):
     list_columns = ["staff", "cert_type", "number", "issuer", "issued_on", "valid_until"]
     show_columns = list_columns
     search_columns = ["number", "cert_type", "valid_until"]
-    search_filters = {"cert_type": [FilterEqual]}
+    # FAB's date filters on 有效期至, then 30天内到期 (value y).
+    search_filters = {"cert_type": [FilterEqual],
+                      "valid_until": [FilterEqual, FilterGreater, FilterSmaller, FilterNotEqual, FilterCertExpiring]}
     search_form_extra_fields = {"cert_type": SelectField(
         _l("Certificate type"),
         choices=lambda: [("", _("All"))] + [(c, str(lb)) for c, lb in dicts.items(services.CERT_DICT)])}
@@ -549,3 +564,4 @@ def register(appbuilder):
     appbuilder.add_view(StaffView(), "Staff", label=_l("Staff"), category="Property",
                         category_label=_l("Property management"), icon="fa-id-badge")
     appbuilder.add_view_no_menu(CertificateView())
+    services.register_worklist()

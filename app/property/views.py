@@ -241,3 +241,4 @@ def register(appbuilder):
                         category="Property", category_label=_l("Property management"), icon="fa-building")
     appbuilder.add_view(LeadAssignmentView(), "Project lead changes", label=_l("Project lead changes"),
                         category="Property", icon="fa-exchange")
+    services.register_worklist()

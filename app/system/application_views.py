@@ -3,10 +3,12 @@ files and the decisions the current user may take. Rules live in app/core/workfl
 and the owning module's services."""
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from wtforms import SelectField
 
 from app.core import documents, uploads, workflow
 from app.core.errors import DomainError
@@ -15,6 +17,19 @@ from app.core.views import AnjuModelView, ScopedInterface
 from app.core.workflow import Application
 from app.extensions import db
 from app.system.models import region_full_name
+
+
+class FilterWaiting(BaseFilter):
+    """待审核: applications waiting for a decision (已提交 or 已受理; the home page's 待办 links
+    with the value y). Chosen in the search form, any value of the status select means it."""
+
+    name = _l("Pending review")
+    arg_name = "app_waiting"
+
+    def apply(self, query, value):
+        if value:
+            return query.filter(Application.status.in_(workflow.AppStatus.OPEN))
+        return query
 
 
 class ApplicationView(AnjuModelView):
@@ -33,6 +48,12 @@ class ApplicationView(AnjuModelView):
     }
     list_columns = ["number", "app_type", "title", "status", "submitted_at", "decided_at", "reason"]
     search_columns = ["number", "app_type", "title", "status", "submitted_at", "region_code"]
+    search_filters = {"app_type": [FilterEqual], "status": [FilterEqual, FilterWaiting]}
+    search_form_extra_fields = {
+        "app_type": SelectField(_l("Business type"), choices=lambda: [("", _l("All"))] + [
+            (t.code, t.label) for t in workflow.all_types()]),
+        "status": SelectField(_l("Status"), choices=[("", _l("All"))] + list(workflow.STATUS_LABELS.items())),
+    }
     show_columns = ["number", "app_type", "title", "status", "applicant_name", "org", "region_code",
                     "submitted_at", "decided_at", "reason"]
     formatters_columns = {

@@ -220,3 +220,112 @@ def check_account_delete(account, acting_user):
     from app.security import authority
 
     authority.check_account_action(acting_user, account, authority.DELETE)
+
+
+# --- 待办 on the home page (app/core/worklist.py) -------------------------------------------
+
+def application_todos(user):
+    """Reviewers: business applications waiting for a decision (已提交 or 已受理), one card per
+    registered type, in scope — one GROUP BY on the (app_type, status) index."""
+    from flask_babel import lazy_gettext as _l
+    from sqlalchemy import func
+
+    from app.core import workflow, worklist
+    from app.core.scope import apply_scope
+    from app.core.workflow import Application, AppStatus
+
+    stmt = apply_scope(select(Application.app_type, func.count(Application.id))
+                       .where(Application.status.in_(AppStatus.OPEN)), Application, user)
+    counts = dict(db.session.execute(stmt.group_by(Application.app_type)).all())
+    group = _l("Business applications")
+    return [worklist.Todo(f"applications.{t.code}", _l("%(type)s awaiting review", type=t.label),
+                          counts.get(t.code, 0), level="warning", group=group,
+                          url=worklist.list_url("ApplicationView", ("app_type", "eq", t.code),
+                                                ("status", "app_waiting", "y")))
+            for t in workflow.all_types()]
+
+
+FAILED_RUN_DAYS = 7
+
+
+def failed_runs_since(today=None):
+    """Midnight ``FAILED_RUN_DAYS`` - 1 days before today: "the last 7 days" counting today
+    (runs started after it; the list's 开始时间 filter says the same)."""
+    from datetime import date, timedelta
+
+    day = (today or date.today()) - timedelta(days=FAILED_RUN_DAYS - 1)
+    return datetime(day.year, day.month, day.day)
+
+
+def job_todos(user):
+    """System administrators: failed job runs in the last 7 days (indexed by job and start)."""
+    from flask_babel import lazy_gettext as _l
+
+    from app.core import jobs, worklist
+    from app.core.scope import apply_scope
+
+    since = failed_runs_since()
+    stmt = apply_scope(select(jobs.JobRun.id).where(jobs.JobRun.status == jobs.JobStatus.FAILED,
+                                                    jobs.JobRun.started_at > since), jobs.JobRun, user)
+    n, capped = worklist.capped_count(stmt)
+    return [worklist.Todo("jobs.failed", _l("Failed job runs in the last %(n)s days", n=FAILED_RUN_DAYS), n,
+                          level="danger", group=_l("System"), capped=capped,
+                          url=worklist.list_url("JobRunView", ("status", "eq", jobs.JobStatus.FAILED),
+                                                ("started_at", "gt", since.strftime("%Y-%m-%d %H:%M:%S"))))]
+
+
+def locked_todos(user):
+    """Whoever may unlock accounts: the accounts locked now, in scope."""
+    from flask_babel import lazy_gettext as _l
+
+    from app.core import worklist
+    from app.core.mixins import now
+    from app.core.scope import apply_scope
+    from app.security.models import AnjuUser
+
+    stmt = apply_scope(select(AnjuUser.id).where(AnjuUser.locked_until > now()), AnjuUser, user)
+    n, capped = worklist.capped_count(stmt)
+    return [worklist.Todo("accounts.locked", _l("Locked accounts"), n, level="danger", group=_l("System"),
+                          capped=capped, url=worklist.list_url("OrgUserView", ("locked_until", "locked", "y")))]
+
+
+def notice_todos(user):
+    """Everyone with notices: the unread ones they can open (the notice list's own scope)."""
+    from flask_babel import lazy_gettext as _l
+
+    from app.core import worklist
+    from app.core.notices import Notice
+    from app.core.scope import apply_scope
+
+    stmt = apply_scope(select(Notice.id).where(Notice.read_at.is_(None)), Notice, user)
+    n, capped = worklist.capped_count(stmt)
+    return [worklist.Todo("notices.unread", _l("Unread notices"), n, level="info", group=_l("Notices"),
+                          capped=capped, url=worklist.list_url("NoticeView", ("read_at", "unread", "y")))]
+
+
+def register_worklist():
+    from flask_babel import lazy_gettext as _l
+
+    from app.core import worklist
+
+    worklist.register_todo("applications.waiting", application_todos, ("can_decide", "ApplicationView"), order=10)
+    worklist.register_todo("jobs.failed", job_todos, ("can_list", "JobRunView"), order=80)
+    worklist.register_todo("accounts.locked", locked_todos, ("unlock", "OrgUserView"), order=81)
+    worklist.register_todo("notices.unread", notice_todos, ("can_list", "NoticeView"), order=90)
+    sc = worklist.register_shortcut
+    sc("applications", _l("Business applications"), "fa-file-text", endpoint="ApplicationView.list",
+       permission=("can_list", "ApplicationView"), order=10)
+    sc("organizations", _l("Organizations"), "fa-sitemap", endpoint="OrganizationView.list",
+       permission=("can_list", "OrganizationView"), order=60)
+    sc("orgusers", _l("Organization users"), "fa-users", endpoint="OrgUserView.list",
+       permission=("can_list", "OrgUserView"), order=61)
+    sc("regions", _l("Regions"), "fa-map-marker", endpoint="RegionView.list",
+       permission=("can_list", "RegionView"), order=62)
+    sc("parameters", _l("System parameters"), "fa-sliders", endpoint="ParameterView.list",
+       permission=("can_list", "ParameterView"), order=70)
+    sc("jobs", _l("Scheduled jobs"), "fa-clock-o", endpoint="JobView.list",
+       permission=("can_list", "JobView"), order=71)
+    sc("audit", _l("Audit log"), "fa-history", endpoint="AuditLogView.list",
+       permission=("can_list", "AuditLogView"), order=72)
+    sc("notices", _l("Notices"), "fa-bell", endpoint="NoticeView.list",
+       permission=("can_list", "NoticeView"), order=90)

@@ -3,11 +3,12 @@ parameters and the audit log. Thin: rules live in services.py and app/core."""
 from flask import flash, g, redirect
 from flask_appbuilder import IndexView, expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from wtforms import PasswordField
+from wtforms import PasswordField, SelectField
 from wtforms.validators import DataRequired, EqualTo
 
 from app.core import audit
@@ -22,35 +23,28 @@ from app.system.params import PARAMS, parse_value
 
 
 class HomeView(IndexView):
+    """首页: a greeting, the user's 待办 and 快捷入口 (both from app/core/worklist.py, filled by
+    each module's providers); the public entrances for a visitor who has not signed in."""
+
     index_template = "anju/index.html"
 
     @expose("/")
     def index(self):
-        from app.core.scope import apply_scope, current_user_obj, user_scope
+        from app.core import worklist
+        from app.core.scope import current_user_obj
 
         user = current_user_obj()
-        stats = None
+        home = None
         if user is not None:
-            scope = user_scope(user)
-            stats = {
+            home = {
+                # The user's own name: shown in full (masking protects others from the viewer).
+                "name": user.first_name or user.username,
                 "roles": "、".join(str(role_label(r.name)) for r in user.roles),
                 "org": user.org.name if getattr(user, "org", None) else "",
-                "scope": scope.level,
-                "orgs": db.session.execute(
-                    apply_scope(select(func.count(Organization.id)), Organization, user)).scalar(),
-                "users": db.session.execute(
-                    apply_scope(select(func.count(AnjuUser.id)), AnjuUser, user)).scalar(),
+                "todos": worklist.todos_for(user),
+                "shortcuts": worklist.shortcuts_for(user),
             }
-            sm = self.appbuilder.sm
-            if sm.has_access("can_list", "ComplaintView"):
-                from app.complaints.services import home_counts
-
-                stats["complaints"] = home_counts(user)
-            if sm.has_access("can_list", "NoticeView") and getattr(user, "org_id", None):
-                from app.core.notices import unread_count
-
-                stats["notices"] = unread_count(user.org_id)
-        return self.render_template(self.index_template, appbuilder=self.appbuilder, stats=stats)
+        return self.render_template(self.index_template, appbuilder=self.appbuilder, home=home)
 
 
 def _region_name(region):
@@ -139,6 +133,22 @@ class OrganizationView(AnjuModelView):
         return services.import_organizations(rows)
 
 
+class FilterLocked(BaseFilter):
+    """锁定中: accounts whose lockout has not ended (the home page's 待办 links here)."""
+
+    name = _l("Is")
+    arg_name = "locked"
+
+    def apply(self, query, value):
+        from app.core.mixins import now
+
+        if value == "y":
+            return query.filter(AnjuUser.locked_until > now())
+        if value == "n":
+            return query.filter((AnjuUser.locked_until.is_(None)) | (AnjuUser.locked_until <= now()))
+        return query
+
+
 class OrgUserView(AnjuModelView):
     """Accounts of the organisations the user manages (an enterprise's sub-accounts)."""
 
@@ -156,7 +166,10 @@ class OrgUserView(AnjuModelView):
         "must_change_password": _l("Must change password"), "created_on": _l("Created on"),
     }
     list_columns = ["username", "first_name", "mobile", "org", "roles", "active", "locked_until", "last_login"]
-    search_columns = ["username", "first_name", "mobile", "org", "active"]
+    search_columns = ["username", "first_name", "mobile", "org", "active", "locked_until"]
+    search_filters = {"locked_until": [FilterLocked]}
+    search_form_extra_fields = {"locked_until": SelectField(_l("Locked now"), choices=[
+        ("", _l("All")), ("y", _l("Yes")), ("n", _l("No"))])}
     show_columns = ["username", "first_name", "mobile", "org", "roles", "active", "locked_until",
                     "must_change_password", "last_login", "created_on"]
     add_columns = ["username", "first_name", "mobile", "org", "roles", "password", "conf_password"]
@@ -233,7 +246,7 @@ class OrgUserView(AnjuModelView):
                           lambda n: _("%(n)s accounts deactivated.", n=n))
 
 
-from flask_appbuilder.models.filters import BaseFilter  # noqa: E402
+
 
 
 class _RoleGrantFilter(BaseFilter):
@@ -358,3 +371,4 @@ def register(appbuilder):
                         category="System")
     appbuilder.add_view(AuditLogView, "Audit log", label=_l("Audit log"), icon="fa-history",
                         category="System")
+    services.register_worklist()

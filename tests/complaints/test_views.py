@@ -360,14 +360,14 @@ def test_home_counts_and_the_escalation_notice(app, login):
     pk, number, _m = _complaint(app, content="首页计数超期投诉", moment=datetime.now() - timedelta(days=12))
     st = login("street1")
     html = st.get("/").get_data(as_text=True)
-    overdue = int(re.search(r'id="home-complaints-overdue"[^>]*>(\d+)<', html).group(1))
+    overdue = int(re.search(r'id="home-complaints-overdue" data-count="(\d+)"', html).group(1))
     assert overdue >= 1
     with app.app_context():
         services.escalate_overdue()
         notice = db.session.execute(select(Notice).order_by(Notice.id.desc()).limit(1)).scalars().one()
         notice_id = notice.id
         assert number in notice.body
-    assert 'id="home-notices"' in st.get("/").get_data(as_text=True)
+    assert 'id="home-notices-unread"' in st.get("/").get_data(as_text=True)
     resp = st.get(f"/notices/open/{notice_id}")
     assert resp.status_code == 302
     html = st.get(resp.headers["Location"] + f"&_flt_3_number={number}").get_data(as_text=True)
