@@ -49,9 +49,13 @@ def notify(org, title, body=None, link=None, source=None, session=None):
     return notice
 
 
-def unread_count(org_id, session=None):
+def unread_count(org_id, session=None, cap=None):
+    """Unread notices of an organisation; with ``cap``, counted up to cap + 1 only (the top bar
+    shows 99+)."""
     session = session or db.session
     if not org_id:
         return 0
-    return session.execute(select(func.count(Notice.id)).where(
-        Notice.org_id == org_id, Notice.read_at.is_(None))).scalar_one()
+    unread = select(Notice.id).where(Notice.org_id == org_id, Notice.read_at.is_(None))
+    if cap is not None:
+        unread = unread.limit(cap + 1)
+    return session.execute(select(func.count()).select_from(unread.subquery())).scalar_one()
