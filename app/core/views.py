@@ -605,7 +605,7 @@ class AnjuModelView(ModelView):
     @permission_name("template")
     def template(self):
         data = xlsx.build_template(self.xlsx_columns, str(self.xlsx_title or self.list_title))
-        name = f"{self.xlsx_title or self.list_title}-{_('import template')}.xlsx"
+        name = _("%(title)s-import template", title=self.xlsx_title or self.list_title) + ".xlsx"
         return xlsx.bytes_response(name, data)
 
     #: Problems listed on the import page (the error workbook holds up to the engine's cap).
@@ -701,8 +701,10 @@ class AnjuModelView(ModelView):
         path = import_files.find(getattr(g.user, "id", "anon"), token)
         if path is None:
             abort(404)
-        return send_file(path, as_attachment=True, download_name=f"{_('import errors')}.xlsx",
-                         mimetype=xlsx.XLSX_MIMETYPE)
+        response = send_file(path, mimetype=xlsx.XLSX_MIMETYPE)
+        response.headers["Content-Disposition"] = xlsx.content_disposition(
+            _("%(title)s-import errors", title=self.xlsx_title or self.list_title) + ".xlsx")
+        return response
 
     def _label_of(self, key):
         for col in self.xlsx_columns or []:

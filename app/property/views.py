@@ -74,9 +74,6 @@ class PropertyAreaView(AnjuModelView):
             # Another company now serves the area: its old lead cannot stay on.
             services.change_lead(item, None, current_user_obj(), note=_("The property service company changed."))
 
-    def post_add_redirect(self):
-        return redirect(url_for("PropertyAreaView.list"))
-
     def _lead_context(self, item):
         from app.core import masking
 
