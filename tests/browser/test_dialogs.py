@@ -75,3 +75,52 @@ def test_deleting_from_a_list_names_the_row(live_server, page):
     page.click("#anju-confirm-cancel")
     page.locator("#anju-confirm").wait_for(state="hidden")
     assert page.url.endswith("/dictitemview/list/")
+
+
+def _confirms(page):
+    """{button id: its data-confirm text} of a page."""
+    import html as html_lib
+    import re
+
+    out = {}
+    for tag in re.findall(r"<(?:button|a)\b[^>]*\bdata-confirm=\"[^\"]*\"[^>]*>", page):
+        ident = re.search(r'\bid="([^"]+)"', tag)
+        text = re.search(r'\bdata-confirm="([^"]*)"', tag).group(1)
+        out[ident.group(1) if ident else tag] = html_lib.unescape(text)
+    return out
+
+
+def test_every_decision_on_an_application_asks_naming_it(app, login):
+    from app.core import workflow
+    from app.security.models import AnjuUser
+
+    with app.app_context():
+        applicant = db.session.execute(select(AnjuUser).where(AnjuUser.username == "district1")).scalar_one()
+        application = workflow.create("agency_filing", applicant=applicant, title="确认对话框测试经纪机构",
+                                      region_code="500103", payload={}, submit=True)
+        db.session.commit()
+        pk, number = application.id, application.number
+    c = login("reviewer")
+    asks = _confirms(c.get(f"/applications/show/{pk}").get_data(as_text=True))
+    assert "btn-accept" in asks, asks
+    for ident, text in asks.items():
+        assert text.startswith("确定要对「" + number + "」执行") and text.endswith("吗？"), (ident, text)
+    assert "受理" in asks["btn-accept"]
+
+
+def test_staff_delete_and_resign_ask_naming_the_person_masked(app, login):
+    import re
+
+    c = login("ent_a")
+    page = c.get("/staff/list/").get_data(as_text=True)
+    pk = re.search(r"/staff/show/(\d+)", page).group(1)
+    show = c.get(f"/staff/show/{pk}").get_data(as_text=True)
+    name = re.search(r'id="staff-name"[^>]*>([^<]+)<', show).group(1).strip()
+    asks = _confirms(show)
+    if "btn-delete" in asks:
+        assert f"「{name}」" in asks["btn-delete"]
+    if 'id="btn-resign"' in show:
+        form = c.get(f"/staff/resign/{pk}").get_data(as_text=True)
+        resign = _confirms(form)["btn-submit"]
+        assert f"「{name}」" in resign and "离职" in resign
+    assert asks or 'id="btn-resign"' in show
