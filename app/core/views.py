@@ -279,27 +279,11 @@ def _page_arg_guard():
             abort(400, description=_("The page number and page size must be whole numbers."))
 
 
-class AnjuModelView(ModelView):
-    """Base ModelView: scope, masking, export, import, and FAB's holes closed."""
+class SaveLanding:
+    """After add or edit, land on the saved record (its detail page, else its view's own
+    list) with a message naming it: never on the list the session opened last, which is
+    where FAB's history sends a save. Mixed into AnjuModelView and FAB's security views."""
 
-    list_template = "anju/list.html"
-    page_size = 20
-    # {column: masking kind}: masked on the server unless the role may see full values.
-    mask_columns = {}
-    # The entity's xlsx declaration (app/<module>/schemas.py); drives export and import.
-    xlsx_columns = None
-    xlsx_title = None
-    # Import: unique keys inside the file; a callable(rows) -> errors; a callable that
-    # writes the rows inside the request's transaction.
-    import_unique = ()
-    # {column: [filter classes]}: replaces the filters FAB derives for a search column (e.g.
-    # only FilterEqual on a coded column whose value comes from a select in
-    # search_form_extra_fields).
-    search_filters = {}
-
-    base_permissions = None
-
-    # --- after a save: the saved record, never the list the session opened last ---
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         for name in ("post_add", "post_update"):
@@ -309,11 +293,11 @@ class AnjuModelView(ModelView):
 
     @_records_saved
     def post_add(self, item):
-        pass
+        super().post_add(item)
 
     @_records_saved
     def post_update(self, item):
-        pass
+        super().post_update(item)
 
     def saved_url(self, item):
         """Where a save lands: the record's detail page when the viewer may open it, else the
@@ -345,6 +329,27 @@ class AnjuModelView(ModelView):
 
     def post_edit_redirect(self):
         return self._landing()
+
+
+class AnjuModelView(SaveLanding, ModelView):
+    """Base ModelView: scope, masking, export, import, and FAB's holes closed."""
+
+    list_template = "anju/list.html"
+    page_size = 20
+    # {column: masking kind}: masked on the server unless the role may see full values.
+    mask_columns = {}
+    # The entity's xlsx declaration (app/<module>/schemas.py); drives export and import.
+    xlsx_columns = None
+    xlsx_title = None
+    # Import: unique keys inside the file; a callable(rows) -> errors; a callable that
+    # writes the rows inside the request's transaction.
+    import_unique = ()
+    # {column: [filter classes]}: replaces the filters FAB derives for a search column (e.g.
+    # only FilterEqual on a coded column whose value comes from a select in
+    # search_form_extra_fields).
+    search_filters = {}
+
+    base_permissions = None
 
     def __init__(self, **kwargs):
         if self.base_permissions is None:

@@ -21,6 +21,7 @@ from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
 from app.core.validators import MobileValidator, ValidationError
+from app.core.views import SaveLanding
 from app.security.passwords import ensure_strong
 from app.security.roles import role_label
 
@@ -216,7 +217,7 @@ def _roles_formatter(roles):
     return "、".join(str(role_label(r.name)) for r in roles or [])
 
 
-class AnjuUserDBModelView(ZhDisplayMixin, UserDBModelView):
+class AnjuUserDBModelView(ZhDisplayMixin, SaveLanding, UserDBModelView):
     """Sysadmin's list of every account."""
 
     list_title = _l("Users")
@@ -323,7 +324,7 @@ def _role_name(name):
     return _with_code(str(role_label(name)), name)
 
 
-class AnjuRoleModelView(ZhDisplayMixin, RoleModelView):
+class AnjuRoleModelView(ZhDisplayMixin, SaveLanding, RoleModelView):
     """Roles shown by their Chinese label with the stable code beside it (the role widgets
     are overridden in app/templates/appbuilder/general/widgets/roles/ to use formatters)."""
 
@@ -342,7 +343,7 @@ class AnjuRoleModelView(ZhDisplayMixin, RoleModelView):
 from flask_appbuilder.security.views import UserGroupModelView  # noqa: E402
 
 
-class AnjuGroupModelView(ZhDisplayMixin, UserGroupModelView):
+class AnjuGroupModelView(ZhDisplayMixin, SaveLanding, UserGroupModelView):
     """FAB's group view declares no labels, so its headers stay English; ours are translated."""
 
     list_title = _l("List Groups")

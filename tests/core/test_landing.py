@@ -137,3 +137,26 @@ def test_editing_lands_on_the_record_with_its_name(app, login):
     assert resp.headers["Location"].startswith(f"/parameterview/show/{pk}")
     shown = c.get(resp.headers["Location"]).get_data(as_text=True)
     assert "已保存：" in shown
+
+
+def test_saving_a_user_lands_on_that_user(app, login):
+    """FAB's own user view lands on the saved account too, named as the viewer sees it."""
+    c = login("admin")
+    page = c.get("/users/list/").get_data(as_text=True)
+    pk = re.search(r"/users/edit/(\d+)", page).group(1)
+    c.get("/parameterview/list/")
+    form = c.get(f"/users/edit/{pk}").get_data(as_text=True)
+    values = _form_values(form, {})
+    for name in ("username", "first_name", "mobile", "email"):
+        found = re.search(rf'name="{name}"[^>]*value="([^"]*)"', form) or \
+            re.search(rf'value="([^"]*)"[^>]*name="{name}"', form)
+        if found:
+            values[name] = html_lib.unescape(found.group(1))
+    values["roles"] = re.findall(r'<option selected value="([^"]+)"', form.split('name="roles"', 1)[1])[:5] \
+        or values.get("roles")
+    values["org"] = (re.findall(r'<option selected value="([^"]+)"', form.split('name="org"', 1)[1]) or ["__None"])[0]
+    values.pop("must_change_password", None)
+    resp = c.form(f"/users/edit/{pk}", values, get_url=f"/users/edit/{pk}")
+    assert resp.status_code == 302, _problems(resp.get_data(as_text=True))
+    assert resp.headers["Location"].startswith(f"/users/show/{pk}")
+    assert "已保存：" in c.get(resp.headers["Location"]).get_data(as_text=True)
