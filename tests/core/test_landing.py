@@ -25,7 +25,7 @@ CASES = {
                                                      "parent": "500103"}),
     "DictItemView": ("admin", "/orgusers/list/", {"sort": "99"}),
     "RealnameRegistryView": ("admin", "/parameterview/list/", {"id_number": "11010519491231002X",
-                                                               "name": "周八", "id_type": "resident_id"}),
+                                                               "name": "周八"}),
     "PropertyAreaView": ("district1", "/enterprise/honors/list/", {"district": "500103", "street": "500103001", "community": "__None"}),
     "EquipmentView": ("ent_a", "/orgusers/list/", {}),
     "CarePlanView": ("ent_a", "/leadchanges/list/", {"cycle_value": "1", "kind": "inspection"}),
