@@ -9,6 +9,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from wtforms import SelectField
 
 from app.accounts import services
 from app.accounts.models import (
@@ -529,6 +530,10 @@ class RealnameRegistryView(AnjuModelView):
     show_columns = list_columns
     mask_columns = {"name": "name", "id_number": "id_number"}
     formatters_columns = {"id_type": lambda v: str(ID_TYPE_LABELS.get(v, v))}
+    # The ID type is chosen by its Chinese name, not typed as a code (resident_id).
+    add_form_extra_fields = edit_form_extra_fields = {
+        "id_type": SelectField(_l("ID type"), choices=_id_type_options),
+    }
     base_order = ("id", "desc")
     xlsx_columns = REGISTRY_COLUMNS
     xlsx_title = _l("Real-name registry")

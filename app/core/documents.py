@@ -392,9 +392,12 @@ def pdf_response(doc, filename, inline=True):
     """The PDF as a response; ``filename`` may be Chinese (RFC 5987 ``filename*``)."""
     if not filename.lower().endswith(".pdf"):
         filename += ".pdf"
+    from app.core.xlsx import content_disposition
+
     response = send_file(io.BytesIO(render_pdf(doc)), mimetype="application/pdf",
-                         as_attachment=not inline, download_name=filename, etag=False,
-                         conditional=False, max_age=0)
+                         etag=False, conditional=False, max_age=0)
+    # The same header as every other download: an ASCII fallback and the UTF-8 name.
+    response.headers["Content-Disposition"] = content_disposition(filename, "attachment" if not inline else "inline")
     response.headers["Cache-Control"] = NO_STORE
     response.headers.pop("Expires", None)
     return response

@@ -12,7 +12,7 @@
 import logging
 from functools import wraps
 
-from flask import abort, current_app, flash, g, redirect, request, send_file
+from flask import abort, current_app, flash, g, redirect, request, send_file, session, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
@@ -214,16 +214,63 @@ def masked(kind):
 
 
 def display(value):
-    """Default cell text: empty for None, 是/否 for booleans, lists joined."""
+    """Default cell text: empty for None, 是/否 for booleans, datetimes to the minute
+    (YYYY-MM-DD HH:MM), dates as YYYY-MM-DD, lists joined with 、."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if hasattr(value, "strftime") and hasattr(value, "hour"):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return value.strftime("%Y-%m-%d %H:%M")
+    if hasattr(value, "strftime") and hasattr(value, "isoformat"):
+        return value.strftime("%Y-%m-%d")
     if isinstance(value, (list, tuple, set)) or (hasattr(value, "__iter__") and not isinstance(value, str)):
         return "、".join(str(v) for v in value)
     return value
+
+
+def record_name(item):
+    """How a saved record reads to the viewer: its declared number or name (the model's
+    ``__audit__`` row), else its own text, else its kind and number; a personal value is
+    masked unless the viewer may see it in full."""
+    from app.core.audit import entity_name
+
+    spec = getattr(type(item), "__audit__", None)
+    text = None
+    row = getattr(spec, "row", None)
+    try:
+        if callable(row):
+            text = row(item)
+        elif row:
+            text = getattr(item, row, None)
+            kind = (spec.masks or {}).get(row) or masking.personal_columns(type(item)).get(row)
+            if kind and text and not can_view_full_pii():
+                text = masking.mask(kind, text)
+        if text in (None, ""):
+            own = repr(item)
+            if " object at 0x" not in own and not own.startswith("<"):
+                text = own
+    except Exception:  # a name must never break the save it reports
+        log.warning("no display name for %r", type(item), exc_info=True)
+        text = None
+    if text in (None, ""):
+        pk = getattr(item, "id", None)
+        name = entity_name(type(item).__name__)
+        text = f"{name} #{pk}" if pk is not None else name
+    return str(text)
+
+
+def _records_saved(fn):
+    """Wrap a view's post_add/post_update: the request remembers which record it saved."""
+
+    @wraps(fn)
+    def wrapper(self, item, *args, **kwargs):
+        result = fn(self, item, *args, **kwargs)
+        g.anju_saved = (self, item)
+        return result
+
+    wrapper.records_saved = True
+    return wrapper
 
 
 def _page_arg_guard():
@@ -231,6 +278,58 @@ def _page_arg_guard():
     for key, value in request.args.items():
         if key.startswith(("psize_", "page_")) and not (value.strip().isascii() and value.strip().isdigit()):
             abort(400, description=_("The page number and page size must be whole numbers."))
+
+
+class SaveLanding:
+    """After add or edit, land on the saved record (its detail page, else its view's own
+    list) with a message naming it: never on the list the session opened last, which is
+    where FAB's history sends a save. Mixed into AnjuModelView and FAB's security views."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in ("post_add", "post_update"):
+            fn = cls.__dict__.get(name)
+            if fn is not None and not getattr(fn, "records_saved", False):
+                setattr(cls, name, _records_saved(fn))
+
+    @_records_saved
+    def post_add(self, item):
+        super().post_add(item)
+
+    @_records_saved
+    def post_update(self, item):
+        super().post_update(item)
+
+    def saved_url(self, item):
+        """Where a save lands: the record's detail page when the viewer may open it, else the
+        view's own list."""
+        sm = self.appbuilder.sm
+        pk = self.datamodel.get_pk_value(item)
+        if "can_show" in (self.base_permissions or []) and sm.has_access("can_show", self.class_permission_name):
+            try:
+                return url_for(f"{self.endpoint}.show", pk=pk)
+            except Exception:  # no detail page of its own
+                pass
+        return url_for(f"{self.endpoint}.list")
+
+    def _landing(self):
+        saved = g.pop("anju_saved", None)
+        if saved is None or saved[0] is not self:
+            # Nothing was saved (the reason is flashed): back to the same form, not to a list.
+            return redirect(request.full_path.rstrip("?") if request.method == "POST"
+                            else url_for(f"{self.endpoint}.list"))
+        item = saved[1]
+        # FAB's generic "Added Row"/"Changed Row" gives way to a message naming the record.
+        generic = {str(self.add_row_message), str(self.edit_row_message)}
+        session["_flashes"] = [f for f in session.get("_flashes", []) if f[1] not in generic]
+        flash(_("Saved: %(name)s", name=record_name(item)), "success")
+        return redirect(self.saved_url(item))
+
+    def post_add_redirect(self):
+        return self._landing()
+
+    def post_edit_redirect(self):
+        return self._landing()
 
 
 class AnjuListWidget(ListWidget):
@@ -320,7 +419,7 @@ class ConsoleListMixin:
         return extras
 
 
-class AnjuModelView(ConsoleListMixin, ModelView):
+class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
     """Base ModelView: scope, masking, export, import, and FAB's holes closed."""
 
     page_size = 20
@@ -597,7 +696,7 @@ class AnjuModelView(ConsoleListMixin, ModelView):
     @permission_name("template")
     def template(self):
         data = xlsx.build_template(self.xlsx_columns, str(self.xlsx_title or self.list_title))
-        name = f"{self.xlsx_title or self.list_title}-{_('import template')}.xlsx"
+        name = _("%(title)s-import template", title=self.xlsx_title or self.list_title) + ".xlsx"
         return xlsx.bytes_response(name, data)
 
     #: Problems listed on the import page (the error workbook holds up to the engine's cap).
@@ -693,8 +792,10 @@ class AnjuModelView(ConsoleListMixin, ModelView):
         path = import_files.find(getattr(g.user, "id", "anon"), token)
         if path is None:
             abort(404)
-        return send_file(path, as_attachment=True, download_name=f"{_('import errors')}.xlsx",
-                         mimetype=xlsx.XLSX_MIMETYPE)
+        response = send_file(path, mimetype=xlsx.XLSX_MIMETYPE)
+        response.headers["Content-Disposition"] = xlsx.content_disposition(
+            _("%(title)s-import errors", title=self.xlsx_title or self.list_title) + ".xlsx")
+        return response
 
     def _label_of(self, key):
         for col in self.xlsx_columns or []:

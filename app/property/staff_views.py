@@ -286,10 +286,11 @@ class StaffView(AnjuModelView):
         data["area_ids"] = request.form.getlist("area_ids")
         return data
 
-    def _render_form(self, title, fields, values, error=None, submit=None, intro=None, cancel=None):
+    def _render_form(self, title, fields, values, error=None, submit=None, intro=None, cancel=None,
+                     confirm=None):
         return self.render_template("anju/property/staff_form.html", title=title, fields=fields, values=values,
                                     error=error, submit=submit or _("Save"), intro=intro,
-                                    cancel=cancel or url_for("StaffView.list"))
+                                    cancel=cancel or url_for("StaffView.list"), confirm=confirm)
 
     def _org_or_refuse(self):
         try:
@@ -374,6 +375,8 @@ class StaffView(AnjuModelView):
         ]
         return self._render_form(_("Resign: %(name)s", name=item.name), fields, values, error,
                                  submit=_("Confirm leaving"), cancel=url_for("StaffView.show", pk=item.id),
+                                 confirm=_("Are you sure you want to carry out %(action)s on 「%(name)s」?",
+                                           action=_("Resign"), name=masking.person_text(item.name)),
                                  intro=_("The record is kept as history; a project lead stops leading their "
                                          "areas. A later rehire is added as a new record."))
 

@@ -83,9 +83,6 @@ class PropertyAreaView(AnjuModelView):
             # Another company now serves the area: its old lead cannot stay on.
             services.change_lead(item, None, current_user_obj(), note=_("The property service company changed."))
 
-    def post_add_redirect(self):
-        return redirect(url_for("PropertyAreaView.list"))
-
     def _lead_fix(self, item):
         """The page that ends an area's dead end (no lead; a lead without an account; a lead who
         never signed in), as (url, text), when the viewer may use it; else None."""

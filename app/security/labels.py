@@ -26,6 +26,9 @@ PERMISSION_LABELS = {
     # FAB action permissions carry no can_ prefix
     "resetmypassword": _l("change own password"), "resetpasswords": _l("reset passwords"),
     "userinfoedit": _l("edit own information"), "copyrole": _l("copy role"),
+    "can_pause": _l("Pause"), "can_resume": _l("Resume"), "can_run": _l("Run now"),
+    "can_resend": _l("Resend verification SMS"), "can_unlock": _l("Unlock"), "can_lookup": _l("Look up"),
+    "can_submit": _l("Submit"), "can_mine": _l("My requests"),
 }
 
 VIEW_LABELS = {
@@ -51,6 +54,11 @@ VIEW_LABELS = {
     "CareDueView": _l("Care due this week"), "EnterpriseFilingView": _l("Enterprise information filing"),
     "EnterpriseDetailView": _l("Enterprise details"), "EnterpriseHonorView": _l("Awards and penalties"),
     "PropertyAreaView": _l("Property management areas"),
+    "HomeView": _l("Home page"), "UtilView": _l("Back"), "LocaleView": _l("Switch language"),
+    "AnjuSecurityApi": _l("Login API"), "RegistrationView": _l("Account registration"),
+    "MyAccountView": _l("My account"), "My account": _l("My account"),
+    "ComplaintPublicView": _l("Public request pages"),
+    "OrganizationApplicationApi": _l("Organization registration API"), "RealnameApi": _l("Real-name verification API"),
     # menu names
     "System": _l("System"), "Security": _l("Security"), "Organizations": _l("Organizations"),
     "Organization users": _l("Organization users"), "Regions": _l("Regions"),
@@ -63,12 +71,71 @@ VIEW_LABELS = {
 
 def permission_label(name):
     label = PERMISSION_LABELS.get(name)
+    if label is None:
+        label = action_labels().get(name)
     return str(label) if label is not None else name
+
+
+def _registered_labels():
+    """{view or menu name: label} from what the app registered: each menu entry's label (by
+    the entry's name and by its view's permission name), else a view's own declared title.
+    Built once per app; every module's view gets a Chinese name without being listed here."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return {}
+    ext = current_app.extensions.setdefault("anju_view_labels", {})
+    if ext:
+        return ext
+    appbuilder = getattr(current_app, "appbuilder", None)
+    if appbuilder is None:
+        return {}
+
+    def walk(items):
+        for item in items:
+            if item.label:
+                ext.setdefault(item.name, item.label)
+                view = item.baseview
+                if view is not None:
+                    ext.setdefault(getattr(view, "class_permission_name", None) or type(view).__name__, item.label)
+            walk(item.childs or [])
+
+    walk(appbuilder.menu.get_list())
+    for view in appbuilder.baseviews:
+        name = getattr(view, "class_permission_name", None) or type(view).__name__
+        for attr in ("list_title", "form_title", "title"):
+            title = getattr(type(view), attr, None)
+            # Only a declared (translatable) title; FAB's own default is "List <Class>".
+            if title and not isinstance(title, str):
+                ext.setdefault(name, title)
+                break
+    return ext
 
 
 def view_label(name):
     label = VIEW_LABELS.get(name)
+    if label is None:
+        label = _registered_labels().get(name)
+    if label is None and name.endswith("Api") and len(name) > 3:
+        # A module's REST API is named after its page: ComplaintApi beside ComplaintView.
+        page = view_label(name[:-3] + "View")
+        if page != name[:-3] + "View":
+            return gettext("%(name)s API", name=page)
     return str(label) if label is not None else name
+
+
+def action_labels():
+    """{action name: label} of every bulk action the app registered (FAB names an action's
+    permission after the action, without a can_ prefix)."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context() or getattr(current_app, "appbuilder", None) is None:
+        return {}
+    out = {}
+    for view in current_app.appbuilder.baseviews:
+        for name, act in (getattr(view, "actions", None) or {}).items():
+            out.setdefault(name, act.text)
+    return out
 
 
 def role_display(name):
@@ -84,6 +151,26 @@ def install():
     m.Permission.__repr__ = lambda self: permission_label(self.name)
     m.ViewMenu.__repr__ = lambda self: view_label(self.name)
     m.PermissionView.__repr__ = lambda self: gettext(
-        "%(permission)s on %(view)s", permission=permission_label(self.permission.name),
+        "%(permission)s · %(view)s", permission=permission_label(self.permission.name),
         view=view_label(self.view_menu.name))
     m.Role.__repr__ = lambda self: role_display(self.name)
+    _blank_choice_in_chinese()
+
+
+def _blank_choice_in_chinese():
+    """FAB's related-record selects offer an empty first choice whose text WTForms renders as
+    its value, "__None": show 请选择 instead (in the viewer's language, at render time)."""
+    from flask_appbuilder.fields import QuerySelectField
+
+    original = QuerySelectField.iter_choices
+    if getattr(original, "anju_blank_text", False):
+        return
+
+    def iter_choices(self):
+        for choice in original(self):
+            if choice[0] == "__None" and not choice[1]:
+                choice = (choice[0], gettext("Please choose"), *choice[2:])
+            yield choice
+
+    iter_choices.anju_blank_text = True
+    QuerySelectField.iter_choices = iter_choices

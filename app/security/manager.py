@@ -50,6 +50,9 @@ class AnjuSecurityManager(SecurityManager):
         self.security_api = sec_views.AnjuSecurityApi
         self.rolemodelview = sec_views.AnjuRoleModelView
         self.groupmodelview = sec_views.AnjuGroupModelView
+        self.permissionmodelview = sec_views.PermissionModelView
+        self.viewmenumodelview = sec_views.ViewMenuModelView
+        self.permissionviewmodelview = sec_views.PermissionViewModelView
         # FAB's statistics chart loads Google's chart loader: unusable on an offline intranet.
         self.userstatschartview = None
         super().__init__(appbuilder)

@@ -285,9 +285,15 @@ COMMON = [
 ]
 
 
+# Roles outside the catalogue that FAB itself keeps (AUTH_ROLE_PUBLIC: whoever is not signed in).
+OTHER_ROLE_LABELS = {"anonymous": _l("Visitors not signed in")}
+
+
 def role_label(code):
     role = ROLES.get(code)
-    return role["label"] if role else code
+    if role:
+        return role["label"]
+    return OTHER_ROLE_LABELS.get(code, code)
 
 
 def data_scope(role_names):

@@ -21,8 +21,27 @@ from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
 from app.core.validators import MobileValidator, ValidationError
+from app.core.views import SaveLanding
 from app.security.passwords import ensure_strong
 from app.security.roles import role_label
+
+
+class ZhDisplayMixin:
+    """FAB's own security views do not use our base view: give every shown column the
+    console's cell text (是/否, minutes, empty for None) unless a formatter is declared."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        from app.core.views import display
+
+        formatters = dict(self.formatters_columns or {})
+        shown = set(self.list_columns or []) | set(self.show_columns or [])
+        for fieldsets in (self.show_fieldsets, getattr(self, "user_show_fieldsets", None)):
+            for fieldset in fieldsets or []:
+                shown |= set(fieldset[1].get("fields", []))
+        for col in shown:
+            formatters.setdefault(col, display)
+        self.formatters_columns = formatters
 
 
 class PolicyPasswordForm(ResetPasswordForm):
@@ -198,7 +217,7 @@ def _roles_formatter(roles):
     return "、".join(str(role_label(r.name)) for r in roles or [])
 
 
-class AnjuUserDBModelView(UserDBModelView):
+class AnjuUserDBModelView(ZhDisplayMixin, SaveLanding, UserDBModelView):
     """Sysadmin's list of every account."""
 
     list_title = _l("Users")
@@ -301,21 +320,84 @@ class AnjuSecurityApi(SecurityApi):
 from flask_appbuilder.security.views import RoleModelView  # noqa: E402
 
 
-class AnjuRoleModelView(RoleModelView):
-    """Roles shown by their Chinese label with the stable code beside it."""
+def _role_name(name):
+    return _with_code(str(role_label(name)), name)
 
+
+class AnjuRoleModelView(ZhDisplayMixin, SaveLanding, RoleModelView):
+    """Roles shown by their Chinese label with the stable code beside it (the role widgets
+    are overridden in app/templates/appbuilder/general/widgets/roles/ to use formatters)."""
+
+    list_title = _l("Roles")
+    show_title = _l("Role details")
+    add_title = _l("Add role")
+    edit_title = _l("Edit role")
+    label_columns = {"name": _l("Role"), "permissions": _l("Permissions"), "user": _l("Users"),
+                     "groups": _l("User groups")}
     formatters_columns = {
-        "name": lambda name: f"{role_label(name)}（{name}）",
-        "permissions": lambda perms: "、".join(str(p) for p in perms or []),
+        "name": _role_name,
+        "permissions": lambda perms: "、".join(sorted(str(p) for p in perms or [])),
     }
 
 
 from flask_appbuilder.security.views import UserGroupModelView  # noqa: E402
 
 
-class AnjuGroupModelView(UserGroupModelView):
+class AnjuGroupModelView(ZhDisplayMixin, SaveLanding, UserGroupModelView):
     """FAB's group view declares no labels, so its headers stay English; ours are translated."""
 
     list_title = _l("List Groups")
     label_columns = {"name": _l("Group name"), "label": _l("Group label"), "description": _l("Description"),
                      "users": _l("Users"), "roles": _l("Roles")}
+
+
+from flask_appbuilder.security import views as _fab_views  # noqa: E402
+
+# Our three keep FAB's class names: permission names and list arguments
+# (psize_PermissionModelView, ...) are derived from them.
+
+
+def _with_code(label, code):
+    """A Chinese name with its stable code small beside it (as system parameters show keys)."""
+    from markupsafe import Markup
+
+    if label == code:
+        return code
+    return Markup('{} <small class="text-muted anju-code">{}</small>').format(label, code)
+
+
+def _permission_name(name):
+    from app.security.labels import permission_label
+
+    return _with_code(permission_label(name), name)
+
+
+def _view_name(name):
+    from app.security.labels import view_label
+
+    return _with_code(view_label(name), name)
+
+
+class PermissionModelView(ZhDisplayMixin, _fab_views.PermissionModelView):
+    """Base permissions by their Chinese name, the code beside it."""
+
+    list_title = _l("Base permissions")
+    label_columns = {"name": _l("Permission")}
+    formatters_columns = {"name": _permission_name}
+
+
+class ViewMenuModelView(ZhDisplayMixin, _fab_views.ViewMenuModelView):
+    """Views and menus by their Chinese name, the code beside it."""
+
+    list_title = _l("Views and menus")
+    label_columns = {"name": _l("View or menu")}
+    formatters_columns = {"name": _view_name}
+
+
+class PermissionViewModelView(ZhDisplayMixin, _fab_views.PermissionViewModelView):
+    """Permissions on views, both halves in Chinese."""
+
+    list_title = _l("Permissions on views")
+    label_columns = {"permission": _l("Permission"), "view_menu": _l("View or menu"), "role": _l("Roles")}
+    formatters_columns = {"permission": lambda p: str(p) if p is not None else "",
+                          "view_menu": lambda v: str(v) if v is not None else ""}

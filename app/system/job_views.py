@@ -14,6 +14,13 @@ def _status(value):
     return str(jobs.STATUS_LABELS.get(value, value or ""))
 
 
+def _code(value):
+    """A job's code: a stable identifier, shown small beside its Chinese name."""
+    from markupsafe import Markup
+
+    return Markup('<small class="text-muted anju-code">{}</small>').format(value or "")
+
+
 class JobView(AnjuModelView):
     datamodel = ScopedInterface(jobs.Job)
     route_base = "/jobs"
@@ -27,7 +34,7 @@ class JobView(AnjuModelView):
     list_columns = ["id", "label", "trigger_text", "paused", "next_run_at", "last_run_at", "last_status", "failures"]
     show_columns = list_columns + ["func", "max_retries", "retry_seconds"]
     search_columns = ["id", "label", "paused", "last_status"]
-    formatters_columns = {"last_status": _status}
+    formatters_columns = {"last_status": _status, "id": _code, "func": _code}
     base_order = ("id", "asc")
 
     @action("pause", _l("Pause"), _l("Pause the selected jobs?"), "fa-pause", multiple=True)
@@ -59,6 +66,17 @@ class JobView(AnjuModelView):
         return redirect(self.get_redirect())
 
 
+def _job_name(code):
+    """A run's job by its Chinese name (the code small beside it)."""
+    from markupsafe import Markup
+
+    spec = jobs.registered().get(code) if code else None
+    label = getattr(spec, "label", None)
+    if not label:
+        return _code(code)
+    return Markup("{} ").format(label) + _code(code)
+
+
 class JobRunView(AnjuModelView):
     datamodel = ScopedInterface(jobs.JobRun)
     route_base = "/jobruns"
@@ -71,7 +89,7 @@ class JobRunView(AnjuModelView):
     list_columns = ["job_id", "scheduled_for", "started_at", "finished_at", "status", "manual", "attempt", "worker"]
     show_columns = list_columns + ["result", "error"]
     search_columns = ["job_id", "status", "started_at", "manual"]
-    formatters_columns = {"status": _status}
+    formatters_columns = {"status": _status, "job_id": _job_name}
     base_order = ("id", "desc")
 
 

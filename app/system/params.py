@@ -21,6 +21,19 @@ class ParamSpec:
     max: int | None = None
 
 
+# Parameter groups as the screen names them.
+GROUP_LABELS = {
+    "security": _l("Login and security"), "system": _l("General"), "audit": _l("Audit log"),
+    "credit": _l("Credit management"), "rental": _l("Housing rental"), "sms": _l("SMS messages"),
+    "deadline": _l("Handling deadlines"), "complaint": _l("Complaints and requests"), "upload": _l("File uploads"),
+}
+
+
+def group_label(code):
+    label = GROUP_LABELS.get(code)
+    return str(label) if label is not None else (code or "")
+
+
 PARAMS = {p.key: p for p in [
     ParamSpec("security.lockout_threshold", "int", 5, _l("Failed logins before the account is locked"), "security", 1, 100),
     ParamSpec("security.lockout_minutes", "int", 30, _l("Lockout duration (minutes)"), "security", 1, 1440),

@@ -282,6 +282,37 @@ class DictItemView(AnjuModelView):
         return services.import_dict_items(rows)
 
 
+def _param_group(code):
+    from app.system.params import group_label
+
+    return group_label(code)
+
+
+def _param_key(key):
+    """The parameter's Chinese label, its key small beside it."""
+    from markupsafe import Markup, escape
+
+    spec = PARAMS.get(key)
+    if spec is None:
+        return key
+    return Markup('{} <small class="text-muted anju-code">{}</small>').format(escape(str(spec.label)), key)
+
+
+def _param_value(value):
+    text = str(value if value is not None else "").strip().lower()
+    if text in ("true", "false"):
+        return _("Yes") if text == "true" else _("No")
+    return value if value is not None else ""
+
+
+PARAM_TYPES = {"int": _l("Whole number"), "bool": _l("Yes or no"), "str": _l("Text"), "decimal": _l("Decimal number")}
+
+
+def _param_type(code):
+    label = PARAM_TYPES.get(code)
+    return str(label) if label is not None else (code or "")
+
+
 class ParameterView(AnjuModelView):
     datamodel = ScopedInterface(Parameter)
     base_permissions = ["can_list", "can_show", "can_edit", "can_export"]
@@ -290,12 +321,22 @@ class ParameterView(AnjuModelView):
     edit_title = _l("Edit parameter")
     label_columns = {"key": _l("Parameter"), "value": _l("Value"), "value_type": _l("Type"),
                      "group": _l("Group"), "description": _l("Description"), "changed_on": _l("Changed on")}
-    list_columns = ["group", "key", "description", "value", "changed_on"]
+    list_columns = ["group", "key", "value", "changed_on"]
     search_columns = ["group", "key", "value"]
     show_columns = ["group", "key", "description", "value", "value_type", "changed_on"]
     edit_columns = ["value"]
     base_order = ("key", "asc")
-    formatters_columns = {"description": lambda v: v}
+    formatters_columns = {"description": lambda v: v, "group": lambda v: _param_group(v),
+                          "key": lambda v: _param_key(v), "value": lambda v: _param_value(v),
+                          "value_type": lambda v: _param_type(v)}
+
+    def prefill_form(self, form, pk):
+        """A yes/no parameter is edited as 是/否, as the screen shows it (either is accepted)."""
+        super().prefill_form(form, pk)
+        item = self.datamodel.get(pk, self._base_filters)
+        spec = PARAMS.get(getattr(item, "key", None))
+        if spec is not None and spec.type == "bool" and "value" in form:
+            form["value"].data = _param_value(form["value"].data)
 
     def pre_update(self, item):
         spec = PARAMS.get(item.key)

@@ -103,9 +103,20 @@ def request_sms_code(page, app, mobile):
 
 
 def submit_and_wait(page, selector="#btn-submit"):
+    """Click and wait for the next page. An action that asks first (data-confirm, a Chinese
+    dialog naming the record) is confirmed with 确定; the question asked is returned."""
+    if not page.get_attribute(selector, "data-confirm"):
+        with page.expect_navigation():
+            page.click(selector)
+        page.wait_for_load_state("load")
+        return None
+    page.click(selector)
+    page.locator("#anju-confirm").wait_for(state="visible")
+    asked = page.inner_text("#anju-confirm-text")
     with page.expect_navigation():
-        page.click(selector)
+        page.click("#anju-confirm-ok")
     page.wait_for_load_state("load")
+    return asked
 
 
 def password_login(page, base, username, password, org=False, captcha=False):

@@ -99,11 +99,11 @@ def test_plan_rules_in_chinese(app, login):
     assert "所选设施设备不在所选物业管理区域内。" in post(area=str(first_id), equipment=str(other_lift_id))
     name = uniq("消防设施每月巡检")
     html = post(name=name, equip_type="fire")
-    assert "记录已添加" in html
+    assert "已保存：" in html
     assert f"同一对象已有启用的同类计划：{name}。" in post(equip_type="fire", cycle_value="2")
     # The same type in one area, or for one item, is another target: allowed.
-    assert "记录已添加" in post(equip_type="fire", area=str(first_id))
-    assert "记录已添加" in post(kind="maintenance", name=uniq("电梯半月维保"), equipment=str(lift_id),
+    assert "已保存：" in post(equip_type="fire", area=str(first_id))
+    assert "已保存：" in post(kind="maintenance", name=uniq("电梯半月维保"), equipment=str(lift_id),
                             cycle_value="15", cycle_unit="day")
     with app.app_context():
         plan = db.session.execute(select(CarePlan).where(CarePlan.name == name)).scalars().one()
@@ -243,7 +243,7 @@ def test_inspection_record_prefilled_rules_and_due_moves(app, login):
     assert "巡检日期不能早于安装日期（2025-01-01）。" in post(done_on="2024-12-31")
     done = date.today() - timedelta(days=2)
     html = post(done_on=done.isoformat(), result="abnormal", findings="轿厢照明损坏，已报修")
-    assert "记录已添加" in html
+    assert "已保存：" in html
     with app.app_context():
         e = db.session.get(Equipment, pk)
         assert (e.last_inspected_on, e.next_inspection_due) == (done, done + timedelta(days=7))
@@ -293,7 +293,7 @@ def test_maintenance_record_with_photos_staff_and_company(app, login):
     resp = c.http.post(url, data={**data, "csrf_token": token,
                                   "photos": [(io.BytesIO(png_bytes()), "现场.png"), (io.BytesIO(PDF), "报告.pdf")]},
                        content_type="multipart/form-data", follow_redirects=True)
-    assert "记录已添加" in resp.get_data(as_text=True)
+    assert "已保存：" in resp.get_data(as_text=True)
     with app.app_context():
         r = db.session.execute(select(MaintenanceRecord).where(MaintenanceRecord.equipment_id == pk)).scalars().one()
         assert (r.staff_id, r.company, r.content, r.person) == (worker_id, "重庆电梯维保有限公司", "更换曳引钢丝绳", "钱维保")
@@ -444,7 +444,7 @@ def test_project_lead_records_only_in_led_areas(app, login):
     assert names[1] in html and names[0] not in html
     html = pm.form("/inspections/add", record_form(ids[1], person="孙巡检"), get_url="/inspections/add",
                    follow_redirects=True).get_data(as_text=True)
-    assert "记录已添加" in html
+    assert "已保存：" in html
     pm.form("/inspections/add", record_form(ids[0], person="孙巡检"), get_url="/inspections/add")
     with app.app_context():
         assert db.session.execute(select(InspectionRecord).where(

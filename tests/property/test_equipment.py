@@ -114,7 +114,7 @@ def test_enterprise_adds_area_wide_equipment_and_sees_it_listed(app, login):
     c = login("ent_a")
     html = add_form(c, base_data(heping_id, name, equip_type="access_control", code="  MJ-01 ",
                                  installed_on="2023-05-01", maintenance_company="重庆门禁维保公司")).get_data(as_text=True)
-    assert "记录已添加" in html
+    assert "已保存：" in html
     with app.app_context():
         e = equipment_named(name)
         assert e is not None

@@ -124,7 +124,10 @@ def content_disposition(filename: str, disposition: str = "attachment") -> str:
     name = re.sub(r"[\x00-\x1f\x7f/\\]", "_", filename).strip() or "export.xlsx"
     stem, ext = os.path.splitext(name)
     fallback = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
-    fallback = re.sub(r'[^A-Za-z0-9._ -]', "_", fallback).strip(" _") or "export"
+    fallback = re.sub(r'[^A-Za-z0-9._ -]', "_", fallback).strip(" _-.")
+    if not re.search(r"[A-Za-z0-9]", fallback):
+        # Nothing readable left of a Chinese name: a neutral word, never a stray "-".
+        fallback = "export"
     fallback += re.sub(r"[^A-Za-z0-9.]", "", ext) or ".xlsx"
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 

@@ -84,49 +84,11 @@
     });
   });
 
-  /* --- confirmation before a step that notifies people or cannot be undone --- */
-  var pending = null;
+  /* Confirmation before a step that notifies people or cannot be undone: one mechanism,
+     app/static/anju/dialogs.js (data-confirm on buttons, links and forms). */
   function confirmStep(text, proceed) {
-    var modal = document.getElementById('anju-confirm');
-    if (!modal || !$ || !$.fn.modal) { if (window.confirm(text)) { proceed(); } return; }
-    modal.querySelector('.anju-confirm-text').textContent = text;
-    pending = proceed;
-    $(modal).modal('show');
+    if (window.AnjuDialogs) { window.AnjuDialogs.ask(text, proceed); } else if (window.confirm(text)) { proceed(); }
   }
-  document.addEventListener('click', function (e) {
-    var ok = e.target.closest && e.target.closest('#anju-confirm-ok');
-    if (ok) {
-      e.preventDefault();
-      var go = pending; pending = null;
-      $('#anju-confirm').modal('hide');
-      if (go) { go(); }
-    }
-  });
-  // Forms (and their submit buttons) that carry data-confirm ask first.
-  document.addEventListener('submit', function (e) {
-    var form = e.target;
-    if (form.dataset.anjuConfirmed === '1') { return; }
-    var submitter = e.submitter;
-    var text = (submitter && submitter.getAttribute('data-confirm')) || form.getAttribute('data-confirm');
-    if (!text) { return; }
-    e.preventDefault();
-    confirmStep(text, function () {
-      form.dataset.anjuConfirmed = '1';
-      if (submitter && submitter.name) {
-        var hidden = document.createElement('input');
-        hidden.type = 'hidden'; hidden.name = submitter.name; hidden.value = submitter.value;
-        form.appendChild(hidden);
-      }
-      form.submit();
-    });
-  }, true);
-  // Links that carry data-confirm.
-  document.addEventListener('click', function (e) {
-    var link = e.target.closest && e.target.closest('a[data-confirm]');
-    if (!link) { return; }
-    e.preventDefault();
-    confirmStep(link.getAttribute('data-confirm'), function () { window.location.href = link.href; });
-  });
 
   // Bulk actions: the selected rows go to the list's action form.
   document.addEventListener('click', function (e) {
@@ -148,7 +110,7 @@
       var i = document.createElement('input');
       i.type = 'hidden'; i.name = 'rowid'; i.value = c.value; form.appendChild(i);
     });
-    var text = btn.getAttribute('data-confirm');
+    var text = btn.getAttribute('data-bulk-confirm');
     if (text) {
       confirmStep(text.replace('{n}', checked.length), function () { form.submit(); });
     } else {
