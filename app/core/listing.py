@@ -85,7 +85,7 @@ def install_day_ranges(view):
     meaning."""
     dm = view.datamodel
     filters = view._filters
-    replaced = set(getattr(view, "search_form_extra_fields", None) or {}) | set(view.search_filters or {})
+    replaced = set(getattr(view, "search_form_extra_fields", None) or {}) | set(getattr(view, "search_filters", None) or {})
     for col in list(view.search_columns or []):
         if "." in col or col in replaced or not (dm.is_date(col) or dm.is_datetime(col)):
             continue

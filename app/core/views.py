@@ -351,6 +351,7 @@ class ConsoleListMixin:
 
     list_template = "anju/list.html"
     list_widget = AnjuListWidget
+    page_size = 20
     # The inline search form shows these columns (default: the first inline_search_limit of
     # search_columns); the rest stay in the advanced filters.
     inline_search_columns = None

@@ -21,14 +21,15 @@ from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
 from app.core.validators import MobileValidator, ValidationError
-from app.core.views import SaveLanding
+from app.core.views import ConsoleListMixin, SaveLanding
 from app.security.passwords import ensure_strong
 from app.security.roles import role_label
 
 
-class ZhDisplayMixin:
-    """FAB's own security views do not use our base view: give every shown column the
-    console's cell text (是/否, minutes, empty for None) unless a formatter is declared."""
+class ZhDisplayMixin(ConsoleListMixin):
+    """FAB's own security views do not use our base view: give them the console's list page
+    (inline search, 序号, text buttons) and every shown column the console's cell text
+    (是/否, minutes, empty for None) unless a formatter is declared."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

@@ -28,7 +28,9 @@ CASES = {
                                                                "name": "周八"}),
     "PropertyAreaView": ("district1", "/enterprise/honors/list/", {"district": "500103", "street": "500103001", "community": "__None"}),
     "EquipmentView": ("ent_a", "/orgusers/list/", {}),
-    "CarePlanView": ("ent_a", "/leadchanges/list/", {"cycle_value": "1", "kind": "inspection"}),
+    # for the whole enterprise (no area): other tests run plans of their own areas
+    "CarePlanView": ("ent_a", "/leadchanges/list/", {"cycle_value": "1", "kind": "inspection", "equipment": "__None",
+                                                     "area": "__None"}),
     "InspectionRecordView": ("pm_a", "/leadchanges/list/", {"result": "normal"}),
     "MaintenanceRecordView": ("ent_a", "/orgusers/list/", {}),
     "EnterpriseHonorView": ("gov_admin", "/parameterview/list/", {"kind": "penalty"}),
@@ -74,6 +76,7 @@ def _form_values(page, overrides):
         else:
             values[name] = "测试" + uuid.uuid4().hex[:6]
     values.update(overrides)
+    values = {k: v for k, v in values.items() if v is not None}  # an override of None leaves it out
     if values.get("credit_code") == "credit_code":
         from app.core.validators import credit_code_check_char
 
