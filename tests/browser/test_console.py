@@ -19,7 +19,7 @@ ENGLISH_UI = ["List", "Add", "Edit", "Delete", "Search", "Actions", "Record Coun
               "Show", "Cancel", "Save", "Back", "Refresh", "Users", "Roles", "Permissions",
               "Statistics", "Logout", "Language", "Welcome", "No records found", "Remove",
               "Filter", "Page size", "Home", "Export", "Import", "Reset", "Today", "True", "False",
-              "None", "Yes", "No row selected", "Select", "Profile"]
+              "None", "OK", "Yes", "No row selected", "Select", "Profile"]
 
 UI_TEXT = """() => { const b = document.body.cloneNode(true);
     // data cells and stored content may hold English by right
