@@ -112,9 +112,9 @@ def register_modules(appbuilder):
     staff_api.register(appbuilder)
     care_api.register(appbuilder)
     filing_api.register(appbuilder)
-    # 个人中心 is one group: the account page and the notices.
-    appbuilder.add_link("My account", label=_l_account_details(), href="/my/", icon="fa-id-card-o",
-                        category="My account", category_label=_l_my_account(), category_icon="fa-user-circle")
+    # One 个人中心 (the account page, also in the user menu), in the group 我的 with the notices.
+    appbuilder.add_link("My account", label=_l_my_account(), href="/my/", icon="fa-id-card-o",
+                        category="My account", category_label=_l_mine(), category_icon="fa-user-circle")
 
 
 def _l_my_account():
@@ -123,10 +123,10 @@ def _l_my_account():
     return lazy_gettext("My account")
 
 
-def _l_account_details():
+def _l_mine():
     from flask_babel import lazy_gettext
 
-    return lazy_gettext("Account and real-name")
+    return lazy_gettext("Mine")
 
 
 def _register_hooks(app):

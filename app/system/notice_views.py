@@ -61,4 +61,4 @@ class NoticeView(AnjuModelView):
 
 def register(appbuilder):
     appbuilder.add_view(NoticeView(), "Notices", label=_l("Notices"), category="My account",
-                        icon="fa-bell")
+                        category_label=_l("Mine"), category_icon="fa-user-circle", icon="fa-bell")
