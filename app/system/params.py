@@ -27,6 +27,8 @@ PARAMS = {p.key: p for p in [
     ParamSpec("security.idle_timeout_minutes", "int", 30, _l("Idle session timeout (minutes)"), "security", 1, 1440),
     ParamSpec("security.password_max_age_days", "int", 0, _l("Password maximum age in days (0: never expires)"), "security", 0, 3650),
     ParamSpec("list.page_size_max", "int", 200, _l("Largest page size a list may show"), "system", 10, 1000),
+    ParamSpec("list.count_cap", "int", 10000,
+              _l("Rows a list counts before showing its total as N+ (an exact count on request)"), "system", 100, 10000000),
     ParamSpec("import.max_rows", "int", 100000, _l("Largest number of rows one import may hold"), "system", 1, 1000000),
     ParamSpec("import.error_keep_hours", "int", 24, _l("Hours an import's error workbook (it holds the uploaded rows) is kept"), "system", 1, 720),
     ParamSpec("audit.retention_months", "int", 12, _l("Audit log retention (months, at least 12)"), "audit", 12, 120),
