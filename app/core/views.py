@@ -140,7 +140,7 @@ class ScopedInterface(SafeInterface):
         if not page_size:
             return super().query(filters, order_column, order_direction, page, page_size,
                                  select_columns, outer_default_load)
-        ids = self.page_ids(filters, order_column, order_direction, page, page_size + 1)
+        ids = self.page_ids(filters, order_column, order_direction, page, page_size, extra=1)
         has_next = len(ids) > page_size
         ids = ids[:page_size]
         count = self.list_count(filters, offset=(page or 0) * page_size, shown=len(ids))
@@ -153,14 +153,15 @@ class ScopedInterface(SafeInterface):
         query = apply_scope(self.session.query(pk), self.obj)
         return self.apply_filters(query, self.get_inner_filters(filters))
 
-    def page_ids(self, filters=None, order_column="", order_direction="", page=None, page_size=None):
-        """The keys of one page, in the list's order (ties broken by the key)."""
+    def page_ids(self, filters=None, order_column="", order_direction="", page=None, page_size=None, extra=0):
+        """The keys of one page (and ``extra`` more), in the list's order (ties broken by the key)."""
         query = self._key_query(filters)
         query = self.apply_order_by(query, order_column, order_direction, aliases_mapping={},
                                     bypass_many_to_many=True, add_pk=True)
         if order_column == "":
             query = query.order_by(self.obj.__mapper__.primary_key[0])
-        query = self.apply_pagination(query, page, page_size)
+        if page_size:
+            query = query.offset((page or 0) * page_size).limit(page_size + extra)
         return [row[0] for row in query.all()]
 
     def page_options(self, query):

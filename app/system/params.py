@@ -93,7 +93,13 @@ def get_param(key):
         cache = g.setdefault("_params", {})
         if key in cache:
             return cache[key]
-    raw = db.session.execute(select(Parameter.value).where(Parameter.key == key)).scalar()
+        stored = g.get("_param_rows")
+        if stored is None:
+            # Every parameter row in one query per request (a list page reads three or four).
+            stored = g._param_rows = dict(db.session.execute(select(Parameter.key, Parameter.value)).all())
+        raw = stored.get(key)
+    else:
+        raw = db.session.execute(select(Parameter.value).where(Parameter.key == key)).scalar()
     try:
         value = spec.default if raw is None else parse_value(spec, raw)
     except ValueError:
