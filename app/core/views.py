@@ -17,6 +17,7 @@ from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_appbuilder.widgets import FormWidget, SearchWidget
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -252,6 +253,7 @@ def _options_scope_key():
 def drop_cached_options():
     _options_generation[0] += 1
     _OPTIONS_CACHE.clear()
+    _SEARCH_TEXT_CACHE.clear()
 
 
 def _watch_option_writes(session, flush_context):
@@ -304,6 +306,47 @@ class CachedOptionsWidget:
         html = self.inner(field, **kwargs)
         _OPTIONS_CACHE[key] = (generation, now, html)
         return html
+
+
+_SEARCH_TEXT_CACHE = {}
+
+
+class AnjuSearchWidget(SearchWidget):
+    """FAB's search widget, with the column labels and filter names translated once per
+    language and filter set instead of on every page (about a hundred gettext calls)."""
+
+    def __call__(self, **kwargs):
+        from flask_babel import get_locale
+
+        form = self.template_args["form"]
+        cols = tuple(self.template_args["include_cols"])
+        dict_filters = self.filters.get_search_filters()
+        key = (str(get_locale()), type(form), cols,
+               tuple(tuple(type(f) for f in dict_filters[c]) for c in cols))
+        texts = _SEARCH_TEXT_CACHE.get(key)
+        if texts is None:
+            texts = ({c: str(form[c].label.text) for c in cols},
+                     {c: [str(f.name) for f in dict_filters[c]] for c in cols})
+            _SEARCH_TEXT_CACHE[key] = texts
+        kwargs["label_columns"], kwargs["search_filters"] = dict(texts[0]), {c: list(v) for c, v in texts[1].items()}
+        if any(form[c].data not in (None, "", []) or form[c].raw_data for c in cols):
+            kwargs["form_fields"] = {c: form[c]() for c in cols}
+        else:
+            # The search form opens empty (FAB's script fills it from the active filters):
+            # its fields render the same for every viewer of one scope and language.
+            import time
+
+            bucket = int(time.monotonic() // OPTIONS_TTL)   # other processes' writes: at most a TTL late
+            if _SEARCH_TEXT_CACHE.get("bucket") != bucket:
+                _SEARCH_TEXT_CACHE.clear()
+                _SEARCH_TEXT_CACHE["bucket"] = bucket
+            fkey = key + (_options_scope_key(), _options_generation[0])
+            fields = _SEARCH_TEXT_CACHE.get(fkey)
+            if fields is None:
+                fields = _SEARCH_TEXT_CACHE[fkey] = {c: form[c]() for c in cols}
+            kwargs["form_fields"] = dict(fields)
+        kwargs["active_filters"] = self.filters.get_filters_values_tojson()
+        return FormWidget.__call__(self, **kwargs)
 
 
 def cache_search_options(view):
@@ -418,6 +461,7 @@ class AnjuModelView(ModelView):
     """Base ModelView: scope, masking, export, import, and FAB's holes closed."""
 
     list_template = "anju/list.html"
+    search_widget = AnjuSearchWidget
     page_size = 20
     # {column: masking kind}: masked on the server unless the role may see full values.
     mask_columns = {}
