@@ -102,7 +102,13 @@ class AnjuSecurityManager(SecurityManager):
         key = (getattr(user, "id", None) if user is not None and getattr(user, "is_authenticated", False) else None,
                permission_name, view_name)
         if key not in cache:
-            cache[key] = super().has_access(permission_name, view_name)
+            pairs = g.get("_anju_perm_by_user", {}).get(key[0]) if key[0] is not None else None
+            if pairs is not None and not getattr(g, "_api_key_user", False):
+                # This signed-in user's pairs were read by an earlier check of the request:
+                # FAB's answer for an active signed-in user is exactly this lookup.
+                cache[key] = (permission_name, view_name) in pairs
+            else:
+                cache[key] = super().has_access(permission_name, view_name)
         return cache[key]
 
     def _has_view_access(self, user, permission_name, view_name):
