@@ -136,6 +136,8 @@ def test_a_page_past_the_cap_renders_with_links_onwards(fresh_app):
     assert first.status_code == 200
     late = admin.get("/regionview/list/?_flt_0_name=翻页测试&psize_RegionView=20&page_RegionView=6")
     assert late.status_code == 200 and "翻页测试129" in late.get_data(as_text=True)
+    exact = admin.get("/regionview/list/?_flt_0_name=翻页测试&psize_RegionView=20&exact_count=1")
+    assert exact.status_code == 200 and "130" in exact.get_data(as_text=True)
 
 
 # --- the full-view audit entry, the permission memo --------------------------------------------
