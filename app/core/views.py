@@ -259,22 +259,11 @@ def drop_cached_options():
 def _watch_option_writes(session, flush_context):
     if not _OPTIONS_MODELS:
         return
+    watched = tuple(_OPTIONS_MODELS)
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, tuple(_OPTIONS_MODELS)):
+        if isinstance(obj, watched):
             drop_cached_options()
             return
-
-
-class _Option:
-    """A dropdown entry that outlives the request that read it: key and label only."""
-
-    __slots__ = ("pk", "label")
-
-    def __init__(self, pk, label):
-        self.pk, self.label = pk, label
-
-    def __str__(self):
-        return self.label
 
 
 class CachedOptionsWidget:
