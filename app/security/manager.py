@@ -60,6 +60,13 @@ class AnjuSecurityManager(SecurityManager):
         lm.user_loader(self.load_user_session)
         return lm
 
+    def get_user_by_id(self, pk):
+        """The user with their roles and groups in one query (every request asks for both)."""
+        from sqlalchemy.orm import joinedload
+
+        model = self.user_model
+        return self.session.get(model, pk, options=[joinedload(model.roles), joinedload(model.groups)])
+
     def load_user_session(self, pk):
         """The user of a browser session, unless the session is from an ended epoch."""
         user = self.load_user(pk)
