@@ -2,7 +2,9 @@
 
 * :class:`ListCount` is what ``ScopedInterface.query`` returns as the count: an ``int`` with
   ``exact`` (False when counting stopped at the cap ``list.count_cap``: the value is then the
-  cap and the list shows "10,000+"). A request with ``exact_count=1`` counts every row.
+  cap and the list shows "10,000+"; on a page past the cap, the rows known to exist: that
+  page and one more, so page links go on) and ``has_next``. A request with ``exact_count=1``
+  counts every row.
 * The text filters (starts with, ends with, contains and their negations) compile to
   ``x LIKE ? ESCAPE '\\'`` with the user's ``%``, ``_`` and ``\\`` taken literally, instead of
   FAB's ``lower(x) LIKE lower(?)`` (SQLite's LIKE already ignores ASCII case; PostgreSQL gets

@@ -133,7 +133,8 @@ class ScopedInterface(SafeInterface):
     def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
               select_columns=None, outer_default_load=False):
         """(count, rows) of one page. The count is a :class:`ListCount`: exact up to the cap
-        ``list.count_cap``, else the cap with ``exact`` False (``exact_count=1`` counts all).
+        ``list.count_cap`` (and on the last page), else the cap with ``exact`` False (past the
+        cap: the rows known to exist, this page and one more); ``exact_count=1`` counts all.
         A page is read ids first: the page's keys with the filters, scope and order (an index
         walk that touches no other table), then those rows with their joins, in that order;
         deep pages no longer join the related rows of every skipped row."""
@@ -144,7 +145,15 @@ class ScopedInterface(SafeInterface):
         ids = self.page_ids(filters, order_column, order_direction, page, page_size, extra=1)
         has_next = len(ids) > page_size
         ids = ids[:page_size]
-        count = self.list_count(filters, offset=(page or 0) * page_size, shown=len(ids))
+        offset = (page or 0) * page_size
+        if ids and not has_next and count_cap() is not None:
+            count = ListCount(offset + len(ids), exact=True)     # the last page: the total is known
+        else:
+            count = self.list_count(filters, offset=offset, shown=len(ids))
+            if not count.exact and has_next and offset + len(ids) + 1 > int(count):
+                # Past the cap the count says what is known to exist (this page and a row
+                # after it), so page links keep offering the next page.
+                count = ListCount(offset + len(ids) + 1, exact=False)
         count.has_next = has_next
         return count, self.rows_by_ids(ids, select_columns)
 

@@ -96,10 +96,14 @@ def test_count_stops_at_the_cap_unless_an_exact_count_is_asked(ctx):
         assert isinstance(count, ListCount) and isinstance(count, int)
         assert (int(count), count.exact, count.has_next) == (100, False, True)
         assert str(count) == "100" and f"{count:,}" == "100"
-        # Past the cap the pages go on: page 6 holds rows 121-130.
+        # Past the cap the pages go on, the count saying what is known to exist ...
+        count, rows = dm.query(_filters(dm, "name", LikeStartsWith, "计数测试"), "name", "asc", page=5, page_size=20)
+        assert [r.name for r in rows] == [f"计数测试{i:03d}" for i in range(100, 120)]
+        assert (int(count), count.exact, count.has_next) == (121, False, True)
+        # ... and the last page knows the total: page 6 holds rows 121-130.
         count, rows = dm.query(_filters(dm, "name", LikeStartsWith, "计数测试"), "name", "asc", page=6, page_size=20)
         assert [r.name for r in rows] == [f"计数测试{i:03d}" for i in range(120, 130)]
-        assert count.exact is False and count.has_next is False
+        assert (int(count), count.exact, count.has_next) == (130, True, False)
         # Under the cap the count is exact.
         count, _ = dm.query(_filters(dm, "name", LikeStartsWith, "计数测试00"), page=0, page_size=20)
         assert (int(count), count.exact) == (10, True)
