@@ -7,8 +7,11 @@ FLASK   = $(VENV)/bin/flask --app run
 PORT   ?= 5000
 HOST   ?= 127.0.0.1
 STAMP   = $(VENV)/.installed
+# The benchmark's peer (Django admin, bench/django_peer/) lives in a virtualenv of its own.
+BENCH_VENV  ?= .venv-bench
+BENCH_STAMP  = $(BENCH_VENV)/.installed
 
-.PHONY: run test bench setup venv catalogs db seed serve clean extract-messages
+.PHONY: run test bench bench-venv setup venv catalogs db seed serve clean extract-messages
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,7 +42,14 @@ run: setup
 test: catalogs
 	$(PY) -m pytest -q
 
-bench: catalogs
+$(BENCH_STAMP): bench/requirements-bench.txt
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet -r bench/requirements-bench.txt
+	touch $(BENCH_STAMP)
+
+bench-venv: $(BENCH_STAMP)
+
+bench: catalogs $(BENCH_STAMP)
 	$(PY) bench/run.py
 
 extract-messages: venv

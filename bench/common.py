@@ -97,6 +97,14 @@ def login(app, username="admin", password=DEMO_PASSWORD):
     return client
 
 
+COUNT_CAP = 10_000   # parameter list.count_cap's default: our lists count up to it, then say "N+"
+
+
+def count_agrees(ours, bare, cap=COUNT_CAP):
+    """Our list's count against the bare COUNT(*): equal, or the cap when there are more rows."""
+    return ours == bare or (ours == cap and bare is not None and bare > cap)
+
+
 def proc_status():
     """{'VmRSS': kB, 'VmHWM': kB} of this process (Linux)."""
     out = {}

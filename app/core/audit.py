@@ -174,11 +174,22 @@ def audited_models():
     return [m.class_ for m in db.Model.registry.mappers if m.class_.__name__ not in SKIP_MODELS]
 
 
+_MODEL_BY_NAME = {}
+
+
 def _model(entity):
-    for mapper in db.Model.registry.mappers:
-        if mapper.class_.__name__ == entity:
-            return mapper.class_
-    return None
+    """The mapped class named ``entity``, or None. Looked up by name once (the audit list names
+    one per row); every model is mapped when the app is created, before any entry is read."""
+    if not entity:
+        return None
+    if entity not in _MODEL_BY_NAME:
+        found = None
+        for mapper in db.Model.registry.mappers:
+            if mapper.class_.__name__ == entity:
+                found = mapper.class_
+                break
+        _MODEL_BY_NAME[entity] = found
+    return _MODEL_BY_NAME[entity]
 
 
 def spec_for(entity):

@@ -138,7 +138,7 @@ def inline_columns(view):
     return list(view.search_columns or [])[:view.inline_search_limit]
 
 
-def inline_fields(view, form=None, masked_columns=()):
+def inline_fields(view, form=None, masked_columns=(), choices_key=None):
     """The inline search boxes of ``view``: its declared columns, each with the filter that a
     person expects from a box of that kind (a part of a text, the exact value of a choice, a
     day range), prefilled from the request."""
@@ -165,7 +165,7 @@ def inline_fields(view, form=None, masked_columns=()):
                                       value_from=args.get(_arg(col, i_from), ""),
                                       value_to=args.get(_arg(col, i_to), "")))
             continue
-        choices = _choices(view, col, form_field)
+        choices = _cached_choices(view, col, form_field, choices_key)
         if choices is not None and col in (getattr(view, "search_form_extra_fields", None) or {}):
             label = str(form_field.label.text)  # the view's own wording for its choice
         if choices is not None:
@@ -197,8 +197,15 @@ class InlineSearch:
     advanced_open: bool = False  # filters beyond the inline boxes are in force
 
 
-def inline_search(view, form=None, masked_columns=()):
-    fields = inline_fields(view, form, masked_columns)
+_CHOICES_CACHE = {}
+
+
+def drop_cached_choices():
+    _CHOICES_CACHE.clear()
+
+
+def inline_search(view, form=None, masked_columns=(), choices_key=None):
+    fields = inline_fields(view, form, masked_columns, choices_key)
     names = set()
     for f in fields:
         names.update([f.name_from, f.name_to] if f.kind == "daterange" else [f.name])
@@ -210,6 +217,17 @@ def inline_search(view, form=None, masked_columns=()):
         if key.startswith("_flt_"):
             advanced = True
     return InlineSearch(fields, hidden, advanced)
+
+
+def _cached_choices(view, col, form_field, choices_key):
+    if choices_key is None:
+        return _choices(view, col, form_field)
+    key = choices_key(col)
+    if key not in _CHOICES_CACHE:
+        if len(_CHOICES_CACHE) > 2000:
+            _CHOICES_CACHE.clear()
+        _CHOICES_CACHE[key] = _choices(view, col, form_field)
+    return _CHOICES_CACHE[key]
 
 
 def _choices(view, col, form_field):

@@ -17,12 +17,13 @@ from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args, get_order_args
-from flask_appbuilder.widgets import ListWidget
+from flask_appbuilder.widgets import FormWidget, ListWidget, SearchWidget
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.core import audit, import_files, listing, masking, xlsx
 from app.core.audit import AuditAction
+from app.core.paging import AnjuFilterConverter, ListCount, count_cap, like_filter
 from app.core.schemas import AnjuSchemaConverter
 from app.core.scope import apply_scope, stamp
 from app.extensions import db
@@ -41,7 +42,11 @@ class SafeInterface(SQLAInterface):
     """SQLAInterface whose writes never hand a database error's text to the user: the error
     is logged and a DomainError with the Chinese message is raised instead (the conflict
     message for an integrity error, else the generic one with an incident number). Pages
-    flash it, APIs answer 422 with it. create_app gives FAB's own views this interface too."""
+    flash it, APIs answer 422 with it. create_app gives FAB's own views this interface too.
+    Text searches compile to ``LIKE ? ESCAPE`` with the user's wildcards taken literally
+    (app/core/paging.py)."""
+
+    filter_converter_class = AnjuFilterConverter
 
     def _write(self, method, *args, **kwargs):
         from sqlalchemy.exc import SQLAlchemyError
@@ -127,16 +132,87 @@ class ScopedInterface(SafeInterface):
 
     def query(self, filters=None, order_column="", order_direction="", page=None, page_size=None,
               select_columns=None, outer_default_load=False):
-        return super().query(filters, order_column, order_direction, page, page_size,
-                             select_columns or self.list_select_columns, outer_default_load)
+        """(count, rows) of one page. The count is a :class:`ListCount`: exact up to the cap
+        ``list.count_cap`` (and on the last page), else the cap with ``exact`` False (past the
+        cap: the rows known to exist, this page and one more); ``exact_count=1`` counts all.
+        A page is read ids first: the page's keys with the filters, scope and order (an index
+        walk that touches no other table), then those rows with their joins, in that order;
+        deep pages no longer join the related rows of every skipped row."""
+        select_columns = select_columns or self.list_select_columns
+        if not page_size:
+            return super().query(filters, order_column, order_direction, page, page_size,
+                                 select_columns, outer_default_load)
+        ids = self.page_ids(filters, order_column, order_direction, page, page_size, extra=1)
+        has_next = len(ids) > page_size
+        ids = ids[:page_size]
+        offset = (page or 0) * page_size
+        if ids and not has_next and count_cap() is not None:
+            count = ListCount(offset + len(ids), exact=True)     # the last page: the total is known
+        else:
+            count = self.list_count(filters, offset=offset, shown=len(ids))
+            if not count.exact and has_next and offset + len(ids) + 1 > int(count):
+                # Past the cap the count says what is known to exist (this page and a row
+                # after it), so page links keep offering the next page.
+                count = ListCount(offset + len(ids) + 1, exact=False)
+        count.has_next = has_next
+        return count, self.rows_by_ids(ids, select_columns)
+
+    def _key_query(self, filters):
+        """SELECT pk with the scope and the filters that apply to this table."""
+        pk = self.obj.__mapper__.primary_key[0]
+        query = apply_scope(self.session.query(pk), self.obj)
+        return self.apply_filters(query, self.get_inner_filters(filters))
+
+    def page_ids(self, filters=None, order_column="", order_direction="", page=None, page_size=None, extra=0):
+        """The keys of one page (and ``extra`` more), in the list's order (ties broken by the key)."""
+        query = self._key_query(filters)
+        query = self.apply_order_by(query, order_column, order_direction, aliases_mapping={},
+                                    bypass_many_to_many=True, add_pk=True)
+        if order_column == "":
+            query = query.order_by(self.obj.__mapper__.primary_key[0])
+        if page_size:
+            query = query.offset((page or 0) * page_size).limit(page_size + extra)
+        return [row[0] for row in query.all()]
+
+    def page_options(self, query):
+        """Loader options of a page's rows (a subclass may load relations differently)."""
+        return query
+
+    def rows_by_ids(self, ids, select_columns=None):
+        """The rows with these keys, in this order, loaded with the list's joins."""
+        if not ids:
+            return []
+        pk = self.obj.__mapper__.primary_key[0]
+        query = self.session.query(self.obj).filter(pk.in_(ids))
+        if select_columns:
+            plain = [c for c in select_columns if "." not in c or not (
+                self.is_relation_many_to_many(c.split(".", 1)[0])
+                or self.is_relation_one_to_many(c.split(".", 1)[0]))]
+            query = self.apply_inner_select_joins(query, plain, {})
+        query = self.page_options(query)
+        rows = query.all()
+        result = []
+        for item in rows:  # a joined select gives (row, related, ...) tuples
+            result.append(getattr(item, self.obj.__name__) if hasattr(item, self.obj.__name__) else item)
+        by_key = {getattr(r, pk.key): r for r in result}
+        return [by_key[i] for i in ids if i in by_key]
+
+    def list_count(self, filters=None, offset=0, shown=0):
+        """The list's count: exact up to the cap, else ``ListCount(cap, exact=False)``."""
+        from sqlalchemy import func
+
+        query = self._key_query(filters).order_by(None)
+        cap = count_cap()
+        if cap is None:
+            return ListCount(query.count(), exact=True)
+        if offset + shown > cap:  # a page past the cap: more rows than the cap, known already
+            return ListCount(cap, exact=False)
+        n = self.session.query(func.count()).select_from(query.limit(cap + 1).subquery()).scalar()
+        return ListCount(cap, exact=False) if n > cap else ListCount(n, exact=True)
 
     def query_count(self, query, filters=None, select_columns=None):
         """COUNT over the primary key only, not over a subquery of every column."""
-        pk = self.obj.__mapper__.primary_key[0]
-        count_query = self.session.query(pk)
-        count_query = apply_scope(count_query, self.obj)
-        count_query = self.apply_filters(count_query, self.get_inner_filters(filters))
-        return count_query.order_by(None).count()
+        return self._key_query(filters).order_by(None).count()
 
     def get_related_interface(self, col_name):
         return self.__class__(self.get_related_model(col_name), self.session)
@@ -164,6 +240,140 @@ class ScopedInterface(SafeInterface):
             # An order over masked values would line them up: the rows come by number instead.
             order_column = self.get_pk_name()
         return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
+
+
+# --- search-form dropdowns of related rows: built once per process -----------------
+
+#: Seconds a cached dropdown lives: writes in this process drop it at once (flush listener);
+#: other processes (web workers) see a change after at most this long.
+OPTIONS_TTL = 60.0
+_OPTIONS_CACHE = {}
+_OPTIONS_MODELS = set()
+_options_generation = [0]
+
+
+def _options_scope_key():
+    """The viewer's reach: a dropdown of scoped rows is cached per scope, not shared."""
+    from app.core.scope import current_user_obj, user_scope
+
+    return user_scope(current_user_obj())
+
+
+def drop_cached_options():
+    _options_generation[0] += 1
+    _OPTIONS_CACHE.clear()
+    _SEARCH_TEXT_CACHE.clear()
+    listing.drop_cached_choices()
+
+
+def _watch_option_writes(session, flush_context):
+    if not _OPTIONS_MODELS:
+        return
+    watched = tuple(_OPTIONS_MODELS)
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, watched):
+            drop_cached_options()
+            return
+
+
+class CachedOptionsWidget:
+    """Renders a search form's select of related rows once per process, viewer scope and
+    language (the search form opens with nothing chosen; a chosen value renders afresh)."""
+
+    def __init__(self, inner, key):
+        self.inner, self.key = inner, key
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def __call__(self, field, **kwargs):
+        import time
+
+        from flask_babel import get_locale
+
+        if field.data not in (None, [], "") or field.raw_data:
+            return self.inner(field, **kwargs)
+        if "name_" in kwargs:
+            field.name = kwargs["name_"]
+        key = (self.key, _options_scope_key(), str(get_locale()),
+               tuple(sorted((k, str(v)) for k, v in kwargs.items())))
+        hit = _OPTIONS_CACHE.get(key)
+        now = time.monotonic()
+        if hit is not None and hit[0] == _options_generation[0] and now - hit[1] < OPTIONS_TTL:
+            return hit[2]
+        generation = _options_generation[0]
+        html = self.inner(field, **kwargs)
+        _OPTIONS_CACHE[key] = (generation, now, html)
+        return html
+
+
+_SEARCH_TEXT_CACHE = {}
+
+
+class AnjuSearchWidget(SearchWidget):
+    """FAB's search widget, with the column labels and filter names translated once per
+    language and filter set instead of on every page (about a hundred gettext calls)."""
+
+    def __call__(self, **kwargs):
+        from flask_babel import get_locale
+
+        form = self.template_args["form"]
+        cols = tuple(self.template_args["include_cols"])
+        dict_filters = self.filters.get_search_filters()
+        key = (str(get_locale()), type(form), cols,
+               tuple(tuple(type(f) for f in dict_filters[c]) for c in cols))
+        texts = _SEARCH_TEXT_CACHE.get(key)
+        if texts is None:
+            texts = ({c: str(form[c].label.text) for c in cols},
+                     {c: [str(f.name) for f in dict_filters[c]] for c in cols})
+            _SEARCH_TEXT_CACHE[key] = texts
+        kwargs["label_columns"], kwargs["search_filters"] = dict(texts[0]), {c: list(v) for c, v in texts[1].items()}
+        if any(form[c].data not in (None, "", []) or form[c].raw_data for c in cols):
+            kwargs["form_fields"] = {c: form[c]() for c in cols}
+        else:
+            # The search form opens empty (FAB's script fills it from the active filters):
+            # its fields render the same for every viewer of one scope and language.
+            import time
+
+            bucket = int(time.monotonic() // OPTIONS_TTL)   # other processes' writes: at most a TTL late
+            if _SEARCH_TEXT_CACHE.get("bucket") != bucket:
+                _SEARCH_TEXT_CACHE.clear()
+                _SEARCH_TEXT_CACHE["bucket"] = bucket
+            fkey = key + (_options_scope_key(), _options_generation[0])
+            fields = _SEARCH_TEXT_CACHE.get(fkey)
+            if fields is None:
+                fields = _SEARCH_TEXT_CACHE[fkey] = {c: form[c]() for c in cols}
+            kwargs["form_fields"] = dict(fields)
+        kwargs["active_filters"] = self.filters.get_filters_values_tojson()
+        return FormWidget.__call__(self, **kwargs)
+
+
+def cache_search_options(view):
+    """Give ``view``'s search-form selects of related rows a per-process cache."""
+    from flask_appbuilder.fields import QuerySelectField
+    from wtforms.fields.core import UnboundField
+
+    form = view.search_form
+    if form is None:
+        return
+    for name in dir(form):
+        unbound = getattr(form, name, None)
+        if not isinstance(unbound, UnboundField) or not issubclass(unbound.field_class, QuerySelectField):
+            continue
+        if not view.datamodel.is_relation(name):
+            continue
+        _OPTIONS_MODELS.add(view.datamodel.get_related_model(name))
+        widget = unbound.kwargs.get("widget")
+        if widget is not None and not isinstance(widget, CachedOptionsWidget):
+            unbound.kwargs["widget"] = CachedOptionsWidget(widget, (type(view).__name__, name))
+
+
+def _install_option_listener():
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_flush", _watch_option_writes):
+        event.listen(Session, "after_flush", _watch_option_writes)
 
 
 class PersonalSearchRefused(Exception):
@@ -194,6 +404,19 @@ def guard_personal_filters(datamodel, filters):
             raise BadRequest(description=_(
                 "%(column)s is shown masked to you: it can only be searched by its exact full value.",
                 column=masking.kind_label(kind)))
+
+
+def commit_keeping_rows(session=None):
+    """Commit without expiring the loaded rows: the page about to be rendered keeps reading
+    them from memory instead of reloading each one by its key (the entry is committed before
+    rendering, so it stays even if rendering fails)."""
+    session = (session or db.session)()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 def can_view_full_pii():
@@ -368,8 +591,21 @@ class ConsoleListMixin:
     def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
         widgets = super()._get_search_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
         widgets["inline"] = listing.inline_search(
-            self, form, () if masking.viewer_sees_full() else tuple(getattr(self, "mask_columns", None) or ()))
+            self, form, () if masking.viewer_sees_full() else tuple(getattr(self, "mask_columns", None) or ()),
+            choices_key=self._inline_choices_key)
         return widgets
+
+    def _inline_choices_key(self, column):
+        """The choices of an inline select are the same for every viewer of one scope and
+        language: kept per process like the advanced filters' dropdowns (dropped on writes to
+        their tables, at most OPTIONS_TTL late for other processes' writes)."""
+        import time
+
+        from flask_babel import get_locale
+
+        bucket = int(time.monotonic() // OPTIONS_TTL)
+        return (type(self).__name__, column, str(get_locale()), _options_scope_key(),
+                _options_generation[0], bucket)
 
     def supports_import(self):
         return False
@@ -423,6 +659,7 @@ class ConsoleListMixin:
 class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
     """Base ModelView: scope, masking, export, import, and FAB's holes closed."""
 
+    search_widget = AnjuSearchWidget
     page_size = 20
     # {column: masking kind}: masked on the server unless the role may see full values.
     mask_columns = {}
@@ -449,7 +686,7 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
         for col, classes in (self.search_filters or {}).items():
             # The search form lists _search_filters; URL arguments (_flt_<i>_<col>) index
             # _all_filters: replace both, so index i means the same filter in each.
-            instances = [cls(col, self.datamodel) for cls in classes]
+            instances = [like_filter(cls)(col, self.datamodel) for cls in classes]
             self._filters._search_filters[col] = instances
             self._filters._all_filters = {**self._filters._all_filters, col: instances}
         dm = self.datamodel
@@ -475,6 +712,8 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
         for col in shown:
             formatters.setdefault(col, display)
         self.formatters_columns = formatters
+        cache_search_options(self)
+        _install_option_listener()
 
     def _personal_filters_first(self):
         """On a personal column the exact match comes first, at the same index in the search
@@ -524,7 +763,12 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
         widgets = super()._get_list_widget(filters, actions=actions, order_column=order_column,
                                            order_direction=order_direction, page=page,
                                            page_size=page_size, widgets=widgets, **kwargs)
-        self._audit_full_view(widgets.get("list"))
+        list_widget = widgets.get("list")
+        if list_widget is not None:
+            # FAB hands the template a generator over the rows: read them once, here.
+            args = list_widget.template_args
+            args["value_columns"] = list(args.get("value_columns") or [])
+        self._audit_full_view(list_widget)
         return widgets
 
     def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
@@ -544,8 +788,8 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
         pks = list_widget.template_args.get("pks") or []
         if pks:
             audit.record(AuditAction.VIEW_PII, self.datamodel.obj.__name__,
-                         summary=_("List showing records %(ids)s", ids=",".join(str(p) for p in pks)[:440]),
-                         commit=True)
+                         summary=_("List showing records %(ids)s", ids=",".join(str(p) for p in pks)[:440]))
+            commit_keeping_rows()
 
     def _item_or_404(self, pk):
         """One row by primary key within the user's scope and base filters, else 404: what

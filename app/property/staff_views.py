@@ -61,6 +61,12 @@ class StaffInterface(ScopedInterface):
             query = query.options(selectinload(Staff.org), selectinload(Staff.user), lazyload(Staff.certificates))
         return query
 
+    def page_options(self, query):
+        """A list page's rows (read by key, app/core/views.py): no certificates."""
+        from sqlalchemy.orm import lazyload
+
+        return query.options(lazyload(Staff.certificates)) if self.obj is Staff else query
+
 
 # --- list filters --------------------------------------------------------------------------------
 

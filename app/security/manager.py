@@ -63,6 +63,13 @@ class AnjuSecurityManager(SecurityManager):
         lm.user_loader(self.load_user_session)
         return lm
 
+    def get_user_by_id(self, pk):
+        """The user with their roles and groups in one query (every request asks for both)."""
+        from sqlalchemy.orm import joinedload
+
+        model = self.user_model
+        return self.session.get(model, pk, options=[joinedload(model.roles), joinedload(model.groups)])
+
     def load_user_session(self, pk):
         """The user of a browser session, unless the session is from an ended epoch."""
         user = self.load_user(pk)
@@ -100,9 +107,18 @@ class AnjuSecurityManager(SecurityManager):
         if not has_request_context():
             return super().has_access(permission_name, view_name)
         cache = g.setdefault("_anju_access", {})
-        key = (permission_name, view_name)
+        # Keyed by the acting user too: a request that signs someone in or out asks again.
+        user = g.get("user")
+        key = (getattr(user, "id", None) if user is not None and getattr(user, "is_authenticated", False) else None,
+               permission_name, view_name)
         if key not in cache:
-            cache[key] = super().has_access(permission_name, view_name)
+            pairs = g.get("_anju_perm_by_user", {}).get(key[0]) if key[0] is not None else None
+            if pairs is not None and not getattr(g, "_api_key_user", False):
+                # This signed-in user's pairs were read by an earlier check of the request:
+                # FAB's answer for an active signed-in user is exactly this lookup.
+                cache[key] = (permission_name, view_name) in pairs
+            else:
+                cache[key] = super().has_access(permission_name, view_name)
         return cache[key]
 
     def _has_view_access(self, user, permission_name, view_name):
@@ -116,22 +132,33 @@ class AnjuSecurityManager(SecurityManager):
             assoc_permissionview_role,
         )
 
-        roles = self.get_user_roles(user)
-        if not has_request_context() or any(r.name in self.builtin_roles for r in roles):
+        if not has_request_context():
             return super()._has_view_access(user, permission_name, view_name)
-        role_ids = tuple(sorted(r.id for r in roles))
-        cache = g.setdefault("_anju_perm_sets", {})
-        if role_ids not in cache:
-            rows = self.session.execute(
-                select(Permission.name, ViewMenu.name)
-                .join(PermissionView, PermissionView.permission_id == Permission.id)
-                .join(ViewMenu, PermissionView.view_menu_id == ViewMenu.id)
-                .join(assoc_permissionview_role,
-                      assoc_permissionview_role.c.permission_view_id == PermissionView.id)
-                .where(assoc_permissionview_role.c.role_id.in_(role_ids))
-            ).all() if role_ids else []
-            cache[role_ids] = {(p, v) for p, v in rows}
-        return (permission_name, view_name) in cache[role_ids]
+        # The user's pairs once per request (None: a builtin role, answered by FAB).
+        by_user = g.setdefault("_anju_perm_by_user", {})
+        user_key = getattr(user, "id", None)
+        if user_key not in by_user:
+            roles = self.get_user_roles(user)
+            if any(r.name in self.builtin_roles for r in roles):
+                by_user[user_key] = None
+            else:
+                role_ids = tuple(sorted(r.id for r in roles))
+                cache = g.setdefault("_anju_perm_sets", {})
+                if role_ids not in cache:
+                    rows = self.session.execute(
+                        select(Permission.name, ViewMenu.name)
+                        .join(PermissionView, PermissionView.permission_id == Permission.id)
+                        .join(ViewMenu, PermissionView.view_menu_id == ViewMenu.id)
+                        .join(assoc_permissionview_role,
+                              assoc_permissionview_role.c.permission_view_id == PermissionView.id)
+                        .where(assoc_permissionview_role.c.role_id.in_(role_ids))
+                    ).all() if role_ids else []
+                    cache[role_ids] = {(p, v) for p, v in rows}
+                by_user[user_key] = cache[role_ids]
+        pairs = by_user[user_key]
+        if pairs is None:
+            return super()._has_view_access(user, permission_name, view_name)
+        return (permission_name, view_name) in pairs
 
     # --- passwords -------------------------------------------------------------------
     def add_user(self, username, first_name, last_name, email, role=None, password="",

@@ -40,6 +40,8 @@ PARAMS = {p.key: p for p in [
     ParamSpec("security.idle_timeout_minutes", "int", 30, _l("Idle session timeout (minutes)"), "security", 1, 1440),
     ParamSpec("security.password_max_age_days", "int", 0, _l("Password maximum age in days (0: never expires)"), "security", 0, 3650),
     ParamSpec("list.page_size_max", "int", 200, _l("Largest page size a list may show"), "system", 10, 1000),
+    ParamSpec("list.count_cap", "int", 10000,
+              _l("Rows a list counts before showing its total as N+ (an exact count on request)"), "system", 100, 10000000),
     ParamSpec("import.max_rows", "int", 100000, _l("Largest number of rows one import may hold"), "system", 1, 1000000),
     ParamSpec("import.error_keep_hours", "int", 24, _l("Hours an import's error workbook (it holds the uploaded rows) is kept"), "system", 1, 720),
     ParamSpec("audit.retention_months", "int", 12, _l("Audit log retention (months, at least 12)"), "audit", 12, 120),
@@ -107,7 +109,13 @@ def get_param(key):
         cache = g.setdefault("_params", {})
         if key in cache:
             return cache[key]
-    raw = db.session.execute(select(Parameter.value).where(Parameter.key == key)).scalar()
+        stored = g.get("_param_rows")
+        if stored is None:
+            # Every parameter row in one query per request (a list page reads three or four).
+            stored = g._param_rows = dict(db.session.execute(select(Parameter.key, Parameter.value)).all())
+        raw = stored.get(key)
+    else:
+        raw = db.session.execute(select(Parameter.value).where(Parameter.key == key)).scalar()
     try:
         value = spec.default if raw is None else parse_value(spec, raw)
     except ValueError:
