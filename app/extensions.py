@@ -9,3 +9,33 @@ from flask_wtf.csrf import CSRFProtect
 db = SQLA(model_class=Model)
 migrate = Migrate()
 csrf = CSRFProtect()
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    """An on-disk SQLite database runs in WAL mode with synchronous=NORMAL: readers never wait
+    for a writer, and a commit (every audited page view writes one) costs no fsync of the main
+    file. WAL with NORMAL stays consistent after a crash; at worst the last transactions before
+    a power cut are lost. In-memory databases (the test suite) are left alone."""
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    try:
+        files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main"]
+        if files and files[0]:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _install_sqlite_pragmas():
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if not event.contains(Engine, "connect", _sqlite_pragmas):
+        event.listen(Engine, "connect", _sqlite_pragmas)
+
+
+_install_sqlite_pragmas()

@@ -240,9 +240,9 @@ def test_org_registers_and_is_approved_by_the_reviewer(app, live_server, browse,
     # The reviewer, in a browser of its own, opens 业务单 from the menu.
     reviewer = browse()
     sign_in(reviewer, live_server, "reviewer", DEMO_PASSWORD)
-    reviewer.click("ul.navbar-nav a.dropdown-toggle:has-text('账号与实名')")
+    reviewer.click("#anju-menu a.anju-menu-group-toggle:has-text('账号与实名')")
     with reviewer.expect_navigation():
-        reviewer.click("ul.navbar-nav a:has-text('业务单')")
+        reviewer.click("#anju-menu a:has-text('业务单')")
     assert "/applications/list" in reviewer.url
     assert "业务单" in reviewer.inner_text("body")
     reviewer_row = reviewer.locator("table tr", has_text=number)
@@ -312,9 +312,9 @@ def test_helpdesk_finds_a_locked_account_and_unlocks_it(app, live_server, browse
 
     helpdesk = browse()
     sign_in(helpdesk, live_server, "helpdesk", DEMO_PASSWORD)
-    helpdesk.click("ul.navbar-nav a.dropdown-toggle:has-text('账号与实名')")
+    helpdesk.click("#anju-menu a.anju-menu-group-toggle:has-text('账号与实名')")
     with helpdesk.expect_navigation():
-        helpdesk.click("ul.navbar-nav a:has-text('客服查询')")
+        helpdesk.click("#anju-menu a:has-text('客服查询')")
     assert "/helpdesk/" in helpdesk.url and "客服查询" in helpdesk.inner_text("h2")
     helpdesk.fill("#helpdesk-form input[name=q]", mobile)
     with helpdesk.expect_navigation():

@@ -64,7 +64,7 @@ def test_a_bulk_action_without_a_selection_says_so_in_chinese(live_server, page)
 def test_deleting_from_a_list_names_the_row(live_server, page):
     sign_in(page, live_server, "admin")
     page.goto(f"{live_server}/dictitemview/list/")
-    button = page.locator("a[id^='btn-delete-']").first
+    button = page.locator(".anju-col-actions button:has-text('删除')").first
     row_text = button.locator("xpath=ancestor::tr").inner_text()
     button.click()
     page.locator("#anju-confirm").wait_for(state="visible")

@@ -24,7 +24,7 @@ CASES = {
     "RegionView": ("admin", "/parameterview/list/", {"code": "500103099", "level": "street",
                                                      "parent": "500103"}),
     "DictItemView": ("admin", "/orgusers/list/", {"sort": "99"}),
-    "RealnameRegistryView": ("admin", "/parameterview/list/", {"id_number": "11010519491231002X",
+    "RealnameRegistryView": ("admin", "/parameterview/list/", {"id_number": "id_number",
                                                                "name": "周八"}),
     "PropertyAreaView": ("district1", "/enterprise/honors/list/", {"district": "500103", "street": "500103001", "community": "__None"}),
     "EquipmentView": ("ent_a", "/orgusers/list/", {}),
@@ -82,6 +82,10 @@ def _form_values(page, overrides):
 
         first17 = "91500103MA" + uuid.uuid4().hex[:7].upper()
         values["credit_code"] = first17 + credit_code_check_char(first17)
+    if values.get("id_number") == "id_number":  # a fresh valid ID number each time
+        from tests.complaints.helpers import new_id
+
+        values["id_number"] = new_id(region="110105", birth="19491231")
     return values
 
 
