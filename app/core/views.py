@@ -647,6 +647,13 @@ class ConsoleListMixin:
             "exact_count_url": request.path + "?" + urlencode(args + [("exact_count", "1")]),
         }
         name = self.__class__.__name__
+        # Row links built once per page (url_for per row and action is a measurable share of a page).
+        for action in ("show", "edit", "delete"):
+            try:
+                # a number fits both <pk> and <int:pk> routes
+                extras[f"{action}_url"] = url_for(f"{name}.{action}", pk=918273645).replace("918273645", "{pk}")
+            except Exception:  # the view has no such page
+                extras[f"{action}_url"] = None
         if extras["can_export"]:
             extras["export_url"] = url_for(f"{name}.export") + (f"?{query}" if query else "")
         if extras["can_import"]:
