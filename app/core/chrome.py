@@ -58,12 +58,51 @@ def _visible(sm, item):
     return sm.has_access("menu_access", item.name)
 
 
+#: Menus per (roles, language), rebuilt at most this many seconds late after a role's
+#: permissions change (only what the menu shows: every view still checks the permission).
+MENU_TTL = 60.0
+_MENU_CACHE = {}
+
+
+def _menu_key():
+    import time
+
+    from flask_babel import get_locale
+
+    user = getattr(g, "user", None)
+    roles = tuple(sorted(r.id for r in getattr(user, "roles", None) or []))
+    groups = tuple(sorted(gr.id for gr in getattr(user, "groups", None) or []))
+    return roles, groups, str(get_locale()), int(time.monotonic() // MENU_TTL)
+
+
 def build_menu(appbuilder):
-    """The menu entries the current user may see, the current one marked active."""
+    """The menu entries the current user may see, the current one marked active. The visible
+    entries are kept per roles and language; only the marking is per request."""
+    from dataclasses import replace
+
+    key = _menu_key()
+    shown = _MENU_CACHE.get(key)
+    if shown is None:
+        if len(_MENU_CACHE) > 500:
+            _MENU_CACHE.clear()
+        shown = _MENU_CACHE[key] = _visible_menu(appbuilder)
+    here = _segments(request.path)
+    entries = []
+    for entry in shown:
+        if entry.children:
+            children = [replace(c, active=_match(c.url, here)) for c in entry.children]
+            entries.append(replace(entry, children=children))
+        else:
+            entries.append(replace(entry, active=_match(entry.url, here)))
+    _keep_best(entries)
+    return entries
+
+
+def _visible_menu(appbuilder):
     from flask_babel import gettext as _
 
     sm = appbuilder.sm
-    here = _segments(request.path)
+    here = []
     entries = []
     for item in appbuilder.menu.get_list():
         if not _visible(sm, item):
@@ -85,7 +124,6 @@ def build_menu(appbuilder):
             url = item.get_url()
             entries.append(MenuEntry(item.name, _(str(item.label)), item.icon or DEFAULT_ITEM_ICON, url,
                                      active=_match(url, here)))
-    _keep_best(entries)
     return entries
 
 
