@@ -99,10 +99,10 @@ def build_menu(appbuilder):
 
 
 def _visible_menu(appbuilder):
+    """The entries the current user may see, none marked current (kept across requests)."""
     from flask_babel import gettext as _
 
     sm = appbuilder.sm
-    here = []
     entries = []
     for item in appbuilder.menu.get_list():
         if not _visible(sm, item):
@@ -113,17 +113,14 @@ def _visible_menu(appbuilder):
                 if not child or child.name == "-" or not _visible(sm, child):
                     continue
                 url = child.get_url()
-                children.append(MenuEntry(child.name, _(str(child.label)), child.icon or DEFAULT_ITEM_ICON,
-                                          url, active=_match(url, here)))
+                children.append(MenuEntry(child.name, _(str(child.label)), child.icon or DEFAULT_ITEM_ICON, url))
             if not children:
                 continue  # never an empty group
             entries.append(MenuEntry(item.name, _(str(item.label)), item.icon or GROUP_ICONS.get(
-                item.name, DEFAULT_GROUP_ICON), "", active=any(c.active for c in children),
-                children=children))
+                item.name, DEFAULT_GROUP_ICON), "", children=children))
         else:
             url = item.get_url()
-            entries.append(MenuEntry(item.name, _(str(item.label)), item.icon or DEFAULT_ITEM_ICON, url,
-                                     active=_match(url, here)))
+            entries.append(MenuEntry(item.name, _(str(item.label)), item.icon or DEFAULT_ITEM_ICON, url))
     return entries
 
 

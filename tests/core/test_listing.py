@@ -56,10 +56,10 @@ def test_row_numbers_continue_across_pages_and_key_links_to_detail(app, login):
     links = re.findall(r'<a href="(/organizationview/show/\d+)" class="anju-key">', html)
     assert links, "the name column links to the detail"
     assert c.get(links[0]).status_code == 200
-    html = c.get("/organizationview/list/?psize_OrganizationView=10&page_OrganizationView=1").get_data(as_text=True)
+    # the demo city has 7 organisations: pages of 3 put the 4th first on page 2
+    html = c.get("/organizationview/list/?psize_OrganizationView=3&page_OrganizationView=1").get_data(as_text=True)
     second = re.findall(r'<td class="anju-col-no">(\d+)</td>', html)
-    if second:
-        assert second[0] == "11"
+    assert second == ["4", "5", "6"]
 
 
 def test_toolbar_and_row_actions_are_text(app, login):
