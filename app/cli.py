@@ -84,7 +84,7 @@ def load_reference():
         "id_type": ("证件类型", "ID type"), "enterprise_type": ("企业类型", "Enterprise type"),
         "property_type": ("物业类型", "Property type"), "staff_post": ("岗位", "Staff post"),
         "certificate_type": ("证书类型", "Certificate type"), "equipment_type": ("设备类型", "Equipment type"),
-        "org_type": ("机构类型", "Organization type"),
+        "org_type": ("机构类型", "Organization type"), "credit_category": ("信用类别", "Credit category"),
     }
     types = set(db.session.execute(select(DictType.code)).scalars())
     items = set(db.session.execute(select(DictItem.dict_type, DictItem.code)).all())
@@ -104,6 +104,9 @@ def load_reference():
             items.add((t, row["code"]))
             added["dict_items"] += 1
     added["params"] = ensure_params()
+    from app.credit import rules as credit_rules
+
+    added["credit_rules"] = credit_rules.seed_defaults()
     db.session.commit()
     g.audit_disabled = False
     return added

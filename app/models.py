@@ -12,3 +12,7 @@ from app.core.jobs import Job, JobRun  # noqa: F401
 from app.core.notices import Notice  # noqa: F401
 from app.property.models import PropertyArea  # noqa: F401
 from app.complaints.models import Complaint, ComplaintEvent, CreditProposal  # noqa: F401
+from app.credit.models import (  # noqa: F401
+    CreditEvent, CreditListEntry, CreditObjection, CreditRecord, CreditRepair, CreditRule, CreditScore,
+    CreditScoreHistory,
+)

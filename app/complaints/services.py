@@ -606,3 +606,23 @@ def register_worklist():
     worklist.register_shortcut("complaints.track", _l("Follow a request"), "fa-search",
                                endpoint="ComplaintPublicView.track", permission=("can_submit", "ComplaintApi"),
                                order=23)
+
+
+# --- the credit module reads the 信用扣分建议 through these two ----------------------------------
+
+def open_credit_proposals(limit=500, session=None):
+    """Proposals not yet taken by the credit module, oldest first."""
+    session = session or db.session
+    return session.execute(select(CreditProposal).where(CreditProposal.status == "proposed")
+                           .order_by(CreditProposal.id).limit(limit)).scalars().all()
+
+
+def mark_credit_proposals(ids, status, session=None):
+    """Mark proposals as taken (``consumed``); a proposal already taken is left alone."""
+    session = session or db.session
+    if not ids:
+        return 0
+    result = session.execute(update(CreditProposal).where(CreditProposal.id.in_(list(ids)),
+                                                          CreditProposal.status == "proposed")
+                             .values(status=status).execution_options(synchronize_session=False))
+    return result.rowcount

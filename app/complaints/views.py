@@ -230,7 +230,8 @@ class CreditProposalView(AnjuModelView):
     show_columns = list_columns
     search_columns = ["org", "source_number", "created_on"]
     search_form_query_rel_fields = {"org": [["org_type", FilterEqual, OrgType.ENTERPRISE]]}
-    formatters_columns = {"status": lambda v: str(_l("Proposed")) if v == "proposed" else v}
+    formatters_columns = {"status": lambda v: str(_l("Proposed")) if v == "proposed"
+                          else str(_l("Passed to credit review")) if v == "consumed" else v}
     base_order = ("created_on", "desc")
 
 
