@@ -108,6 +108,53 @@ LEAD_RECORDS = [
 ]
 HONORS_WRITE = [*menus("Property", "Awards and penalties"), *perms("EnterpriseHonorView", READ, WRITE, DELETE)]
 
+# Credit (SPEC §5, app/credit): scoring standards, records, objections, red/black lists, repair,
+# enterprise scores. Government reads within its region; gov_admin maintains the standards and
+# the lists; district and street staff apply for scoring; gov_reviewer decides; the enterprise
+# sees its own (once public), objects and applies for repair; helpdesk sees levels and list status.
+_CREDIT_MENU = "Credit"
+CREDIT_SCORES_READ = [*menus(_CREDIT_MENU, "Enterprise credit"), *perms("CreditScoreView", READ),
+                      *perms("CreditScoreApi", API_READ)]
+CREDIT_READ = [
+    *menus(_CREDIT_MENU, "Scoring standards", "Credit records", "Red and black lists", "Objections",
+           "Credit repair", "Enterprise credit"),
+    *perms("CreditRuleView", READ, EXPORT),
+    *perms("CreditRecordView", READ, EXPORT),
+    *perms("CreditListView", READ, EXPORT),
+    *perms("CreditObjectionView", READ),
+    *perms("CreditRepairView", READ),
+    *perms("CreditScoreView", READ, EXPORT),
+    *perms("CreditRuleApi", API_READ),
+    *perms("CreditRecordApi", API_READ),
+    *perms("CreditListApi", API_READ),
+    *perms("CreditScoreApi", API_READ),
+]
+CREDIT_PROPOSE = [("can_propose", "CreditRecordView"), ("can_propose", "CreditRecordApi"),
+                  ("can_transition", "CreditRecordApi"), ("can_resubmit", "CreditRecordView")]
+CREDIT_ADMIN = [
+    *perms("CreditRuleView", WRITE, IMPORT),
+    *perms("CreditRuleApi", API_WRITE),
+    ("can_revoke", "CreditRecordView"),
+    ("can_propose", "CreditListView"), ("can_cancel", "CreditListView"),
+    ("can_propose", "CreditListApi"), ("can_transition", "CreditListApi"),
+]
+CREDIT_DECIDE = [
+    ("can_decide", "CreditRecordView"), ("can_decide", "CreditListView"), ("can_decide", "CreditObjectionView"),
+    ("can_decide", "CreditRepairView"), ("can_transition", "CreditRecordApi"), ("can_transition", "CreditListApi"),
+]
+# The enterprise: its own records, entries, objections, repairs and score (scope org).
+CREDIT_ENTERPRISE = [
+    *menus(_CREDIT_MENU, "Credit records", "Red and black lists", "Objections", "Credit repair", "Enterprise credit"),
+    *perms("CreditRecordView", READ, ("can_object",)),
+    *perms("CreditListView", READ, ("can_object",)),
+    *perms("CreditObjectionView", READ),
+    *perms("CreditRepairView", READ, ("can_apply",)),
+    *perms("CreditScoreView", READ),
+    *perms("CreditRecordApi", API_READ, ("can_object",)),
+    *perms("CreditListApi", API_READ, ("can_object", "can_repair")),
+    *perms("CreditScoreApi", API_READ),
+]
+
 ROLES = {
     "sysadmin": {
         "label": _l("System administrator"),
@@ -119,6 +166,7 @@ ROLES = {
         "label": _l("City administrator"),
         "scope": SCOPE_ALL,
         "permissions": [
+            *CREDIT_READ, *CREDIT_PROPOSE, *CREDIT_ADMIN,
             *COMPLAINTS_READ, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_WRITE, *AREA_QR,
             *ENT_RECORDS_READ, *HONORS_WRITE,
             *menus("System", "Regions", "Organizations", "Organization users", "Dictionaries", "Parameters"),
@@ -144,6 +192,7 @@ ROLES = {
         "label": _l("Reviewer"),
         "scope": SCOPE_REGION,
         "permissions": [
+            *CREDIT_READ, *CREDIT_DECIDE,
             *menus("System", "Organizations", "Organization users"),
             *perms("OrganizationView", READ, EXPORT),
             *perms("OrgUserView", READ),
@@ -163,6 +212,7 @@ ROLES = {
         "label": _l("District administrator"),
         "scope": SCOPE_REGION,
         "permissions": [
+            *CREDIT_READ, *CREDIT_PROPOSE,
             *COMPLAINTS_READ, *COMPLAINTS_ACT, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_WRITE, *AREA_QR, *NOTICES,
             *ENT_RECORDS_READ, *HONORS_WRITE,
             *menus("System", "Organizations", "Organization users"),
@@ -180,6 +230,7 @@ ROLES = {
         "label": _l("Street / community"),
         "scope": SCOPE_REGION,
         "permissions": [
+            *CREDIT_READ, *CREDIT_PROPOSE,
             *COMPLAINTS_READ, *COMPLAINTS_ACT, *CREDIT_PROPOSALS, *AREAS_READ, *AREA_QR, *NOTICES,
             *ENT_RECORDS_READ,
             *menus("System", "Organizations"),
@@ -193,6 +244,7 @@ ROLES = {
         "label": _l("Enterprise administrator"),
         "scope": SCOPE_ORG,
         "permissions": [
+            *CREDIT_ENTERPRISE,
             *COMPLAINTS_READ, *CREDIT_PROPOSALS, *AREAS_READ, *AREA_QR, *NOTICES,
             *ENT_RECORDS_WRITE,
             *menus("System", "Organizations", "Organization users"),
@@ -219,6 +271,7 @@ ROLES = {
         "label": _l("Helpdesk"),
         "scope": SCOPE_ALL,
         "permissions": [
+            *CREDIT_SCORES_READ,
             *menus("System", "Organizations", "Organization users"),
             *perms("OrganizationView", READ),
             *perms("OrgUserView", READ),
@@ -232,6 +285,7 @@ ROLES = {
         "label": _l("Data analyst"),
         "scope": SCOPE_REGION,
         "permissions": [
+            *CREDIT_READ,
             *COMPLAINTS_READ, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_READ, *ENT_RECORDS_READ,
             *menus("System", "Organizations", "Organization users", "Regions"),
             *perms("OrganizationView", READ, EXPORT),

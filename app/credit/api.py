@@ -1,0 +1,5 @@
+"""Filled in by the credit API work."""
+
+
+def register(appbuilder):
+    return None

@@ -1,0 +1,5 @@
+"""Filled in by the credit views work."""
+
+
+def register(appbuilder):
+    return None
