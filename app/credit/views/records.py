@@ -282,7 +282,7 @@ class CreditRecordView(VirtualExport, AnjuModelView):
         if item.applicant_id != getattr(user, "id", None):
             refusal = _("Only the applicant may do this.")
         elif item.status != RecordStatus.RETURNED:
-            refusal = _("Only a returned application can be changed.")
+            refusal = _("Only a returned scoring application can be changed.")
         if refusal:
             flash(refusal, "danger")
             return redirect(url_for("CreditRecordView.show", pk=pk))
@@ -298,7 +298,7 @@ class CreditRecordView(VirtualExport, AnjuModelView):
             db.session.rollback()
             item = self._item_or_404(pk)
             return self._form(title, values, error=str(exc), record=item, org=item.org)
-        flash(_("The application was resubmitted."), "success")
+        flash(_("The scoring application was resubmitted."), "success")
         return redirect(url_for("CreditRecordView.show", pk=pk))
 
     # --- 异议 by the enterprise ---

@@ -51,14 +51,14 @@ class RuleInterface(VirtualColumnsInterface):
 
 
 class FilterVersions(BaseFilter):
-    """仅当前版本: 是 (``y``) for the current versions, 全部 (empty) for every version. The list
-    opens with 是 (see CreditRuleView.list)."""
+    """版本范围 (on the version column): ``current`` the current versions, ``all`` every version.
+    The list opens with ``current`` (see CreditRuleView.list)."""
 
-    name = _l("Is")
+    name = _l("Versions")
     arg_name = "versions"
 
     def apply(self, query, value):
-        if value == "y":
+        if value != "all":
             return query.filter(CreditRule.is_current.is_(True))
         return query
 
@@ -101,16 +101,17 @@ class CreditRuleView(AnjuModelView):
     add_columns = ["code", "item", "category", "score_type", "suggested_score", "min_score", "max_score",
                    "operation", "severity", "validity_months", "effective_from", "effective_to", "enabled", "basis"]
     edit_columns = add_columns[1:]
-    search_columns = ["code", "item", "category", "score_type", "is_current", "operation", "severity", "enabled"]
-    inline_search_columns = ["code", "item", "category", "score_type", "is_current"]
+    search_columns = ["code", "item", "category", "score_type", "version", "operation", "severity", "enabled"]
+    inline_search_columns = ["code", "item", "category", "score_type", "version"]
     search_filters = {"category": [FilterEqual], "score_type": [FilterEqual], "operation": [FilterEqual],
-                      "severity": [FilterEqual], "is_current": [FilterVersions]}
+                      "severity": [FilterEqual], "version": [FilterVersions]}
     search_form_extra_fields = {
         "category": SelectField(_l("Category"), choices=_all(_category_choices)),
         "score_type": SelectField(_l("Scoring type"), choices=_all(_choices(SCORE_TYPE_LABELS))),
         "operation": SelectField(_l("Operation type"), choices=_all(_choices(OPERATION_LABELS))),
         "severity": SelectField(_l("Severity"), choices=_all(_choices(SEVERITY_LABELS))),
-        "is_current": SelectField(_l("Current versions only"), choices=[("", _l("All")), ("y", _l("Yes"))]),
+        "version": SelectField(_l("Versions"), choices=[("current", _l("Current versions only")),
+                                                        ("all", _l("All versions"))]),
     }
     add_form_extra_fields = {
         "code": StringField(rules.LABELS["code"], validators=[DataRequired()],
@@ -141,7 +142,7 @@ class CreditRuleView(AnjuModelView):
     # --- the list: current versions unless the user asks for all ---
     def _versions_arg(self):
         for key in request.args:
-            if key.startswith("_flt_") and key.endswith("_is_current"):
+            if key.startswith("_flt_") and key.endswith("_version"):
                 return key
         return None
 
@@ -154,7 +155,7 @@ class CreditRuleView(AnjuModelView):
             from app.core import worklist
 
             args = list(request.args.items(multi=True))
-            args.append((worklist.filter_arg("CreditRuleView", "is_current", "versions"), "y"))
+            args.append((worklist.filter_arg("CreditRuleView", "version", "versions"), "current"))
             return redirect(url_for("CreditRuleView.list") + "?" + urlencode(args))
         return super().list()
 
