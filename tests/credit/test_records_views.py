@@ -134,6 +134,17 @@ def test_propose_approve_take_effect_and_the_score_page(app, login):
     html = admin.get(f"/credit/scores/list/?_flt_0_org={org_name}").get_data(as_text=True)
     assert org_name in html and ">54<" in html
 
+    # Handlers are people: district staff see the reviewer's name masked in the history.
+    html = district.get(f"/credit/records/show/{record.id}").get_data(as_text=True)
+    assert "<td>审*员</td>" in html and "<td>审核员</td>" not in html and 'id="btn-revoke"' not in html
+    # gov_admin revokes it with a reason; the score goes back.
+    html = act(admin, record.id, "revoke").get_data(as_text=True)
+    assert "请填写原因。" in html and status_of(html) == "生效"
+    html = act(admin, record.id, "revoke", "经复查，事实认定有误").get_data(as_text=True)
+    assert "已完成：撤销。" in html and status_of(html) == "已撤销" and "经复查，事实认定有误" in html
+    html = admin.get(f"/credit/scores/show/{org_id}").get_data(as_text=True)
+    assert re.search(r'id="score-value">60<', html) and f"信用记录 {number}：撤销" in html
+
 
 # --- returns, changes, termination -----------------------------------------------------------
 

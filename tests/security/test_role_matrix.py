@@ -20,6 +20,8 @@ RECORD_READERS = COMPLAINT_READERS
 ENT_WRITERS = {"sysadmin", "ent_admin"}
 AREA_WRITERS = {"sysadmin", "ent_admin", "project_lead"}
 
+CREDIT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
+
 # view -> (roles that may list, roles that may open the add form)
 EXPECTED_VIEWS = {
     "ComplaintView": (COMPLAINT_READERS, set()),
@@ -55,6 +57,12 @@ EXPECTED_VIEWS = {
     "SmsOutboxView": ({"sysadmin"}, set()),
     "JobView": ({"sysadmin"}, set()),
     "JobRunView": ({"sysadmin"}, set()),
+    # Credit (issue 13): government and analysts read within their region; the enterprise reads
+    # its own records and objections, and its credit page (the list sends it there: 302).
+    "CreditRuleView": (CREDIT_READERS, {"sysadmin", "gov_admin"}),
+    "CreditRecordView": (CREDIT_READERS | {"ent_admin"}, set()),
+    "CreditObjectionView": (CREDIT_READERS | {"ent_admin"}, set()),
+    "CreditScoreView": (CREDIT_READERS | {"helpdesk"}, set()),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -143,6 +151,7 @@ EXPECTED_WRITES = {
     "InspectionRecordView": (AREA_WRITERS, ENT_WRITERS),
     "MaintenanceRecordView": (AREA_WRITERS, ENT_WRITERS),
     "EnterpriseHonorView": (AREA_ADMINS, AREA_ADMINS),
+    "CreditRuleView": ({"sysadmin", "gov_admin"}, {"sysadmin"}),
     "OrganizationView": ({"sysadmin", "gov_admin"}, {"sysadmin"}),
     "OrgUserView": ({"sysadmin", "gov_admin", "ent_admin"}, {"sysadmin", "ent_admin"}),
     "RegionView": ({"sysadmin"}, {"sysadmin"}),

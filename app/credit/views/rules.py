@@ -4,7 +4,7 @@ delete while unused, and the Excel template, import and export.
 
 The rules (checks, versioning, import) live in app/credit/rules.py.
 """
-from flask import g, redirect, request, url_for
+from flask import g, request
 from flask_appbuilder import expose
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import FilterEqual
@@ -52,7 +52,7 @@ class RuleInterface(VirtualColumnsInterface):
 
 class FilterVersions(BaseFilter):
     """版本范围 (on the version column): ``current`` the current versions, ``all`` every version.
-    The list opens with ``current`` (see CreditRuleView.list)."""
+    With nothing chosen the list shows the current versions (see CreditRuleView)."""
 
     name = _l("Versions")
     arg_name = "versions"
@@ -146,18 +146,19 @@ class CreditRuleView(AnjuModelView):
                 return key
         return None
 
-    @expose("/list/")
-    @has_access
-    def list(self):
+    def _get_list_widget(self, filters, *args, **kwargs):
         if self._versions_arg() is None:
-            from urllib.parse import urlencode
+            filters = filters.copy().add_filter("version", FilterVersions, "current")
+        return super()._get_list_widget(filters, *args, **kwargs)
 
-            from app.core import worklist
-
-            args = list(request.args.items(multi=True))
-            args.append((worklist.filter_arg("CreditRuleView", "version", "versions"), "current"))
-            return redirect(url_for("CreditRuleView.list") + "?" + urlencode(args))
-        return super().list()
+    def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
+        widgets = super()._get_search_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
+        inline = widgets.get("inline")
+        if inline is not None and self._versions_arg() is None:
+            for field in inline.fields:
+                if field.column == "version":
+                    field.value = "current"      # what the list shows when nothing is chosen
+        return widgets
 
     def export_query(self):
         query = super().export_query()
