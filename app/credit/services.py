@@ -95,7 +95,7 @@ ACTION_LABELS = {
     "reject": _l("Do not approve"), "resubmit": _l("Resubmit"), "terminate": _l("Terminate"),
     "object": _l("Object"), "uphold": _l("Objection not upheld: keep"),
     "withdraw": _l("Objection upheld: withdraw"), "take_effect": _l("Take effect"),
-    "expire": _l("Expire"), "revoke": _l("Revoke"), "cancel": _l("Cancel (注销)"),
+    "expire": _l("Expire"), "revoke": _l("Revoke"), "cancel": _l("Cancel the listing"),
     "repair": _l("Credit repair"), "propose": _l("Propose"), "apply_repair": _l("Apply for credit repair"),
     "repair_approve": _l("Approve credit repair"), "repair_reject": _l("Refuse credit repair"),
 }
