@@ -322,8 +322,10 @@ def _demo_credit(orgs):
         credit.transition(entry, "take_effect", None, moment=entry.publicity_until)
         db.session.commit()
         count += 1
-    scoring.recompute_all("演示数据", moment=now())
-    db.session.commit()
+    if count:
+        # Every enterprise gets its score row (ent_c at the base level); a second run writes nothing.
+        scoring.recompute_all("演示数据", moment=now())
+        db.session.commit()
     return count
 
 

@@ -204,7 +204,7 @@ def test_list_search_filter_and_paging(app, login):
     c = login("district1")
     page = c.get(f"/enterprise/?q={name}").get_data(as_text=True)
     rows = _rows(page, "enterprise-list")
-    assert rows[name][1:] == [code, "物业服务企业", "重庆市渝中区", "尚未备案", "2"]
+    assert rows[name][1:] == [code, "物业服务企业", "重庆市渝中区", "B", "尚未备案", "2"]   # B: the base credit level
     assert f'id="enterprise-{org_id}"' in c.get(f"/enterprise/?q={code.lower()}").get_data(as_text=True)
     assert "没有找到企业。" in c.get(f"/enterprise/?q={name}&type=developer").get_data(as_text=True)
     for bad in ("page=abc", "page=-1", "page=99999999999", "type=nonsense"):
