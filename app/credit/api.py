@@ -164,8 +164,11 @@ class CreditRuleApi(_Answers, AnjuModelRestApi):
         def run():
             data = self._merge_update_item(item, dict(_body()))
             data = {k: v for k, v in data.items() if k in self.edit_columns}
-            loaded = self.edit_model_schema.load(data, instance=item)
-            saved = rules.save_edit(loaded)
+            # No autoflush: a query inside the checks must not write the new values into the
+            # old row before save_edit has read which columns changed.
+            with db.session.no_autoflush:
+                loaded = self.edit_model_schema.load(data, instance=item)
+                saved = rules.save_edit(loaded)
             return {"id": saved.id, "result": self.show_model_schema.dump(saved)}
         return self._run(run)
 
