@@ -248,7 +248,8 @@ class CreditRecordApi(_Answers, AnjuModelRestApi):
               description: refused, with the reason in Chinese
               content:
                 application/json:
-                  schema: {type: object, properties: {message: {type: string}}}
+                  schema: {type: object, properties: {message: {description: "the reason in Chinese (per field
+                    for a malformed body)", oneOf: [{type: string}, {type: object}]}}}
         """
         item = self._one(pk)
         if item is None:
@@ -294,7 +295,8 @@ class CreditRecordApi(_Answers, AnjuModelRestApi):
               description: refused, with the reason in Chinese
               content:
                 application/json:
-                  schema: {type: object, properties: {message: {type: string}}}
+                  schema: {type: object, properties: {message: {description: "the reason in Chinese (per field
+                    for a malformed body)", oneOf: [{type: string}, {type: object}]}}}
         """
         item = self._one(pk)
         if item is None:
@@ -384,7 +386,8 @@ class CreditListApi(_Answers, AnjuModelRestApi):
               description: refused, with the reason in Chinese
               content:
                 application/json:
-                  schema: {type: object, properties: {message: {type: string}}}
+                  schema: {type: object, properties: {message: {description: "the reason in Chinese (per field
+                    for a malformed body)", oneOf: [{type: string}, {type: object}]}}}
         """
         item = self._one(pk)
         if item is None:
@@ -430,7 +433,8 @@ class CreditListApi(_Answers, AnjuModelRestApi):
               description: refused, with the reason in Chinese
               content:
                 application/json:
-                  schema: {type: object, properties: {message: {type: string}}}
+                  schema: {type: object, properties: {message: {description: "the reason in Chinese (per field
+                    for a malformed body)", oneOf: [{type: string}, {type: object}]}}}
         """
         item = self._one(pk)
         if item is None:
@@ -477,7 +481,8 @@ class CreditListApi(_Answers, AnjuModelRestApi):
               description: refused (e.g. not yet allowed), with the reason in Chinese
               content:
                 application/json:
-                  schema: {type: object, properties: {message: {type: string}}}
+                  schema: {type: object, properties: {message: {description: "the reason in Chinese (per field
+                    for a malformed body)", oneOf: [{type: string}, {type: object}]}}}
         """
         item = self._one(pk)
         if item is None:
