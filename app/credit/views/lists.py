@@ -137,7 +137,7 @@ class CreditListView(AnjuModelView):
         "reason": _l("Reason for listing"), "status": _l("Status"), "origin": _l("Source"),
         "publicity_from": _l("Publicity from"), "publicity_until": _l("Publicity until"),
         "valid_from": _l("Valid from"), "valid_until": _l("Valid until"), "valid_months": _l("Validity (months)"),
-        "basis": _l("Basis"), "submitted_at": _l("Proposed at"), "decided_at": _l("Decided at"),
+        "basis": _l("Basis for listing"), "submitted_at": _l("Proposed at"), "decided_at": _l("Decided at"),
         "applicant_name": _l("Proposer"), "end_reason": _l("Reason"), "ended_at": _l("Ended at"),
     }
     list_columns = ["number", "org", "list_type", "reason", "status", "origin", "publicity_until", "valid_from",
