@@ -2,7 +2,7 @@
 for a role that may use it and for the ones that may not (outside the scope: 404; without the
 permission: 403; not signed in: 401); bad bodies, types and actions answer 422 with the
 Chinese message, never 500."""
-from datetime import date, timedelta
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -11,7 +11,6 @@ from sqlalchemy import select
 from app.core.mixins import now
 from app.credit import scoring, services
 from app.credit.models import (
-    CreditListEntry,
     CreditObjection,
     CreditRecord,
     CreditRepair,

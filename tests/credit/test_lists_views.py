@@ -434,3 +434,53 @@ def test_the_home_page_counts_what_waits_and_links_to_exactly_those_rows(app, lo
     for element, (count, href) in todos.items():
         assert count >= 1, element
         assert _list_total(page(c, href)) == count, (element, href)
+
+
+# --- basis and export -------------------------------------------------------------------------------
+
+def test_the_entry_links_the_records_it_rests_on_and_exports_its_whole_reason(app, login):
+    reason = "一年内因擅自撤离物业管理区域被记分两次，且未按要求整改，信用等级为C级，依规列入黑名单"
+    with app.app_context():
+        ent = new_enterprise()
+        rule = services.current_rule("WY-K-006")
+        record = services.propose_record(user("district1"), {
+            "org_id": ent.id, "rule_id": rule.id, "score": rule.suggested_score, "facts": "擅自撤离，停止服务",
+            "event_date": (now().date() - timedelta(days=2)).isoformat()})
+        services.transition(record, "approve", user("reviewer"))
+        services.transition(record, "take_effect", None, moment=record.publicity_until)
+        entry = services.propose_list_entry(user("gov_admin"), {
+            "org_id": ent.id, "list_type": ListType.BLACK, "reason": reason, "basis": "记分记录两条",
+            "record_ids": [record.id], "rule_id": rule.id})
+        db.session.commit()
+        record_id, record_number, entry_id, entry_number = record.id, record.number, entry.id, entry.number
+    c = login("gov_admin")
+    html = page(c, f"/credit/lists/show/{entry_id}")
+    assert f'href="/credit/records/show/{record_id}"' in html and record_number in html
+    assert "认定依据" in html and "记分记录两条" in html and "WY-K-006" in html
+    resp = c.get(f"/credit/lists/export/?_flt_0_number={entry_number}")
+    sheet = load_workbook(io.BytesIO(resp.data)).active
+    cells = [str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value]
+    assert reason in cells and entry_number in cells and "黑名单" in cells and "待审核" in cells
+
+
+def test_every_page_reads_in_chinese(app, login):
+    from tests.core.test_zh_everywhere import english_words
+
+    published = in_publicity(app, "ent_a", ListType.RED)
+    black = in_effect(app, "ent_a", moment=long_ago(200))
+    repair = apply_repair(app, black.id)
+    pages = {
+        "gov_admin": ["/credit/lists/list/", f"/credit/lists/show/{black.id}", "/credit/lists/propose",
+                      "/credit/lists/propose?q=重庆", "/credit/repairs/list/", f"/credit/repairs/show/{repair.id}"],
+        "reviewer": [f"/credit/lists/show/{published.id}", f"/credit/repairs/show/{repair.id}"],
+        "ent_a": ["/credit/lists/list/", f"/credit/lists/show/{published.id}", f"/credit/lists/object/{published.id}",
+                  f"/credit/lists/show/{black.id}", "/credit/repairs/list/", f"/credit/repairs/show/{repair.id}"],
+    }
+    problems = {}
+    for username, urls in pages.items():
+        c = login(username)
+        for url in urls:
+            words = english_words(page(c, url))
+            if words:
+                problems[(username, url)] = words
+    assert not problems, problems

@@ -165,6 +165,12 @@ class CreditListView(AnjuModelView):
     }
     base_order = ("submitted_at", "desc")
 
+    def export_value(self, row, column):
+        """The export carries the whole reason (the list shows it shortened)."""
+        if column.key == "reason":
+            return row.reason
+        return super().export_value(row, column)
+
     # --- detail ---
     @expose("/show/<pk>", methods=["GET"])
     @has_access
