@@ -62,7 +62,9 @@ def test_bonus_cap_deductions_history_and_chart(app, login):
     rows = re.findall(r"<tr><td>(\d{4}-\d\d-\d\d \d\d:\d\d)</td><td>(\d+)</td><td>(\w+)</td>", history)
     # The fifth bonus changes nothing (the cap): no row for it.
     assert [(r[1], r[2]) for r in rows] == [("93", "AAA"), ("100", "AAA"), ("90", "AAA"), ("80", "AA"), ("70", "A")]
-    assert "首次信用评分" in history and f"信用记录 {number}：生效" in history and "100 AAA" in history
+    from tests.credit.test_records_views import zh
+
+    assert zh(app, "First credit score") in history and f"信用记录 {number}：生效" in history and "100 AAA" in history
     chart = re.search(r'<svg id="score-chart".*?</svg>', html, flags=re.S).group(0)
     assert chart.count("<circle") == 5 and "<polyline" in chart
     assert "2026-03-09" in chart and "2026-09-08" in chart        # dates on the x axis

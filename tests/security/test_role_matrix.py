@@ -19,8 +19,8 @@ COMPLAINT_READERS = {"sysadmin", "gov_admin", "district", "street", "ent_admin",
 RECORD_READERS = COMPLAINT_READERS
 ENT_WRITERS = {"sysadmin", "ent_admin"}
 AREA_WRITERS = {"sysadmin", "ent_admin", "project_lead"}
-
-CREDIT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
+# Credit (issue 13): government reads within its region, the enterprise its own; helpdesk only scores.
+CREDIT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"}
 
 # view -> (roles that may list, roles that may open the add form)
 EXPECTED_VIEWS = {
@@ -57,12 +57,14 @@ EXPECTED_VIEWS = {
     "SmsOutboxView": ({"sysadmin"}, set()),
     "JobView": ({"sysadmin"}, set()),
     "JobRunView": ({"sysadmin"}, set()),
-    # Credit (issue 13): government and analysts read within their region; the enterprise reads
-    # its own records and objections, and its credit page (the list sends it there: 302).
-    "CreditRuleView": (CREDIT_READERS, {"sysadmin", "gov_admin"}),
-    "CreditRecordView": (CREDIT_READERS | {"ent_admin"}, set()),
-    "CreditObjectionView": (CREDIT_READERS | {"ent_admin"}, set()),
-    "CreditScoreView": (CREDIT_READERS | {"helpdesk"}, set()),
+    "CreditListView": (CREDIT_READERS, set()),
+    "CreditRepairView": (CREDIT_READERS, set()),
+    # The enterprise reads its own records and objections, and its credit page (the list sends
+    # it there: 302); standards are the government's; the helpdesk sees scores only.
+    "CreditRuleView": (CREDIT_READERS - {"ent_admin"}, {"sysadmin", "gov_admin"}),
+    "CreditRecordView": (CREDIT_READERS, set()),
+    "CreditObjectionView": (CREDIT_READERS, set()),
+    "CreditScoreView": (CREDIT_READERS - {"ent_admin"} | {"helpdesk"}, set()),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -80,6 +82,10 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     "inspection_record": RECORD_READERS,
     "maintenance_record": RECORD_READERS,
     "enterprise_filing": RECORD_READERS | {"gov_reviewer"},
+    "credit_rule": CREDIT_READERS - {"ent_admin"},
+    "credit_record": CREDIT_READERS,
+    "credit_list": CREDIT_READERS,
+    "credit_score": CREDIT_READERS | {"helpdesk"},
 }
 
 

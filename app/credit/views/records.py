@@ -223,13 +223,8 @@ class CreditRecordView(VirtualExport, AnjuModelView):
             abort(400)
         if not _may(ACT_PERMISSIONS[action], "CreditRecordView"):
             abort(403)
-        user, reason = _user(), request.form.get("reason")
         try:
-            objection = self._objection_of(item) if action in ("uphold", "withdraw") else None
-            if objection is not None and objection.status == DecisionStatus.PENDING:
-                services.decide_objection(objection, action == "withdraw", user, reason)
-            else:
-                services.transition(item, action, user, reason)
+            services.act(item, action, _user(), request.form.get("reason"))
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
