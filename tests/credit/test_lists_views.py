@@ -484,3 +484,11 @@ def test_every_page_reads_in_chinese(app, login):
             if words:
                 problems[(username, url)] = words
     assert not problems, problems
+
+
+def test_the_propose_button_is_decided_per_user(app, login):
+    """The button is checked when the page renders, for the user who asks (a permission filter
+    with constant arguments would be folded once, at compile time, for everyone)."""
+    for username, shown in (("reviewer", False), ("gov_admin", True), ("analyst", False), ("gov_admin", True)):
+        html = login(username).get("/credit/lists/list/").get_data(as_text=True)
+        assert ('id="btn-propose-list"' in html) is shown, username
