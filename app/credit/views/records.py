@@ -413,7 +413,7 @@ class CreditObjectionView(VirtualExport, AnjuModelView):
             self.show_template, title=self.show_title, item=item, subject=subject, is_record=is_record,
             subject_url=(services.record_link(subject) if is_record else services.list_link(subject))
             if subject is not None else None,
-            files=uploads.files_of(item), subject_files=uploads.files_of(subject) if subject is not None else [],
+            files=uploads.files_of(item), subject_files=uploads.files_of(subject) if is_record and subject is not None else [],
             events=services.events_of("objection", item.id), action_label=services.action_label,
             objection_status=_labels(services.OBJECTION_STATUS_LABELS),
             subject_status=_labels(services.RECORD_STATUS_LABELS if is_record else services.LIST_STATUS_LABELS),
