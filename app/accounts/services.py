@@ -570,18 +570,27 @@ def change_mobile(user, new_mobile, sms_code):
 
 # --- public enterprise lookup (seed 003 §4) --------------------------------------------------
 
+# Further public facts a module adds to the enterprise lookup: fn(org) -> [(label, text, url or
+# None), ...], nothing personal (the credit module adds the 信用等级 and red/black list status).
+LOOKUP_EXTRAS = []
+
+
 def lookup_enterprise(credit_code):
     """Whether an enterprise is registered and its review state; nothing personal."""
     code = clean_credit_code(credit_code)
     org = db.session.execute(select(Organization).where(Organization.credit_code == code)).scalars().first()
     if org is None or org.org_type not in (OrgType.ENTERPRISE, OrgType.OWNERS_COMMITTEE):
         return {"credit_code": code, "registered": False}
+    extras = []
+    if org.org_type == OrgType.ENTERPRISE and org.active:
+        for fn in LOOKUP_EXTRAS:
+            extras.extend(fn(org) or [])
     return {
         "credit_code": code, "registered": True, "name": org.name,
         "enterprise_type": str(ENTERPRISE_TYPES.get(org.enterprise_type, org.enterprise_type or "")),
         "region": org.region.full_name if org.region else "",
         "review_status": org.review_status, "review_label": review_label(org.review_status),
-        "verified": org.review_status == "approved",
+        "verified": org.review_status == "approved", "extras": extras,
     }
 
 

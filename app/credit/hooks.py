@@ -4,7 +4,8 @@ never import modules; a module registers what an engine needs at start-up):
 * home page cards (app/core/worklist.py): an enterprise's 信用等级 and 信用分 (seed 003 §14),
   and a warning while it is on the black list (in effect: danger; in publicity: warning);
 * business application warnings (app/core/workflow.py): reviewers see that the applying
-  enterprise is black-listed.
+  enterprise is black-listed;
+* the public enterprise lookup (app/accounts/services.py LOOKUP_EXTRAS): level and list status.
 
 Called once per app from app/credit/views/__init__.py's ``register``.
 """
@@ -66,7 +67,25 @@ def application_warning(application):
     return services.blacklist_warning(application.org_id)
 
 
+def lookup_facts(org):
+    """The public enterprise lookup (seed 003 §4): the level and the red/black list status, as on
+    信息公示 (nothing personal), with a link there."""
+    from urllib.parse import quote
+
+    score = scoring.score_of(org.id)
+    link = f"/credit/public/{quote(org.credit_code)}" if org.credit_code else None
+    entries = services.active_entries(org.id)
+    status = "；".join(f"{services.label_of(services.LIST_TYPE_LABELS, e.list_type)}"
+                      f"（{services.label_of(services.LIST_STATUS_LABELS, e.status)}）" for e in entries)
+    return [(_("Credit level · credit score"), f"{score.level} · {score.score}", link),
+            (_("Red and black lists"), status or _("Not listed"), link)]
+
+
 def register():
+    from app.accounts import services as accounts
+
+    if lookup_facts not in accounts.LOOKUP_EXTRAS:
+        accounts.LOOKUP_EXTRAS.append(lookup_facts)
     worklist.register_card("credit.score", score_card, CARD_PERMISSION, when=services.is_enterprise_user, order=10)
     worklist.register_card("credit.blacklist", blacklist_card, CARD_PERMISSION, when=services.is_enterprise_user,
                            order=11)

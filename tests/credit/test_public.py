@@ -328,3 +328,23 @@ def test_staff_find_it_in_the_credit_menu_and_the_public_pages_link_it(app, anon
 def test_a_signed_in_visitor_is_not_cached(ctx, login):
     resp = login("ent_b").get("/credit/public/")
     assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
+
+
+def test_the_enterprise_lookup_shows_the_credit_status(app, anon):
+    """seed 003 §4 enterprise lookup: the level and the red/black list status, linking to 信息公示."""
+    from app.credit import services
+    from tests.credit.helpers import new_enterprise, user
+
+    with app.test_request_context("/"):
+        ent = new_enterprise()
+        entry = services.propose_list_entry(user("gov_admin"), {"org_id": ent.id, "list_type": "black",
+                                                                "reason": "查询页测试"})
+        services.transition(entry, "approve", user("reviewer"))
+        db.session.commit()
+        code = ent.credit_code
+        db.session.remove()
+    html = anon.get(f"/enterprise-lookup?code={code}").get_data(as_text=True)
+    rows = dict(re.findall(r'<tr class="lookup-extra"><th>(.*?)</th><td>(?:<a href="[^"]*">)?(.*?)(?:</a>)?</td></tr>',
+                           html))
+    assert rows == {"信用等级 · 信用分": "B · 60", "红黑名单": "黑名单（公示中）"}
+    assert f'href="/credit/public/{code}"' in html
