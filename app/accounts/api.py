@@ -88,6 +88,10 @@ class PersonApi(_DomainMixin, AnjuModelRestApi):
                   properties:
                     mobile: {type: string}
                     purpose: {type: string, enum: [register, activate, login]}
+                    name: {type: string, description: checked when sent}
+                    id_type: {type: string}
+                    id_number: {type: string, description: checked (check digit) when sent}
+                    credit_code: {type: string, description: checked when sent}
                     captcha_id: {type: string}
                     captcha: {type: string}
           responses:
@@ -99,6 +103,10 @@ class PersonApi(_DomainMixin, AnjuModelRestApi):
             purpose = data.get("purpose")
             if purpose not in (sms.SmsPurpose.REGISTER, sms.SmsPurpose.ACTIVATE, sms.SmsPurpose.LOGIN):
                 raise DomainError(_("Unknown purpose of the code."))
+            # The fields the submission will check, checked before a picture code or an SMS is
+            # spent (as the web form's button does): name, ID number, credit code when sent.
+            services.check_code_request(purpose, data.get("mobile"), {
+                k: data.get(k) for k in (*services.CODE_REQUEST_CHECKS, "id_type") if k in data})
             captcha.check(data.get("captcha_id"), data.get("captcha"))
             if purpose == sms.SmsPurpose.LOGIN:
                 services.send_login_code(data.get("mobile"), ip=_ip())

@@ -447,7 +447,7 @@ def auto_close(moment=None, session=None):
         if done:
             session.execute(insert(ComplaintEvent), [
                 {"complaint_id": cid, "action": Action.AUTO_CLOSE, "from_status": S.TO_EVALUATE,
-                 "to_status": S.CLOSED, "actor_name": _("System"), "at": moment, "note": note}
+                 "to_status": S.CLOSED, "actor_name": _("System (automatic)"), "at": moment, "note": note}
                 for cid in done])
         session.commit()
         total += len(done)
@@ -480,7 +480,7 @@ def escalate_overdue(moment=None, session=None):
     moment = moment or now()
     points = get_param("complaint.overdue_deduction_points")
     note = _("Not completed by the deadline; escalated to the street.")
-    system = _("System")
+    system = _("System (automatic)")
     total = 0
     by_street = defaultdict(list)     # (street, district) -> numbers escalated in this run
     while True:

@@ -71,7 +71,8 @@ def sums(org_ids=None, session=None):
 
 def recompute(org_ids=None, cause=None, moment=None, session=None):
     """Recompute the scores of ``org_ids`` (every enterprise when None); write the changed ones
-    and their history rows. Returns the number of enterprises whose score or level changed."""
+    and their history rows (only where the score or level moved). Returns the number of
+    enterprises whose row was written."""
     session = session or db.session
     moment = moment or now()
     policy = Policy.current()
@@ -84,11 +85,11 @@ def recompute(org_ids=None, cause=None, moment=None, session=None):
         orgs = orgs.where(Organization.id.in_(org_ids))
     totals = sums(org_ids, session)
     current = {}
-    stmt = select(CreditScore.org_id, CreditScore.score, CreditScore.level)
+    stmt = select(CreditScore.org_id, CreditScore.score, CreditScore.level, CreditScore.bonus, CreditScore.deduction)
     if org_ids is not None:
         stmt = stmt.where(CreditScore.org_id.in_(org_ids))
-    for org_id, score, level in session.execute(stmt):
-        current[org_id] = (score, level)
+    for org_id, score, level, bonus, deduction in session.execute(stmt):
+        current[org_id] = (score, level, bonus, deduction)
     new_rows, changed_rows, history = [], [], []
     for org_id, region_code in session.execute(orgs):
         bonus, deduction = totals.get(org_id, (0, 0))
@@ -101,10 +102,12 @@ def recompute(org_ids=None, cause=None, moment=None, session=None):
             history.append({"org_id": org_id, "region_code": region_code, "at": moment, "score": score,
                             "level": level, "prev_score": None, "prev_level": None,
                             "cause": str(_("First credit score"))})
-        elif old != (score, level):
+        elif old != (score, level, bonus, deduction):
             changed_rows.append({"b_org": org_id, "score": score, "level": level, "bonus": bonus,
                                  "deduction": deduction, "computed_at": moment,
                                  "level_changed": old[1] != level})
+            if old[:2] == (score, level):
+                continue          # the parts moved (e.g. a bonus past the cap), the score did not
             history.append({"org_id": org_id, "region_code": region_code, "at": moment, "score": score,
                             "level": level, "prev_score": old[0], "prev_level": old[1], "cause": cause})
     table = CreditScore.__table__

@@ -72,7 +72,7 @@ RECORD_STATUS_LABELS = {
     RecordStatus.REVIEW: _l("Pending review"), RecordStatus.RETURNED: _l("Returned"),
     RecordStatus.REJECTED: _l("Not approved"), RecordStatus.TERMINATED: _l("Terminated"),
     RecordStatus.PUBLICITY: _l("In publicity"), RecordStatus.OBJECTED: _l("Objection under review"),
-    RecordStatus.EFFECTIVE: _l("In effect"), RecordStatus.EXPIRED: _l("Expired"),
+    RecordStatus.EFFECTIVE: _l("In effect"), RecordStatus.EXPIRED: _l("No longer in effect"),
     RecordStatus.REVOKED: _l("Revoked"), RecordStatus.WITHDRAWN: _l("Withdrawn"),
 }
 LIST_TYPE_LABELS = {ListType.RED: _l("Red list"), ListType.BLACK: _l("Black list")}
@@ -88,14 +88,14 @@ OBJECTION_STATUS_LABELS = {DecisionStatus.PENDING: _l("Pending"),
                            DecisionStatus.REJECTED: _l("Objection not upheld")}
 REPAIR_STATUS_LABELS = {DecisionStatus.PENDING: _l("Pending review"), DecisionStatus.ACCEPTED: _l("Approved"),
                         DecisionStatus.REJECTED: _l("Not approved")}
-ORIGIN_LABELS = {Operation.MANUAL: _l("Scoring application"), Operation.SYSTEM: _l("System")}
+ORIGIN_LABELS = {Operation.MANUAL: _l("Scoring application"), Operation.SYSTEM: _l("System (automatic)")}
 
 ACTION_LABELS = {
     "submit": _l("Submit"), "approve": _l("Approve"), "return": _l("Return for changes"),
     "reject": _l("Do not approve"), "resubmit": _l("Resubmit"), "terminate": _l("Terminate"),
-    "object": _l("Object"), "uphold": _l("Objection not upheld: keep"),
+    "object": _l("Raise an objection"), "uphold": _l("Objection not upheld: keep"),
     "withdraw": _l("Objection upheld: withdraw"), "take_effect": _l("Take effect"),
-    "expire": _l("Expire"), "revoke": _l("Revoke"), "cancel": _l("Cancel (注销)"),
+    "expire": _l("Expire"), "revoke": _l("Revoke"), "cancel": _l("Cancel the listing"),
     "repair": _l("Credit repair"), "propose": _l("Propose"), "apply_repair": _l("Apply for credit repair"),
     "repair_approve": _l("Approve credit repair"), "repair_reject": _l("Refuse credit repair"),
 }
@@ -183,7 +183,7 @@ def is_enterprise_user(user):
 
 def _actor_name(user):
     if user is None:
-        return str(_("System"))
+        return str(_("System (automatic)"))
     return getattr(user, "first_name", None) or getattr(user, "username", None)
 
 
@@ -589,7 +589,7 @@ def feed(source_type, source_key, org_id, rule_code, facts, event_date=None, reg
         number=new_number("XY", moment, session), org_id=org.id, region_code=region_code or org.region_code or "",
         rule_id=rule.id, score_type=rule.score_type, score=value, severity=rule.severity,
         facts=_facts(facts)[:MAX_TEXT], event_date=day, status=RecordStatus.REVIEW, origin=Operation.SYSTEM,
-        source_type=source_type, source_key=source_key, applicant_name=str(_("System")), submitted_at=moment)
+        source_type=source_type, source_key=source_key, applicant_name=str(_("System (automatic)")), submitted_at=moment)
     try:
         with session.begin_nested():
             session.add(record)

@@ -324,7 +324,7 @@ class StaffView(AnjuModelView):
             values = self._form_data()
             staff, error = _attempt(lambda: services.create_staff(current_user_obj(), values))
             if error is None:
-                flash(_("Staff member %(name)s added.", name=staff.name), "success")
+                flash(_("Staff member %(name)s added.", name=masking.person_text(staff.name)), "success")
                 return redirect(url_for("StaffView.show", pk=staff.id))
         return self._render_form(self.add_title, self._form_fields(org_id), values, error,
                                  intro=_("Add certificates from the person's detail page after saving."))
@@ -345,7 +345,7 @@ class StaffView(AnjuModelView):
             values = self._form_data()
             _done, error = _attempt(lambda: services.update_staff(current_user_obj(), item, values))
             if error is None:
-                flash(_("Staff member %(name)s saved.", name=item.name), "success")
+                flash(_("Staff member %(name)s saved.", name=masking.person_text(item.name)), "success")
                 return redirect(url_for("StaffView.show", pk=item.id))
             item = self._item_or_404(pk)
         else:
@@ -371,7 +371,7 @@ class StaffView(AnjuModelView):
             _done, error = _attempt(lambda: services.resign_staff(current_user_obj(), item, values["left_on"],
                                                                    values["reason"]))
             if error is None:
-                flash(_("%(name)s has left; the record is kept as history.", name=item.name), "success")
+                flash(_("%(name)s has left; the record is kept as history.", name=masking.person_text(item.name)), "success")
                 return redirect(url_for("StaffView.show", pk=item.id))
             item = self._item_or_404(pk)
         fields = [
@@ -379,7 +379,7 @@ class StaffView(AnjuModelView):
             field("left_on", _("Date of leaving"), "date", required=True),
             field("reason", _("Reason for leaving"), "textarea"),
         ]
-        return self._render_form(_("Resign: %(name)s", name=item.name), fields, values, error,
+        return self._render_form(_("Resign: %(name)s", name=masking.person_text(item.name)), fields, values, error,
                                  submit=_("Confirm leaving"), cancel=url_for("StaffView.show", pk=item.id),
                                  confirm=_("Are you sure you want to carry out %(action)s on 「%(name)s」?",
                                            action=_("Resign"), name=masking.person_text(item.name)),
@@ -410,7 +410,7 @@ class StaffView(AnjuModelView):
         if error:
             flash(error, "danger")
             return redirect(url_for("StaffView.show", pk=pk))
-        flash(_("Staff member %(name)s deleted.", name=name), "success")
+        flash(_("Staff member %(name)s deleted.", name=masking.person_text(name)), "success")
         return redirect(url_for("StaffView.list"))
 
     @action("delete_selected", _l("Delete"), _l("Delete the selected people and their certificates?"),
@@ -530,7 +530,7 @@ class CertificateView(AnjuModelView):
                 flash(_("Certificate %(number)s added.", number=cert.number), "success")
                 return redirect(url_for("StaffView.show", pk=staff.id))
             staff = self._staff_in_scope(staff.id)
-        return self._render(_("Add certificate: %(name)s", name=staff.name), self._fields(staff), values, error,
+        return self._render(_("Add certificate: %(name)s", name=masking.person_text(staff.name)), self._fields(staff), values, error,
                             url_for("StaffView.show", pk=staff.id))
 
     @expose("/edit/<pk>", methods=["GET", "POST"])

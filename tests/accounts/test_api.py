@@ -25,6 +25,32 @@ def _bearer(app, username, password):
     return {"Authorization": f"Bearer {api_token(app, username, password)}"}
 
 
+def test_sms_code_request_checks_the_fields_it_is_sent_with(app):
+    """Like the web form's button: a wrong ID number or name sent with the request spends
+    neither the picture code nor an SMS."""
+    from app.core.sms import SmsMessage
+    from app.extensions import db
+    from sqlalchemy import func, select
+
+    http = app.test_client()
+    mobile = new_mobile("1392")
+    captcha_id = _captcha(http)
+    bad = http.post("/api/v1/person/sms", json={"mobile": mobile, "purpose": "register", "name": "许接口",
+                                                "id_type": "resident_id", "id_number": "500103199001011234",
+                                                "captcha_id": captcha_id, "captcha": "TEST"})
+    assert bad.status_code == 422 and "校验" in bad.get_json()["message"]
+    bad = http.post("/api/v1/person/sms", json={"mobile": mobile, "purpose": "register", "name": "1",
+                                                "captcha_id": captcha_id, "captcha": "TEST"})
+    assert bad.status_code == 422 and "姓名" in bad.get_json()["message"]
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(SmsMessage)
+                                  .where(SmsMessage.mobile == mobile)).scalar() == 0
+    ok = http.post("/api/v1/person/sms", json={"mobile": mobile, "purpose": "register", "name": "许接口",
+                                               "id_type": "resident_id", "id_number": new_id(),
+                                               "captcha_id": captcha_id, "captcha": "TEST"})
+    assert ok.status_code == 200, ok.get_json()
+
+
 def test_person_registration_by_rest(app):
     http = app.test_client()
     mobile, id_number = new_mobile("1391"), new_id()

@@ -30,17 +30,33 @@ def rule(code):
     return current_rule(code)
 
 
-def new_enterprise(region="500103", name=None):
-    """A fresh enterprise of its own, so score arithmetic never depends on other tests."""
+def new_enterprise(region="500103", name=None, admin=False):
+    """A fresh enterprise of its own (valid credit code, contact mobile), so score arithmetic
+    never depends on other tests; with ``admin`` also its ent_admin account (returned second)."""
+    from flask import current_app
+
     from app.system.models import Organization
+    from app.system.services import finish_paths, set_tree_fields
+    from tests.accounts.helpers import new_credit_code
+    from tests.complaints.helpers import new_mobile
+    from tests.conftest import DEMO_PASSWORD
 
     n = next(_seq)
     o = Organization(name=name or f"信用测试物业服务有限公司{n:04d}{datetime.now():%H%M%S%f}",
                      org_type="enterprise", enterprise_type="property_company", region_code=region,
-                     active=True, contact_mobile="13900000000")
+                     credit_code=new_credit_code(region), active=True, contact_mobile=new_mobile("1377"))
     db.session.add(o)
+    set_tree_fields(o)
+    db.session.flush()
+    finish_paths([o])
     db.session.commit()
-    return o
+    if not admin:
+        return o
+    sm = current_app.appbuilder.sm
+    username = f"credit_ent{n}_{datetime.now():%H%M%S%f}"
+    sm.add_user(username, "信用企业管理员", "", f"{username}@test.anju.invalid", sm.find_role("ent_admin"),
+                password=DEMO_PASSWORD, org_id=o.id, mobile=new_mobile("1378"), must_change_password=False)
+    return o, user(username)
 
 
 def propose(org_id, code="WY-K-005", score=None, proposer="district1", facts="电梯长期停运，经查证属实",
