@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask roles sync`, `flask seed reference|demo`, `flask audit verify`."""
+"""Command-line tasks: `flask roles sync`, `flask seed reference|demo`, `flask audit verify`,
+`flask jobs sync|run|list`, `flask credit daily [--at "2026-12-10 02:00"]`."""
 import csv
 from datetime import datetime
 import os
@@ -178,6 +179,7 @@ def load_demo(password=None):
     created["persons"] = _demo_persons()
     created["areas"] = _demo_areas(orgs)
     created["staff"] = _demo_staff(orgs)
+    created["credit"] = _demo_credit(orgs)
     return created
 
 
@@ -256,6 +258,77 @@ def _demo_staff(orgs):
     return count
 
 
+# Credit (app/credit), reached through the services at past moments (never a status set by
+# hand), relative to today so the states hold whenever the demo is loaded:
+# * ent_a: two deductions in effect (60 - 8 = 52: level C) and a black list entry in effect
+#   since about 120 days (past credit.repair_min_days, so 信用修复 can be tried), plus one
+#   记分申请 of district1 waiting for review;
+# * ent_b: three bonuses in effect (60 + 24 = 84: level AA), one deduction in publicity (open
+#   for objection), and one 记分申请 returned to district1 for changes.
+# Each row is found again by its facts (records) or reason (list entries): a second run adds nothing.
+DEMO_CREDIT_RECORDS = [
+    # org key, rule, score, days ago: event / proposed, outcome (effective | publicity | review | returned), facts
+    ("ent_a", "WY-K-005", 5, 160, 150, "effective", "和平小区电梯长期停运，业主多次反映，经现场核查属实"),
+    ("ent_a", "WY-K-004", 3, 140, 135, "effective", "解放碑商住楼消防设施未按规定巡检、维保，经检查属实"),
+    ("ent_a", "WY-K-005", 4, 5, 3, "review", "和平小区公共区域保洁未达到合同约定标准，经查证属实"),
+    ("ent_b", "WY-J-004", 10, 200, 190, "effective", "七星花园在防汛抢险工作中表现突出，受到区政府通报表扬"),
+    ("ent_b", "WY-J-001", 8, 180, 170, "effective", "七星花园获评市级物业管理优秀示范项目"),
+    ("ent_b", "WY-J-001", 6, 100, 95, "effective", "七星花园获评区级物业服务质量优秀项目"),
+    ("ent_b", "WY-K-004", 3, 3, 2, "publicity", "七星花园二次供水设施未按期维保，经检查属实"),
+    ("ent_b", "WY-J-001", 5, 10, 8, "returned", "七星花园获评区级物业管理示范项目"),
+]
+DEMO_CREDIT_RETURN_REASON = "请补充表彰文件的扫描件"
+DEMO_BLACK_LIST = ("ent_a", 130, "信用等级为C，且多项物业服务问题经查证属实")
+
+
+def _demo_credit(orgs):
+    from datetime import date, timedelta
+
+    from app.core.mixins import now
+    from app.credit import scoring, services as credit
+    from app.credit.models import CreditListEntry, CreditRecord, ListType
+
+    sm = current_app.appbuilder.sm
+    district, reviewer, gov_admin = (sm.find_user(username=u) for u in ("district1", "reviewer", "gov_admin"))
+    today = now().replace(hour=9, minute=30, second=0, microsecond=0)
+    count = 0
+    for org_key, code, score, event_days, days, outcome, facts in DEMO_CREDIT_RECORDS:
+        org_id = orgs[org_key].id
+        if db.session.execute(select(CreditRecord.id).where(CreditRecord.org_id == org_id,
+                                                            CreditRecord.facts == facts)).first():
+            continue
+        moment = today - timedelta(days=days)
+        rule = credit.current_rule(code)
+        record = credit.propose_record(district, {
+            "org_id": org_id, "rule_id": rule.id, "score": score, "facts": facts,
+            "event_date": (date.today() - timedelta(days=event_days)).isoformat()}, moment=moment)
+        if outcome == "returned":
+            credit.transition(record, "return", reviewer, DEMO_CREDIT_RETURN_REASON, moment=moment + timedelta(days=1))
+        elif outcome in ("effective", "publicity"):
+            credit.transition(record, "approve", reviewer, moment=moment + timedelta(days=1))
+            if outcome == "effective":
+                credit.transition(record, "take_effect", None, moment=record.publicity_until)
+        db.session.commit()
+        count += 1
+    org_key, days, reason = DEMO_BLACK_LIST
+    org_id = orgs[org_key].id
+    if not db.session.execute(select(CreditListEntry.id).where(CreditListEntry.org_id == org_id,
+                                                               CreditListEntry.reason == reason)).first():
+        moment = today - timedelta(days=days)
+        entry = credit.propose_list_entry(gov_admin, {"org_id": org_id, "list_type": ListType.BLACK,
+                                                      "reason": reason, "basis": "演示数据：按信用等级提出"},
+                                          moment=moment)
+        credit.transition(entry, "approve", reviewer, moment=moment + timedelta(days=1))
+        credit.transition(entry, "take_effect", None, moment=entry.publicity_until)
+        db.session.commit()
+        count += 1
+    if count:
+        # Every enterprise gets its score row (ent_c at the base level); a second run writes nothing.
+        scoring.recompute_all("演示数据", moment=now())
+        db.session.commit()
+    return count
+
+
 def _demo_persons():
     from app.accounts.models import Person, RealnameRegistry
     from app.core.validators import id_check_char
@@ -331,7 +404,30 @@ def jobs_list():
                    f"last={job.last_run_at} {job.last_status or ''}")
 
 
+credit_cli = AppGroup("credit", help="Credit (app/credit).")
+
+
+@credit_cli.command("daily")
+@click.option("--at", "at", default=None, metavar='"YYYY-MM-DD HH:MM"',
+              help="Run as if it were this moment (e.g. after a publicity ends); default now.")
+def credit_daily(at):
+    """The daily credit job: publicity ends, expiry, scores, list proposals (app/credit/jobs.py)."""
+    from app.credit import jobs
+
+    moment = None
+    if at:
+        try:
+            moment = datetime.fromisoformat(at.strip())
+        except ValueError:
+            raise click.BadParameter(f'{at!r}: use "YYYY-MM-DD HH:MM"', param_hint="--at")
+    summary = jobs.run_daily(moment)
+    click.echo(f"credit daily at {moment or 'now'}:")
+    for key, value in summary.items():
+        click.echo(f"  {key}: {value}")
+
+
 def register_cli(app):
+    app.cli.add_command(credit_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(roles_cli)
     app.cli.add_command(seed_cli)

@@ -380,6 +380,44 @@ def _event(application, action, from_status, to_status, actor, reason):
     ))
 
 
+# --- warnings for reviewers ----------------------------------------------------------
+
+_WARNINGS = []
+
+
+def register_warning(fn):
+    """Register ``fn(application) -> str | None``: a warning a reviewer should read before
+    deciding (e.g. the applicant enterprise is black-listed). Modules register at start-up;
+    the engine knows nothing of what the warnings are about."""
+    if fn not in _WARNINGS:
+        _WARNINGS.append(fn)
+    return fn
+
+
+def warnings_for(application, viewer=None):
+    """The registered warnings that apply to ``application`` (texts, in registration order).
+    With ``viewer``: none for the applicant nor for a member of the applying organisation
+    (the warnings are for those who review it); a warning that fails is logged and left out."""
+    import logging
+
+    if application is None:
+        return []
+    if viewer is not None and (application.applicant_id == getattr(viewer, "id", None)
+                               or (application.org_id is not None
+                                   and application.org_id == getattr(viewer, "org_id", None))):
+        return []
+    out = []
+    for fn in _WARNINGS:
+        try:
+            text = fn(application)
+        except Exception:
+            logging.getLogger(__name__).exception("application warning %r failed", fn)
+            continue
+        if text and str(text) not in out:
+            out.append(str(text))
+    return out
+
+
 def latest_for_subject(subject_type, subject_id, type_code=None, session=None):
     """The newest application about one record (e.g. an organisation's registration)."""
     from sqlalchemy import select

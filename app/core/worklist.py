@@ -14,6 +14,11 @@ cheaply: an indexed COUNT, or :func:`capped_count` where a count could reach far
 Links are built by :func:`list_url` from a view's own filters (found by their ``arg_name``),
 so a link says in the list's own words which rows it means, and stays right when a view's
 filter order changes.
+
+Cards (信息卡) sit above the 待办: a fact about the user's own organisation rather than a count
+of work, e.g. the enterprise's credit level and score, or a warning. ``fn(user) -> Card | None``::
+
+    worklist.register_card("credit.score", score_card, ("can_show", "CreditScoreView"), when=of_an_enterprise)
 """
 import logging
 from dataclasses import dataclass, field
@@ -72,8 +77,28 @@ class Shortcut:
         return url_for(self.endpoint, **self.values)
 
 
+@dataclass
+class Card:
+    title: object            # lazy label, e.g. 信用等级 · 信用分
+    value: str               # the big text, e.g. "AAA · 92"
+    detail: object = None    # one line under it
+    url: str | None = None
+    level: str = "info"      # one of LEVELS
+    key: str = ""            # filled in from the registration
+
+
+@dataclass
+class CardProvider:
+    key: str
+    fn: object
+    permission: tuple | None = None
+    order: int = 100
+    when: object = None
+
+
 _PROVIDERS: dict[str, TodoProvider] = {}
 _SHORTCUTS: dict[str, Shortcut] = {}
+_CARDS: dict[str, CardProvider] = {}
 
 
 def register_todo(key, fn, permission, order=100, when=None):
@@ -90,6 +115,12 @@ def register_shortcut(key, label, icon, endpoint=None, url=None, permission=None
     if not endpoint and not url:
         raise ValueError("a shortcut needs an endpoint or a url")
     _SHORTCUTS[key] = Shortcut(key, label, icon, endpoint, url, permission, order, values, when)
+
+
+def register_card(key, fn, permission=None, when=None, order=100):
+    """Register ``fn(user) -> Card | None``, shown above the 待办 to users holding ``permission``
+    (None: every signed-in user) and, if given, for whom ``when(user)`` holds."""
+    _CARDS[key] = CardProvider(key, fn, permission, order, when)
 
 
 def providers():
@@ -122,6 +153,31 @@ def todos_for(user):
         for item in items:
             groups.setdefault(str(item.group or ""), (item.group, []))[1].append(item)
     return [(label, items) for label, items in groups.values()]
+
+
+def cards_for(user):
+    """The user's cards, in order; a card provider that fails is logged and left out."""
+    if user is None:
+        return []
+    out = []
+    for provider in sorted(_CARDS.values(), key=lambda p: (p.order, p.key)):
+        if not _allowed(provider, user):
+            continue
+        try:
+            card = provider.fn(user)
+        except Exception:
+            log.exception("worklist card %s failed", provider.key)
+            from app.extensions import db
+
+            db.session.rollback()
+            continue
+        if card is None:
+            continue
+        card.key = card.key or provider.key
+        if card.level not in LEVELS:
+            card.level = "info"
+        out.append(card)
+    return out
 
 
 def shortcuts_for(user):

@@ -519,21 +519,83 @@ class EnterpriseRow:
     region_name: str
     filed_at: datetime | None
     areas: int
+    credit_level: str = ""
+    credit_score: int | None = None
 
 
-def enterprise_page(user, q="", enterprise_type="", page=0, page_size=20, session=None):
-    """One page of the enterprises the user may open: (rows, total)."""
+# --- credit (app/credit: 信用等级 and 信用分, red/black lists) -------------------------------------
+
+def credit_levels():
+    """The credit levels, best first (the enterprise list's level filter)."""
+    from app.credit import scoring
+
+    return scoring.LEVELS
+
+
+def _base_credit():
+    """(score, level) of an enterprise whose score was never computed."""
+    from app.credit import scoring
+
+    policy = scoring.Policy.current()
+    base = policy.score(0, 0)
+    return base, policy.level(base)
+
+
+@dataclass
+class CreditSummary:
+    level: str
+    score: int
+    entries: list = field(default_factory=list)     # red/black entries in publicity or in effect
+
+
+def credit_of(org_id, session=None):
+    """The enterprise's 信用等级, 信用分 and list entries, as the credit module states them."""
+    from app.credit import scoring
+    from app.credit import services as credit
+
     session = session or db.session
-    stmt = select(Organization).where(enterprise_clause(user))
+    score = scoring.score_of(org_id, session)
+    return CreditSummary(score.level, score.score, credit.active_entries(org_id, session))
+
+
+def credit_entry_text(entry):
+    """One line for a list entry: 黑名单 HM2026...（生效，至 2027-03-01）：reason."""
+    from app.credit import services as credit
+
+    dates = []
+    if entry.status == "effective" and entry.valid_until:
+        dates.append(_("until %(day)s", day=entry.valid_until.strftime("%Y-%m-%d")))
+    elif entry.publicity_until:
+        dates.append(_("in publicity until %(day)s", day=entry.publicity_until.strftime("%Y-%m-%d")))
+    status = credit.label_of(credit.LIST_STATUS_LABELS, entry.status)
+    return _("%(list)s %(number)s (%(status)s%(dates)s): %(reason)s",
+             list=credit.label_of(credit.LIST_TYPE_LABELS, entry.list_type), number=entry.number,
+             status=status, dates="".join("，" + d for d in dates), reason=entry.reason)
+
+
+def enterprise_page(user, q="", enterprise_type="", page=0, page_size=20, session=None, level=""):
+    """One page of the enterprises the user may open: (rows, total). ``level`` filters by
+    信用等级 (an enterprise never scored has the base level)."""
+    from app.credit.models import CreditScore
+
+    session = session or db.session
+    stmt = select(Organization, CreditScore.level, CreditScore.score) \
+        .outerjoin(CreditScore, CreditScore.org_id == Organization.id).where(enterprise_clause(user))
     q = (q or "").strip()
     if q:
         stmt = stmt.where(or_(Organization.name.contains(q), Organization.credit_code == q.upper()))
     if enterprise_type:
         stmt = stmt.where(Organization.enterprise_type == enterprise_type)
+    base_score, base_level = _base_credit()
+    if level:
+        unscored = CreditScore.org_id.is_(None) if level == base_level else false()
+        stmt = stmt.where(or_(CreditScore.level == level, unscored))
     total = session.execute(select(func.count()).select_from(stmt.with_only_columns(Organization.id)
                                                              .subquery())).scalar_one()
-    orgs = session.execute(stmt.order_by(Organization.name, Organization.id)
-                           .offset(page * page_size).limit(page_size)).scalars().all()
+    found = session.execute(stmt.order_by(Organization.name, Organization.id)
+                            .offset(page * page_size).limit(page_size)).all()
+    orgs = [o for o, _level, _score in found]
+    credit = {o.id: (lv or base_level, base_score if sc is None else sc) for o, lv, sc in found}
     ids = [o.id for o in orgs]
     filed = dict(session.execute(select(EnterpriseProfile.org_id, EnterpriseProfile.filed_at)
                                  .where(EnterpriseProfile.org_id.in_(ids))).all()) if ids else {}
@@ -544,7 +606,8 @@ def enterprise_page(user, q="", enterprise_type="", page=0, page_size=20, sessio
         area_q = area_q.where(clause)
     areas = dict(session.execute(area_q).all()) if ids else {}
     rows = [EnterpriseRow(o, dicts.label("enterprise_type", o.enterprise_type) if o.enterprise_type else "",
-                          region_full_name(o.region_code), filed.get(o.id), areas.get(o.id, 0)) for o in orgs]
+                          region_full_name(o.region_code), filed.get(o.id), areas.get(o.id, 0),
+                          credit[o.id][0], credit[o.id][1]) for o in orgs]
     return rows, total
 
 
@@ -587,7 +650,7 @@ class EnterpriseDetail:
     equipment_totals: CountRow | None = None
     honors: list = field(default_factory=list)
     areas: list = field(default_factory=list)
-    credit_level: str | None = None      # the credit module does not exist yet
+    credit: CreditSummary | None = None      # 信用等级, 信用分 and red/black list entries
     partial_scope: bool = False
 
 
@@ -714,6 +777,7 @@ def enterprise_detail(user, org, show_name=lambda v: v, session=None):
                                                                                                session=session)
     detail.honors = honors_of(org.id, session)
     detail.areas = area_rows(org.id, user, show_name, session=session)
+    detail.credit = credit_of(org.id, session)
     level = user_scope(user).level
     detail.partial_scope = level in (SCOPE_REGION, SCOPE_AREA)
     return detail

@@ -218,6 +218,17 @@ def _filing_state(detail):
     return state
 
 
+def credit_section(detail):
+    """信用等级, 信用分 and the red/black list entries, as the page shows them."""
+    credit = detail.credit
+    if credit is None:
+        return documents.Text(_("No credit information."), title=_("Credit"))
+    rows = [(_("Credit level"), credit.level), (_("Credit score"), credit.score)]
+    entries = [services.credit_entry_text(e) for e in credit.entries]
+    rows.append((_("Red and black lists"), "\n".join(entries) if entries else _("None"), True))
+    return documents.Fields(rows, columns=4, title=_("Credit"))
+
+
 def detail_document(detail):
     """企业信息详情 as a document (print view and PDF), masked like the page."""
     show = _value_shower()
@@ -258,8 +269,7 @@ def detail_document(detail):
          _("Staff in service"), _("Equipment items")],
         [[a.name, a.district, a.street, a.lead, a.staff, a.equipment] for a in detail.areas],
         title=_("Projects"), empty_text=_("The enterprise serves no property management area yet.")))
-    sections.append(documents.Text(_("Credit evaluation has not started yet; there is no credit level."),
-                                   title=_("Credit level")))
+    sections.append(credit_section(detail))
     return documents.Document(title=_("Enterprise details"), subtitle=org.name, sections=sections,
                               qr=org.credit_code or None)
 
@@ -281,13 +291,17 @@ class EnterpriseDetailView(BaseView):
         ent_type = request.args.get("type") or ""
         if ent_type not in dict(dicts.items("enterprise_type")):
             ent_type = ""
+        level = request.args.get("level") or ""
+        if level not in services.credit_levels():
+            level = ""
         page_arg = request.args.get("page", "0")
         page = int(page_arg) if page_arg.isdigit() and len(page_arg) < 7 else 0
-        rows, total = services.enterprise_page(user, q, ent_type, page, PAGE_SIZE)
+        rows, total = services.enterprise_page(user, q, ent_type, page, PAGE_SIZE, level=level)
         pages = max(1, -(-total // PAGE_SIZE))
         return self.render_template(
             "anju/property/enterprise_list.html", title=_("Enterprise details"), rows=rows, total=total,
             page=page, pages=pages, q=q, ent_type=ent_type, types=dicts.items("enterprise_type"),
+            level=level, levels=services.credit_levels(),
         )
 
     def _detail(self, org_id):
@@ -307,6 +321,7 @@ class EnterpriseDetailView(BaseView):
             nonlocal_keys=services.NONLOCAL_KEYS, is_local_label=services.IS_LOCAL_LABEL,
             filing_state=_filing_state(detail), honor_kind_label=services.honor_kind_label,
             own=services.own_enterprise_id(current_user_obj()) == detail.org.id,
+            credit_entry_text=services.credit_entry_text,
         )
 
     @expose("/<int:org_id>/print")

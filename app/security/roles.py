@@ -118,6 +118,7 @@ CREDIT_SCORES_READ = [*menus(_CREDIT_MENU, "Enterprise credit"), *perms("CreditS
 CREDIT_READ = [
     *menus(_CREDIT_MENU, "Scoring standards", "Credit records", "Red and black lists", "Objections",
            "Credit repair", "Enterprise credit"),
+    ("menu_access", "Credit disclosure"),
     *perms("CreditRuleView", READ, EXPORT),
     *perms("CreditRecordView", READ, EXPORT),
     *perms("CreditListView", READ, EXPORT),

@@ -81,6 +81,7 @@ class ApplicationView(AnjuModelView):
             edit_url=edit_url, payload_labels=PAYLOAD_LABELS, title=self.show_title,
             mask_kind_of=documents.mask_kind_of,
             url_for_upload=uploads.url_for_upload, region_name=region_full_name,
+            warnings=workflow.warnings_for(item, viewer=user),
         )
 
     @expose("/print/<int:pk>")

@@ -41,6 +41,7 @@ class HomeView(IndexView):
                 "name": user.first_name or user.username,
                 "roles": "、".join(str(role_label(r.name)) for r in user.roles),
                 "org": user.org.name if getattr(user, "org", None) else "",
+                "cards": worklist.cards_for(user),
                 "todos": worklist.todos_for(user),
                 "shortcuts": worklist.shortcuts_for(user),
             }

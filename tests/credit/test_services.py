@@ -474,7 +474,7 @@ def test_list_publicity_and_validity(rc):
     assert (entry.valid_from, entry.valid_until) == (datetime(2026, 11, 11, 10, 0), datetime(2027, 5, 11, 10, 0))
     assert services.is_blacklisted(ent.id)
     warning = services.blacklist_warning(ent.id)
-    assert warning == f"该企业在黑名单中（{entry.number}，有效期至 2027-05-11）：多次严重违规"
+    assert warning == f"该企业已被列入黑名单（{entry.number}，有效期至 2027-05-11）：多次严重违规"
     jobs.run_daily(moment=datetime(2027, 5, 11, 10, 0))
     entry = db.session.get(CreditListEntry, entry.id)
     assert entry.status == ListStatus.EXPIRED and not services.is_blacklisted(ent.id)

@@ -1,5 +1,5 @@
 """企业信息详情 (seed 004): the sections' counts from staff, certificates and equipment made
-here with the ORM, the empty states (not filed, no credit level), masking of the project
+here with the ORM, the empty states (not filed; a fresh enterprise has the base credit level), masking of the project
 lead's name, print and PDF, who may open which enterprise (and that the counts follow the
 viewer's scope); 奖励和处罚 written by city and district staff only, within their region."""
 import html as htmllib
@@ -136,7 +136,9 @@ def test_not_filed_and_credit_empty_states(app, login):
     page = login(username).get("/enterprise/", follow_redirects=True).get_data(as_text=True)
     assert "尚未备案：该企业尚未办理企业信息备案，或备案尚未审核通过。" in page
     assert re.search(r'id="filing-state">\s*尚未备案\s*<', page)
-    assert "信用评价尚未开展，暂无信用等级" in page
+    # Never scored: the base credit level and score (app/credit/scoring.py), on no list.
+    assert re.search(r'id="credit-level">B<', page) and re.search(r'id="credit-score">60<', page)
+    assert 'id="credit-no-entries"' in page
     assert "暂无奖励和处罚记录。" in page
     # A filing in progress is named in the state.
     from tests.property.test_filing import file_by_service
@@ -150,7 +152,7 @@ def test_print_and_pdf(app, login):
     org_id, _username, (a1, _a2) = make_records(app)
     c = login("district1")
     page = c.get(f"/enterprise/{org_id}/print").get_data(as_text=True)
-    assert "企业信息详情" in page and "专业人员情况" in page and a1 in page and "信用评价尚未开展" in page
+    assert "企业信息详情" in page and "专业人员情况" in page and a1 in page and "信用等级" in page and "信用分" in page
     assert "王*国" in page and "王建国" not in page               # the district may not see full names
     resp = c.get(f"/enterprise/{org_id}/pdf")
     assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
@@ -202,7 +204,7 @@ def test_list_search_filter_and_paging(app, login):
     c = login("district1")
     page = c.get(f"/enterprise/?q={name}").get_data(as_text=True)
     rows = _rows(page, "enterprise-list")
-    assert rows[name][1:] == [code, "物业服务企业", "重庆市渝中区", "尚未备案", "2"]
+    assert rows[name][1:] == [code, "物业服务企业", "重庆市渝中区", "B", "尚未备案", "2"]   # B: the base credit level
     assert f'id="enterprise-{org_id}"' in c.get(f"/enterprise/?q={code.lower()}").get_data(as_text=True)
     assert "没有找到企业。" in c.get(f"/enterprise/?q={name}&type=developer").get_data(as_text=True)
     for bad in ("page=abc", "page=-1", "page=99999999999", "type=nonsense"):

@@ -25,6 +25,7 @@ def menu(appbuilder, view, name, label, icon):
 def register(appbuilder):
     from app.credit.views import lists, public, records, rules, scores
 
+    from app.credit import hooks; hooks.register()  # noqa: E702  (cards and warnings of the engines)
     register_group_icon(CATEGORY, CATEGORY_ICON)
     rules.register(appbuilder)
     records.register(appbuilder)
