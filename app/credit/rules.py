@@ -96,6 +96,13 @@ def save_edit(rule, session=None):
     put the old values back and add the new values as the next version. Returns the row that
     holds the new values (the same row, or the new version)."""
     session = session or db.session
+    with session.no_autoflush:
+        # The checks query (dictionaries, other versions): an autoflush there would write the
+        # new values into this row before the history below says what changed.
+        return _save_edit(rule, session)
+
+
+def _save_edit(rule, session):
     state = inspect(rule)
     code_history = state.attrs.code.history
     if code_history.has_changes() and code_history.deleted and code_history.deleted[0] is not None:

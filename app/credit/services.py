@@ -665,6 +665,31 @@ def object_to(subject, actor, reason, files=None, session=None, moment=None):
     return objection
 
 
+def pending_objection(subject, session=None):
+    session = session or db.session
+    kind = "record" if isinstance(subject, CreditRecord) else "list"
+    return session.execute(select(CreditObjection).where(
+        CreditObjection.subject_type == kind, CreditObjection.subject_id == subject.id,
+        CreditObjection.status == DecisionStatus.PENDING).order_by(CreditObjection.id.desc()).limit(1)
+    ).scalars().first()
+
+
+def act(subject, action, actor, reason=None, session=None, moment=None):
+    """A user's action on a record or list entry, from a screen or the API: only the actions
+    users take (RECORD_USER_ACTIONS / LIST_USER_ACTIONS); the outcome of an objection (uphold,
+    withdraw) goes through :func:`decide_objection`, so the objection records it too."""
+    session = session or db.session
+    _table, user_actions = _table_of(subject)
+    if action not in user_actions:
+        raise DomainError(_("Unknown operation: %(action)s", action=str(action)[:40]))
+    if action in ("uphold", "withdraw"):
+        objection = pending_objection(subject, session)
+        if objection is not None:
+            decide_objection(objection, action == "withdraw", actor, reason, session=session, moment=moment)
+            return subject
+    return transition(subject, action, actor, reason, moment=moment, session=session)
+
+
 def subject_of(objection, session=None):
     session = session or db.session
     model = CreditRecord if objection.subject_type == "record" else CreditListEntry

@@ -19,6 +19,8 @@ COMPLAINT_READERS = {"sysadmin", "gov_admin", "district", "street", "ent_admin",
 RECORD_READERS = COMPLAINT_READERS
 ENT_WRITERS = {"sysadmin", "ent_admin"}
 AREA_WRITERS = {"sysadmin", "ent_admin", "project_lead"}
+# Credit (issue 13): government reads within its region, the enterprise its own; helpdesk only scores.
+CREDIT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"}
 
 # view -> (roles that may list, roles that may open the add form)
 EXPECTED_VIEWS = {
@@ -55,6 +57,8 @@ EXPECTED_VIEWS = {
     "SmsOutboxView": ({"sysadmin"}, set()),
     "JobView": ({"sysadmin"}, set()),
     "JobRunView": ({"sysadmin"}, set()),
+    "CreditListView": (CREDIT_READERS, set()),
+    "CreditRepairView": (CREDIT_READERS, set()),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -72,6 +76,10 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     "inspection_record": RECORD_READERS,
     "maintenance_record": RECORD_READERS,
     "enterprise_filing": RECORD_READERS | {"gov_reviewer"},
+    "credit_rule": CREDIT_READERS - {"ent_admin"},
+    "credit_record": CREDIT_READERS,
+    "credit_list": CREDIT_READERS,
+    "credit_score": CREDIT_READERS | {"helpdesk"},
 }
 
 
