@@ -371,6 +371,12 @@ class CreditScore(db.Model):
     """The current score and level of one enterprise (recomputed, never typed in)."""
 
     __tablename__ = "anju_credit_score"
+    __audit__ = AuditSpec(
+        _l("Credit score"), row=lambda s: f"{s.level} {s.score}",
+        labels={"org_id": _l("Enterprise"), "region_code": _l("Region code"), "score": _l("Credit score"),
+                "level": _l("Credit level"), "bonus": _l("Bonus"), "deduction": _l("Deduction"),
+                "level_since": _l("Level held since"), "computed_at": _l("Computed at")},
+    )
     __scope__ = {"org": "org_id", "region": "region_code", "owner": None}
     __table_args__ = (Index("ix_anju_credit_score_level", "level", "score"),)
 
@@ -393,6 +399,12 @@ class CreditScoreHistory(db.Model):
     """信用历史: one row per change of an enterprise's score or level, with its cause."""
 
     __tablename__ = "anju_credit_score_history"
+    __audit__ = AuditSpec(
+        _l("Credit history"), row=lambda h: f"{h.level} {h.score}",
+        labels={"org_id": _l("Enterprise"), "region_code": _l("Region code"), "at": _l("Changed at"),
+                "score": _l("Credit score"), "level": _l("Credit level"), "prev_score": _l("Previous score"),
+                "prev_level": _l("Previous level"), "cause": _l("Cause")},
+    )
     __scope__ = {"org": "org_id", "region": "region_code", "owner": None}
     __table_args__ = (Index("ix_anju_credit_score_history_org_at", "org_id", "at"),)
 

@@ -75,6 +75,16 @@ def in_use(rule, session=None):
     return session.execute(select(exists().where(CreditRecord.rule_id == rule.id))).scalar()
 
 
+def delete_refusal(rule, session=None):
+    """None when ``rule`` may be deleted; else why not. A version a record was scored under
+    stays (history), and so does any version of a code with several (the others refer to it)."""
+    if in_use(rule, session):
+        return _("This scoring standard is used by credit records and cannot be deleted; disable it instead.")
+    if len(versions_of(rule.code, session)) > 1:
+        return _("This scoring standard has other versions and cannot be deleted; disable it instead.")
+    return None
+
+
 def code_taken(code, except_id=None, session=None):
     session = session or db.session
     stmt = select(CreditRule.id).where(CreditRule.code == (code or "").strip().upper())

@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 
 SCORE_TYPE_LABELS = {ScoreType.BONUS: _l("Bonus"), ScoreType.DEDUCTION: _l("Deduction")}
 OPERATION_LABELS = {Operation.MANUAL: _l("Manual scoring"), Operation.SYSTEM: _l("System scoring")}
-SEVERITY_LABELS = {Severity.GENERAL: _l("General"), Severity.SERIOUS: _l("Serious")}
+SEVERITY_LABELS = {Severity.GENERAL: _l("General (severity)"), Severity.SERIOUS: _l("Serious")}
 RECORD_STATUS_LABELS = {
     RecordStatus.REVIEW: _l("Pending review"), RecordStatus.RETURNED: _l("Returned"),
     RecordStatus.REJECTED: _l("Not approved"), RecordStatus.TERMINATED: _l("Terminated"),

@@ -23,6 +23,10 @@ PERMISSION_LABELS = {
     "can_file": _l("file"), "can_change_lead": _l("change project lead"), "can_resign": _l("record leaving"),
     "can_qr": _l("print scan-to-submit code"), "can_transition": _l("API state change"),
     "can_decide": _l("decide"), "can_act": _l("handle"),
+    # credit (issue 13)
+    "can_propose": _l("apply or propose"), "can_resubmit": _l("change and resubmit"), "can_revoke": _l("revoke"),
+    "can_object": _l("raise an objection"), "can_cancel": _l("cancel a listing"),
+    "can_apply": _l("apply for credit repair"), "can_repair": _l("credit repair by API"),
     # FAB action permissions carry no can_ prefix
     "resetmypassword": _l("change own password"), "resetpasswords": _l("reset passwords"),
     "userinfoedit": _l("edit own information"), "copyrole": _l("copy role"),

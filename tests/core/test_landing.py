@@ -34,6 +34,8 @@ CASES = {
     "InspectionRecordView": ("pm_a", "/leadchanges/list/", {"result": "normal"}),
     "MaintenanceRecordView": ("ent_a", "/orgusers/list/", {}),
     "EnterpriseHonorView": ("gov_admin", "/parameterview/list/", {"kind": "penalty"}),
+    "CreditRuleView": ("gov_admin", "/parameterview/list/", {"suggested_score": "3", "min_score": "1",
+                                                             "max_score": "5", "validity_months": "12"}),
 }
 
 

@@ -12,7 +12,9 @@ ROLES = ["admin", "gov_admin", "reviewer", "district1", "street1", "ent_a", "pm_
 # Words a Chinese console shows as they are.
 ALLOWED = {"Excel", "PDF", "API", "OpenAPI", "IP", "ID", "QR", "SMS", "English", "Anju", "xlsx", "KB", "MB",
            # file types named as users know them
-           "DOCX", "JPG", "PNG", "XLSX", "PDF", "docx", "jpg", "png", "pdf"}
+           "DOCX", "JPG", "PNG", "XLSX", "PDF", "docx", "jpg", "png", "pdf",
+           # credit levels (信用等级 AAA, AA, A, B, C)
+           "AAA", "AA"}
 WORD = re.compile(r"(?<![A-Za-z0-9_.@-])[A-Za-z][A-Za-z']+(?![A-Za-z0-9_@])")
 SECONDS = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}")
 

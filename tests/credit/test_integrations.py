@@ -236,19 +236,6 @@ def test_a_black_listed_enterprises_application_warns_its_reviewer(app, login):
         assert workflow.warnings_for(item, viewer=member) == []
 
 
-def test_the_demo_black_list_warns_on_ent_a_filings(app, login):
-    from app.credit import services
-
-    with app.app_context():
-        ent_a = org("ent_a")
-        listed, org_id = services.is_blacklisted(ent_a.id), ent_a.id
-    if not listed:
-        pytest.skip("a test of this session ended ent_a's demo black list entry")
-    pk = _application(app, org_id, applicant="ent_a")
-    assert 'id="app-warnings"' in login("reviewer").get(f"/applications/show/{pk}").get_data(as_text=True)
-    assert 'id="app-warnings"' not in login("ent_a").get(f"/applications/show/{pk}").get_data(as_text=True)
-
-
 # --- helpdesk: levels only ------------------------------------------------------------------------
 
 def test_helpdesk_sees_levels_only(app, login):

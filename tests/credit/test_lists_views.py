@@ -484,3 +484,34 @@ def test_every_page_reads_in_chinese(app, login):
             if words:
                 problems[(username, url)] = words
     assert not problems, problems
+
+
+def test_the_propose_button_is_decided_per_user(app, login):
+    """The button is checked when the page renders, for the user who asks (a permission filter
+    with constant arguments would be folded once, at compile time, for everyone)."""
+    for username, shown in (("reviewer", False), ("gov_admin", True), ("analyst", False), ("gov_admin", True)):
+        html = login(username).get("/credit/lists/list/").get_data(as_text=True)
+        assert ('id="btn-propose-list"' in html) is shown, username
+
+
+def test_an_objection_to_a_list_entry_opens_for_the_reviewer(app, login):
+    """异议处理 shows objections to list entries too (the entry has no files of its own)."""
+    from datetime import datetime
+
+    from app.credit import services
+    from app.extensions import db
+    from tests.credit.helpers import new_enterprise, user
+
+    with app.test_request_context("/"):
+        ent, ent_admin = new_enterprise(admin=True)
+        entry = services.propose_list_entry(user("gov_admin"), {"org_id": ent.id, "list_type": "black",
+                                                                "reason": "异议页面测试"})
+        services.transition(entry, "approve", user("reviewer"))
+        objection = services.object_to(entry, ent_admin, "列入依据不实")
+        db.session.commit()
+        pk, entry_id = objection.id, entry.id
+        db.session.remove()
+    resp = login("reviewer").get(f"/credit/objections/show/{pk}")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "列入依据不实" in html and f"/credit/lists/show/{entry_id}" in html
+    assert 'id="btn-accept"' in html and 'id="btn-reject"' in html

@@ -59,6 +59,12 @@ EXPECTED_VIEWS = {
     "JobRunView": ({"sysadmin"}, set()),
     "CreditListView": (CREDIT_READERS, set()),
     "CreditRepairView": (CREDIT_READERS, set()),
+    # The enterprise reads its own records and objections, and its credit page (the list sends
+    # it there: 302); standards are the government's; the helpdesk sees scores only.
+    "CreditRuleView": (CREDIT_READERS - {"ent_admin"}, {"sysadmin", "gov_admin"}),
+    "CreditRecordView": (CREDIT_READERS, set()),
+    "CreditObjectionView": (CREDIT_READERS, set()),
+    "CreditScoreView": (CREDIT_READERS - {"ent_admin"} | {"helpdesk"}, set()),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -151,6 +157,7 @@ EXPECTED_WRITES = {
     "InspectionRecordView": (AREA_WRITERS, ENT_WRITERS),
     "MaintenanceRecordView": (AREA_WRITERS, ENT_WRITERS),
     "EnterpriseHonorView": (AREA_ADMINS, AREA_ADMINS),
+    "CreditRuleView": ({"sysadmin", "gov_admin"}, {"sysadmin"}),
     "OrganizationView": ({"sysadmin", "gov_admin"}, {"sysadmin"}),
     "OrgUserView": ({"sysadmin", "gov_admin", "ent_admin"}, {"sysadmin", "ent_admin"}),
     "RegionView": ({"sysadmin"}, {"sysadmin"}),
