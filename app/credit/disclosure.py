@@ -23,6 +23,7 @@ from sqlalchemy import func, or_, select
 from app.core.schemas import CONTROL_CHARS
 from app.credit import scoring
 from app.credit.models import CreditListEntry, CreditRecord, CreditScore, ListStatus, ListType, RecordStatus
+from app.core.validators import is_valid_credit_code
 from app.extensions import db
 from app.system.models import Organization, OrgType
 
@@ -94,7 +95,10 @@ def search(raw_q="", raw_page=None, session=None):
                    _list_status(ListType.BLACK).label("black"), _list_status(ListType.RED).label("red"))
             .outerjoin(CreditScore, CreditScore.org_id == Organization.id)
             .where(*_public_enterprises()))
-    if q:
+    if q and is_valid_credit_code(q.upper()):
+        # A valid code is looked up by the unique index (an OR with the name scanned every enterprise).
+        stmt = stmt.where(Organization.credit_code == q.upper())
+    elif q:
         stmt = stmt.where(or_(Organization.name.contains(q, autoescape=True),
                               Organization.credit_code == q.upper()))
     stmt = stmt.order_by(Organization.name, Organization.id).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)

@@ -32,42 +32,60 @@ BATCH = 500
 
 
 def _due(model, status, column, moment, session):
+    # Ordered by the due column: the (status, due) index finds the batch and stops (ordering by
+    # id read every row in that status).
     return session.execute(select(model).where(model.status == status, column <= moment)
-                           .order_by(model.id).limit(BATCH)).scalars().all()
+                           .order_by(column, model.id).limit(BATCH)).scalars().all()
 
 
 def _step(model, status, column, action, moment, session, touched):
+    """Move every due row by ``action``; each enterprise hears once per batch, not once per row."""
+    from collections import defaultdict
+
+    kind = "record" if model is CreditRecord else "list"
     count = 0
     while True:
         rows = _due(model, status, column, moment, session)
         if not rows:
             return count
+        by_org = defaultdict(list)
         for row in rows:
-            services.transition(row, action, None, moment=moment, session=session, recompute=False)
+            services.transition(row, action, None, moment=moment, session=session, recompute=False, notify=False)
             touched.add(row.org_id)
+            by_org[row.org_id].append(row)
             count += 1
+        for subjects in by_org.values():
+            services.tell_many(kind, action, subjects, session)
         session.commit()
 
 
 def propose_lists(moment=None, session=None):
-    """Red and black list proposals from levels and serious violations (idempotent by cause)."""
+    """Red and black list proposals from levels and serious violations (idempotent by cause).
+    What is already open or was proposed for the same cause is read once, not per candidate."""
     session = session or db.session
     moment = moment or now()
     proposed = 0
+    open_lists = set(session.execute(select(CreditListEntry.org_id, CreditListEntry.list_type).where(
+        CreditListEntry.status.in_(ListStatus.OPEN))).all())
+    used_keys = set(session.execute(select(CreditListEntry.source_key).where(
+        CreditListEntry.source_key.like("auto:%"))).scalars())
+    state = (open_lists, used_keys)
     reason_c = _("Credit level C (score %(score)s).")
     # Level C: a black list proposal once per C period.
     rows = session.execute(select(CreditScore.org_id, CreditScore.score, CreditScore.level_since)
                            .where(CreditScore.level == "C")).all()
     for org_id, score, since in rows:
         key = f"auto:black:level:{org_id}:{since:%Y%m%d%H%M}"
-        proposed += _propose(org_id, ListType.BLACK, reason_c % {"score": score}, key, moment, session)
+        proposed += _propose(org_id, ListType.BLACK, reason_c % {"score": score}, key, moment, session, state)
     # A serious violation in effect.
     rows = session.execute(select(CreditRecord.id, CreditRecord.org_id, CreditRecord.number, CreditRecord.rule_id)
                            .where(CreditRecord.status == RecordStatus.EFFECTIVE,
                                   CreditRecord.severity == Severity.SERIOUS)).all()
     for record_id, org_id, number, rule_id in rows:
+        if (org_id, ListType.BLACK) in open_lists:
+            continue
         reason = _("Serious violation: credit record %(number)s.", number=number)
-        proposed += _propose(org_id, ListType.BLACK, reason, f"auto:black:record:{record_id}", moment, session,
+        proposed += _propose(org_id, ListType.BLACK, reason, f"auto:black:record:{record_id}", moment, session, state,
                              rule_id=rule_id, record_ids=[record_id])
     # AAA held long enough: a red list proposal.
     days = get_param("credit.red_hold_days")
@@ -75,22 +93,26 @@ def propose_lists(moment=None, session=None):
         CreditScore.level == "AAA", CreditScore.level_since <= moment - timedelta(days=days))).all()
     for org_id, since in rows:
         reason = _("Credit level AAA held since %(day)s.", day=since.strftime("%Y-%m-%d"))
-        proposed += _propose(org_id, ListType.RED, reason, f"auto:red:{org_id}:{since:%Y%m%d%H%M}", moment, session)
+        proposed += _propose(org_id, ListType.RED, reason, f"auto:red:{org_id}:{since:%Y%m%d%H%M}", moment, session,
+                             state)
     session.commit()
     return proposed
 
 
-def _propose(org_id, list_type, reason, key, moment, session, rule_id=None, record_ids=None):
-    taken = session.execute(select(CreditListEntry.id).where(CreditListEntry.source_key == key)).first()
-    if taken is not None or services.open_entry(org_id, list_type, session) is not None:
+def _propose(org_id, list_type, reason, key, moment, session, state, rule_id=None, record_ids=None):
+    open_lists, used_keys = state
+    if key in used_keys or (org_id, list_type) in open_lists:
         return 0
     try:
-        services.propose_list_entry(None, {"org_id": org_id, "list_type": list_type, "reason": reason,
-                                           "rule_id": rule_id, "record_ids": record_ids,
-                                           "basis": _("Proposed by the daily credit job.")},
-                                    session=session, moment=moment, source_key=key)
+        with session.begin_nested():
+            services.propose_list_entry(None, {"org_id": org_id, "list_type": list_type, "reason": reason,
+                                               "rule_id": rule_id, "record_ids": record_ids,
+                                               "basis": _("Proposed by the daily credit job.")},
+                                        session=session, moment=moment, source_key=key)
     except services.DomainError:
-        return 0          # e.g. an enterprise deactivated meanwhile
+        return 0          # e.g. an enterprise deactivated meanwhile, or an entry opened meanwhile
+    used_keys.add(key)
+    open_lists.add((org_id, list_type))
     return 1
 
 

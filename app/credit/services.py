@@ -256,7 +256,7 @@ def _status_labels(subject):
     return RECORD_STATUS_LABELS if isinstance(subject, CreditRecord) else LIST_STATUS_LABELS
 
 
-def transition(subject, action, actor, reason=None, moment=None, session=None, recompute=True):
+def transition(subject, action, actor, reason=None, moment=None, session=None, recompute=True, notify=True):
     """Move a record or a list entry by ``action``; the only writer of their states."""
     session = session or db.session
     moment = moment or now()
@@ -285,7 +285,7 @@ def transition(subject, action, actor, reason=None, moment=None, session=None, r
     except StaleDataError:
         session.rollback()
         raise DomainError(_("This record was handled by someone else meanwhile; please reload it."))
-    _after(kind, subject, action, from_status, reason, moment, session, recompute)
+    _after(kind, subject, action, from_status, reason, moment, session, recompute, notify)
     return subject
 
 
@@ -335,7 +335,7 @@ def _take_effect(kind, subject, start, moment):
         subject.valid_until = deadlines.add_cycle(start, subject.valid_months, "month")
 
 
-def _after(kind, subject, action, from_status, reason, moment, session, recompute=True):
+def _after(kind, subject, action, from_status, reason, moment, session, recompute=True, notify=True):
     """Scores and notices after a transition (inside the same transaction)."""
     from app.credit import scoring
 
@@ -343,7 +343,8 @@ def _after(kind, subject, action, from_status, reason, moment, session, recomput
         scoring.recompute([subject.org_id], _("Credit record %(number)s: %(action)s",
                                               number=subject.number, action=action_label(action)),
                           moment=moment, session=session)
-    _tell_enterprise(kind, subject, action, reason, session)
+    if notify:
+        _tell_enterprise(kind, subject, action, reason, session)
 
 
 # --- notices ---------------------------------------------------------------------------------
@@ -386,6 +387,30 @@ def _tell_enterprise(kind, subject, action, reason, session):
                             "list": label_of(LIST_TYPE_LABELS, getattr(subject, "list_type", None))}
     link = record_link(subject) if kind == "record" else list_link(subject)
     tell(subject.org_id, text, link, (f"credit_{kind}", subject.id), session)
+
+
+_MANY_NEWS = {
+    ("record", "take_effect"): _l("%(n)s credit records about your enterprise have taken effect: %(numbers)s"),
+    ("record", "expire"): _l("%(n)s credit records about your enterprise have expired: %(numbers)s"),
+    ("list", "take_effect"): _l("%(n)s red or black list entries of your enterprise have taken effect: %(numbers)s"),
+    ("list", "expire"): _l("%(n)s red or black list entries of your enterprise have expired: %(numbers)s"),
+}
+SHOWN_NUMBERS = 5
+
+
+def tell_many(kind, action, subjects, session=None):
+    """The scheduled job's news to one enterprise: one notice (and SMS) per enterprise and step,
+    naming the records, instead of one per record."""
+    if not subjects:
+        return
+    if len(subjects) == 1 or (kind, action) not in _MANY_NEWS:
+        for subject in subjects:
+            _tell_enterprise(kind, subject, action, None, session)
+        return
+    numbers = "、".join(s.number for s in subjects[:SHOWN_NUMBERS]) + ("……" if len(subjects) > SHOWN_NUMBERS else "")
+    text = str(_MANY_NEWS[(kind, action)]) % {"n": len(subjects), "numbers": numbers}
+    tell(subjects[0].org_id, text, "/credit/records/list/" if kind == "record" else "/credit/lists/list/",
+         (f"credit_{kind}", subjects[0].id), session)
 
 
 def tell(org_id, text, link=None, source=None, session=None):

@@ -605,3 +605,25 @@ def test_every_step_is_recorded(rc):
                                                                  CreditObjection.subject_type == "record")
                                    ).scalars().one()
     assert [e.action for e in services.events_of("objection", objection.id)] == ["object", "withdraw"]
+
+
+def test_the_job_tells_each_enterprise_once_per_step(rc):
+    """Two records of one enterprise taking effect in one run: one notice and one SMS naming both."""
+    from app.core.notices import Notice
+    from app.core.sms import SmsMessage
+
+    ent = new_enterprise()
+    records = [propose(ent.id, "WY-J-001", score=3, moment=T0) for _i in range(2)]      # +6: no list proposal
+    for record in records:
+        services.transition(record, "approve", user("reviewer"), moment=T0)
+    db.session.commit()
+    before = db.session.execute(select(func.count()).select_from(SmsMessage)
+                                .where(SmsMessage.mobile == ent.contact_mobile)).scalar()
+    jobs.run_daily(moment=records[0].publicity_until)
+    titles = db.session.execute(select(Notice.title).where(Notice.org_id == ent.id, Notice.title.like("%已生效%"))
+                                ).scalars().all()
+    numbers = "、".join(r.number for r in records)
+    assert titles == [f"贵企业有 2 条信用记录已生效：{numbers}"]
+    after = db.session.execute(select(func.count()).select_from(SmsMessage)
+                               .where(SmsMessage.mobile == ent.contact_mobile)).scalar()
+    assert after == before + 1
