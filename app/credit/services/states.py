@@ -22,18 +22,16 @@ leaves, the state it reaches and who may take it (:data:`ACTORS`); :func:`transi
 only code that changes a state. Each step writes a :class:`CreditEvent`; decisions about an
 enterprise tell it by a console notice and an SMS to its contact mobile.
 
-Other modules feed records through :func:`feed` (one source type and key gives at most one
-record, also from two sessions at once). Scores and levels: app/credit/scoring.py.
+How records come in (记分申请, the feed of other modules): intake.py beside this file; red and
+black list proposals and credit repair: lists.py. Scores and levels: app/credit/scoring.py.
 Every function takes the acting user (None for the scheduled job) and raises DomainError
 with a Chinese message. The caller commits.
 """
 import logging
-from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core import deadlines, notices, sms, uploads
@@ -47,7 +45,6 @@ from app.credit.models import (
     CreditObjection,
     CreditRecord,
     CreditRepair,
-    CreditRule,
     DecisionStatus,
     ListStatus,
     ListType,
@@ -58,10 +55,11 @@ from app.credit.models import (
 )
 from app.extensions import db
 from app.security.roles import SCOPE_ALL, SCOPE_REGION
-from app.system.models import Organization, OrgType, region_prefix
+from app.system.models import Organization, OrgType
 from app.system.params import get_param
 
 log = logging.getLogger(__name__)
+
 
 # --- names on screen ----------------------------------------------------------------------
 
@@ -428,235 +426,9 @@ def tell(org_id, text, link=None, source=None, session=None):
             log.info("credit SMS to org %s not sent: %s", org_id, exc)
 
 
-# --- rules, as records need them ---------------------------------------------------------
-
-def current_rule(code, session=None):
-    session = session or db.session
-    return session.execute(select(CreditRule).where(CreditRule.code == code, CreditRule.is_current.is_(True))
-                           ).scalars().first()
-
-
-def _usable_rule(rule, on_day, operation=None):
-    if rule is None:
-        raise DomainError(_("Please choose a scoring standard."))
-    if not rule.is_current:
-        raise DomainError(_("Scoring standard %(code)s has a newer version; please choose it again.", code=rule.code))
-    if not rule.enabled:
-        raise DomainError(_("Scoring standard %(code)s is disabled.", code=rule.code))
-    if operation and rule.operation != operation:
-        raise DomainError(_("Scoring standard %(code)s is for %(op)s only.", code=rule.code,
-                            op=label_of(OPERATION_LABELS, rule.operation)))
-    if rule.effective_from and on_day < rule.effective_from or rule.effective_to and on_day > rule.effective_to:
-        raise DomainError(_("Scoring standard %(code)s was not in force on %(day)s.", code=rule.code,
-                            day=on_day.isoformat()))
-
-
-def check_score(rule, score):
-    try:
-        value = int(str(score).strip())
-    except (TypeError, ValueError):
-        raise DomainError(_("The score must be a whole number."))
-    if value < rule.min_score or value > rule.max_score:
-        raise DomainError(_("The score must be between %(min)s and %(max)s for scoring standard %(code)s.",
-                            min=rule.min_score, max=rule.max_score, code=rule.code))
-    return value
-
-
-def _parse_day(value, label):
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value or "").strip()
-    if not text:
-        raise DomainError(_("Please fill in %(field)s.", field=label))
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        raise DomainError(_("%(field)s must be a date such as 2026-05-01.", field=label))
-
-
-def _facts(value):
-    text = (value or "").strip()
-    if not text:
-        raise DomainError(_("Please describe the facts."))
-    if len(text) > MAX_TEXT:
-        raise DomainError(_("The facts may be at most %(n)s characters.", n=MAX_TEXT))
-    return text
-
-
-# --- records ----------------------------------------------------------------------------------
-
-def _enterprise(org_id, session):
-    try:
-        org = session.get(Organization, int(org_id))
-    except (TypeError, ValueError):
-        org = None
-    if org is None or org.org_type != OrgType.ENTERPRISE:
-        raise DomainError(_("Please choose an enterprise."))
-    if not org.active:
-        raise DomainError(_("Enterprise %(name)s is not active.", name=org.name))
-    return org
-
-
-def in_reach(user, org):
-    """May ``user`` propose about ``org``? City-wide users always; district and street staff
-    for enterprises of their district (the enterprise's region and theirs on one line)."""
-    scope = user_scope(user)
-    if scope.level == SCOPE_ALL:
-        return True
-    if scope.level != SCOPE_REGION or not scope.region_prefix:
-        return False
-    theirs = region_prefix(org.region_code or "") or ""
-    mine = scope.region_prefix
-    return bool(theirs) and (theirs.startswith(mine) or mine.startswith(theirs))
-
-
-def _record_region(user, org):
-    own = getattr(getattr(user, "org", None), "region_code", None)
-    if own and org.region_code and own.startswith(org.region_code) and len(own) > len(org.region_code):
-        return own                     # a street's own proposal stays visible to the street
-    return org.region_code or own or ""
-
-
 def new_number(prefix, moment=None, session=None):
     day = (moment or now()).strftime("%Y%m%d")
     return f"{prefix}{day}{next_value(f'credit:{prefix}{day}', session=session):04d}"
-
-
-def propose_record(actor, data, files=None, session=None, moment=None):
-    """记分申请: a rule applied to an enterprise, waiting for a reviewer."""
-    session = session or db.session
-    moment = moment or now()
-    if actor is None or not has_role(actor, PROPOSER_ROLES):
-        raise DomainError(_("Only city, district or street staff may apply for scoring."))
-    org = _enterprise(data.get("org_id"), session)
-    if not in_reach(actor, org):
-        raise DomainError(_("Enterprise %(name)s is outside your region.", name=org.name))
-    rule = _rule_by_id(data.get("rule_id"), session)
-    event_date = _parse_day(data.get("event_date"), _("Date of the event"))
-    if event_date > moment.date():
-        raise DomainError(_("The date of the event cannot be later than today."))
-    _usable_rule(rule, event_date, Operation.MANUAL)
-    score = check_score(rule, data.get("score") if data.get("score") not in (None, "") else rule.suggested_score)
-    record = CreditRecord(
-        number=new_number("XY", moment, session), org_id=org.id, region_code=_record_region(actor, org),
-        rule_id=rule.id, score_type=rule.score_type, score=score, severity=rule.severity,
-        facts=_facts(data.get("facts")), event_date=event_date, status=RecordStatus.REVIEW,
-        origin=Operation.MANUAL, applicant_id=actor.id, applicant_name=_actor_name(actor), submitted_at=moment)
-    session.add(record)
-    session.flush()
-    _event("record", record, "submit", None, RecordStatus.REVIEW, actor, None, moment, session)
-    if files:
-        uploads.save_many(files, label=str(EVIDENCE_LABEL), owner=record, user=actor)
-    return record
-
-
-def _rule_by_id(rule_id, session):
-    try:
-        return session.get(CreditRule, int(rule_id))
-    except (TypeError, ValueError):
-        return None
-
-
-def amend_record(record, actor, data, files=None, session=None, moment=None):
-    """The applicant changes a returned 记分申请 and resubmits it."""
-    session = session or db.session
-    moment = moment or now()
-    if record.status != RecordStatus.RETURNED:
-        raise DomainError(_("Only a returned application can be changed."))
-    if actor is None or record.applicant_id != actor.id:
-        raise DomainError(_("Only the applicant may do this."))
-    rule = record.rule
-    if data.get("rule_id") not in (None, "") and str(data.get("rule_id")) != str(record.rule_id):
-        rule = _rule_by_id(data.get("rule_id"), session)
-    event_date = _parse_day(data.get("event_date") or record.event_date, _("Date of the event"))
-    if event_date > moment.date():
-        raise DomainError(_("The date of the event cannot be later than today."))
-    _usable_rule(rule, event_date, Operation.MANUAL)
-    record.rule_id, record.score_type, record.severity = rule.id, rule.score_type, rule.severity
-    record.rule = rule
-    record.score = check_score(rule, data.get("score") if data.get("score") not in (None, "") else record.score)
-    record.facts = _facts(data.get("facts") if data.get("facts") is not None else record.facts)
-    record.event_date = event_date
-    if files:
-        uploads.save_many(files, label=str(EVIDENCE_LABEL), owner=record, user=actor)
-    return transition(record, "resubmit", actor, moment=moment, session=session)
-
-
-def feed(source_type, source_key, org_id, rule_code, facts, event_date=None, region_code=None, score=None,
-         session=None, moment=None):
-    """The one entry point for records proposed by other modules (overdue complaints, overdue
-    filings, good-behaviour declarations, surveys): one record per (source type, key), waiting
-    for the same review as a 记分申请. Returns ``(record, created)``; a second call, also from
-    another session at the same time, returns the first record and ``False``."""
-    session = session or db.session
-    moment = moment or now()
-    source_type, source_key = str(source_type)[:32], str(source_key)[:64]
-
-    def existing():
-        return session.execute(select(CreditRecord).where(CreditRecord.source_type == source_type,
-                                                          CreditRecord.source_key == source_key)).scalars().first()
-
-    found = existing()
-    if found is not None:
-        return found, False
-    rule = current_rule(rule_code, session)
-    if rule is None:
-        raise DomainError(_("Scoring standard %(code)s does not exist.", code=rule_code))
-    day = _parse_day(event_date or moment.date(), _("Date of the event"))
-    _usable_rule(rule, day)
-    org = session.get(Organization, org_id)
-    if org is None:
-        raise DomainError(_("Please choose an enterprise."))
-    value = rule.suggested_score if score is None else min(max(int(score), rule.min_score), rule.max_score)
-    record = CreditRecord(
-        number=new_number("XY", moment, session), org_id=org.id, region_code=region_code or org.region_code or "",
-        rule_id=rule.id, score_type=rule.score_type, score=value, severity=rule.severity,
-        facts=_facts(facts)[:MAX_TEXT], event_date=day, status=RecordStatus.REVIEW, origin=Operation.SYSTEM,
-        source_type=source_type, source_key=source_key, applicant_name=str(_("System (automatic)")), submitted_at=moment)
-    try:
-        with session.begin_nested():
-            session.add(record)
-            session.flush()
-    except IntegrityError:
-        # Another session fed the same source first.
-        found = existing()
-        if found is None:
-            raise
-        return found, False
-    _event("record", record, "submit", None, RecordStatus.REVIEW, None, None, moment, session)
-    return record, True
-
-
-def consume_complaint_proposals(session=None, moment=None, batch=500):
-    """信用扣分建议 of the complaints module become records waiting for review, each once."""
-    from app.complaints import services as complaints
-
-    session = session or db.session
-    moment = moment or now()
-    code = get_param("credit.complaint_overdue_rule")
-    if current_rule(code, session) is None:
-        log.warning("credit rule %s for overdue complaints is missing; proposals wait", code)
-        return 0
-    total = 0
-    while True:
-        proposals = complaints.open_credit_proposals(limit=batch, session=session)
-        if not proposals:
-            break
-        done = []
-        for p in proposals:
-            if p.org_id is None:
-                done.append(p.id)
-                continue
-            feed(f"{p.source_type}_{p.reason_code}", str(p.source_id), p.org_id, code, p.reason,
-                 event_date=p.created_on.date(), region_code=p.region_code, score=p.points,
-                 session=session, moment=moment)
-            done.append(p.id)
-            total += 1
-        complaints.mark_credit_proposals(done, "consumed", session=session)
-        session.commit()
-    return total
 
 
 # --- objections -----------------------------------------------------------------------------------
@@ -737,184 +509,6 @@ def decide_objection(objection, upheld, actor, reason, session=None, moment=None
            actor, reason, moment, session)
     session.flush()
     return objection
-
-
-# --- red and black lists ----------------------------------------------------------------------
-
-def _valid_months(list_type, value):
-    if value in (None, ""):
-        return get_param("credit.black_default_months" if list_type == ListType.BLACK
-                         else "credit.red_default_months")
-    try:
-        months = int(str(value).strip())
-    except ValueError:
-        raise DomainError(_("The validity must be a whole number of months."))
-    if list_type == ListType.BLACK:
-        low, high = get_param("credit.black_min_months"), get_param("credit.black_max_months")
-    else:
-        low, high = 1, get_param("credit.black_max_months")
-    if not low <= months <= high:
-        raise DomainError(_("The validity must be between %(min)s and %(max)s months.", min=low, max=high))
-    return months
-
-
-def open_entry(org_id, list_type, session=None):
-    session = session or db.session
-    return session.execute(select(CreditListEntry).where(
-        CreditListEntry.org_id == org_id, CreditListEntry.list_type == list_type,
-        CreditListEntry.status.in_(ListStatus.OPEN)).limit(1)).scalars().first()
-
-
-def propose_list_entry(actor, data, session=None, moment=None, source_key=None):
-    """A red or black list proposal: by gov_admin (``actor``) or by the job (``actor`` None)."""
-    session = session or db.session
-    moment = moment or now()
-    if actor is not None and not has_role(actor, ADMIN_ROLES):
-        raise DomainError(_("Only a city administrator may propose red or black list entries."))
-    list_type = data.get("list_type")
-    if list_type not in ListType.ALL:
-        raise DomainError(_("Please choose the red list or the black list."))
-    org = _enterprise(data.get("org_id"), session)
-    reason = (data.get("reason") or "").strip()
-    if not reason:
-        raise DomainError(_("Please give the reason for listing."))
-    if len(reason) > MAX_TEXT:
-        raise DomainError(_("The reason may be at most %(n)s characters.", n=MAX_TEXT))
-    current = open_entry(org.id, list_type, session)
-    if current is not None:
-        raise DomainError(_("%(name)s already has a %(list)s entry %(number)s that is %(status)s.",
-                            name=org.name, list=label_of(LIST_TYPE_LABELS, list_type), number=current.number,
-                            status=label_of(LIST_STATUS_LABELS, current.status)))
-    rule = _rule_by_id(data.get("rule_id"), session) if data.get("rule_id") not in (None, "") else None
-    entry = CreditListEntry(
-        number=new_number("HM" if list_type == ListType.BLACK else "HS", moment, session), org_id=org.id,
-        region_code=org.region_code or "", list_type=list_type, reason=reason,
-        basis=((data.get("basis") or "").strip() or None), rule_id=rule.id if rule else None,
-        record_ids=data.get("record_ids"), status=ListStatus.PROPOSED,
-        origin=Operation.MANUAL if actor is not None else Operation.SYSTEM, source_key=source_key,
-        valid_months=_valid_months(list_type, data.get("valid_months")),
-        applicant_id=getattr(actor, "id", None), applicant_name=_actor_name(actor), submitted_at=moment)
-    session.add(entry)
-    session.flush()
-    _event("list", entry, "propose", None, ListStatus.PROPOSED, actor, None, moment, session)
-    _tell_enterprise("list", entry, "propose", reason, session)
-    return entry
-
-
-def active_entries(org_id, session=None, statuses=ListStatus.PUBLIC):
-    """The enterprise's red/black entries in publicity or in effect (warnings, lookups)."""
-    session = session or db.session
-    return session.execute(select(CreditListEntry).where(
-        CreditListEntry.org_id == org_id, CreditListEntry.status.in_(statuses))
-        .order_by(CreditListEntry.id.desc())).scalars().all()
-
-
-def is_blacklisted(org_id, session=None):
-    session = session or db.session
-    return session.execute(select(exists().where(
-        CreditListEntry.org_id == org_id, CreditListEntry.list_type == ListType.BLACK,
-        CreditListEntry.status == ListStatus.EFFECTIVE))).scalar()
-
-
-def blacklist_warning(org_id, session=None):
-    """The warning a reviewer sees on a business application of a black-listed enterprise."""
-    if not org_id:
-        return None
-    session = session or db.session
-    entry = session.execute(select(CreditListEntry).where(
-        CreditListEntry.org_id == org_id, CreditListEntry.list_type == ListType.BLACK,
-        CreditListEntry.status == ListStatus.EFFECTIVE).limit(1)).scalars().first()
-    if entry is None:
-        return None
-    return _("This enterprise is on the black list (%(number)s, until %(until)s): %(reason)s",
-             number=entry.number, until=entry.valid_until.strftime("%Y-%m-%d") if entry.valid_until else "-",
-             reason=entry.reason)
-
-
-# --- credit repair ------------------------------------------------------------------------------
-
-def repair_refusal(entry, actor, session=None, moment=None):
-    """None when the enterprise may apply for credit repair of ``entry`` now, else why not."""
-    session = session or db.session
-    moment = moment or now()
-    refusal = _may(ENTERPRISE, entry, actor, session)
-    if refusal:
-        return refusal
-    if entry.list_type != ListType.BLACK:
-        return _("Credit repair applies to black list entries only.")
-    if entry.status != ListStatus.EFFECTIVE:
-        return _("Credit repair is possible only for an entry in effect; this one is %(status)s.",
-                 status=label_of(LIST_STATUS_LABELS, entry.status))
-    days = get_param("credit.repair_min_days")
-    allowed_from = (entry.valid_from or moment) + timedelta(days=days)
-    if moment < allowed_from:
-        return _("Credit repair may be applied for %(days)s days after the entry took effect, from %(day)s.",
-                 days=days, day=allowed_from.strftime("%Y-%m-%d"))
-    pending = session.execute(select(CreditRepair.number).where(
-        CreditRepair.entry_id == entry.id, CreditRepair.status == DecisionStatus.PENDING)).scalar()
-    if pending:
-        return _("Credit repair application %(number)s is already waiting for review.", number=pending)
-    return None
-
-
-def apply_repair(entry, actor, statement, files=None, session=None, moment=None):
-    """信用修复: the black-listed enterprise applies with its rectification and evidence."""
-    session = session or db.session
-    moment = moment or now()
-    refusal = repair_refusal(entry, actor, session, moment)
-    if refusal:
-        raise DomainError(refusal)
-    statement = (statement or "").strip()
-    if not statement:
-        raise DomainError(_("Please describe the rectification."))
-    if len(statement) > MAX_TEXT:
-        raise DomainError(_("The rectification may be at most %(n)s characters.", n=MAX_TEXT))
-    repair = CreditRepair(number=new_number("XF", moment, session), entry_id=entry.id, org_id=entry.org_id,
-                          region_code=entry.region_code, statement=statement, status=DecisionStatus.PENDING,
-                          applicant_id=actor.id, applicant_name=_actor_name(actor), created_on=moment)
-    session.add(repair)
-    session.flush()
-    _event("repair", repair, "apply_repair", None, DecisionStatus.PENDING, actor, None, moment, session)
-    _event("list", entry, "apply_repair", entry.status, entry.status, actor, None, moment, session)
-    if files:
-        uploads.save_many(files, label=str(_l("Rectification evidence")), owner=repair, user=actor)
-    return repair
-
-
-def decide_repair(repair, approve, actor, reason=None, session=None, moment=None):
-    """The reviewer approves (the entry ends now) or refuses (with a reason) a repair."""
-    session = session or db.session
-    moment = moment or now()
-    entry = session.get(CreditListEntry, repair.entry_id)
-    refusal = _may(DECIDER, repair, actor, session)
-    if refusal:
-        raise DomainError(refusal)
-    if repair.status != DecisionStatus.PENDING:
-        raise DomainError(_("This credit repair application has already been decided."))
-    reason = _clean_reason(reason, not approve)
-    repair.status = DecisionStatus.ACCEPTED if approve else DecisionStatus.REJECTED
-    repair.decided_at, repair.decider_id, repair.decision_reason = moment, actor.id, reason
-    action = "repair_approve" if approve else "repair_reject"
-    _event("repair", repair, action, DecisionStatus.PENDING, repair.status, actor, reason, moment, session)
-    if approve:
-        if entry.status != ListStatus.EFFECTIVE:
-            raise DomainError(_("The entry is no longer in effect; nothing to repair."))
-        from_status = entry.status
-        entry.status = ListStatus.REPAIRED
-        _apply("list", entry, "repair", actor, reason, moment, session)
-        _event("list", entry, "repair", from_status, entry.status, actor, reason, moment, session)
-        session.flush()
-        _tell_enterprise("list", entry, "repair", reason, session)
-        from app.credit import scoring
-
-        scoring.note(entry.org_id, _("Credit repair %(number)s approved; black list entry %(entry)s ended.",
-                                     number=repair.number, entry=entry.number), moment=moment, session=session)
-    else:
-        tell(repair.org_id, _("Credit repair application %(number)s was not approved: %(reason)s",
-                              number=repair.number, reason=reason), f"/credit/repairs/show/{repair.id}",
-             ("credit_repair", repair.id), session)
-    session.flush()
-    return repair
 
 
 # --- scope helpers for views and the API ------------------------------------------------------
