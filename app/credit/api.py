@@ -109,6 +109,34 @@ class _Answers:
         return self.datamodel.get(pk, self._base_filters)
 
 
+class _Steps:
+    """The bodies of the transition and objection endpoints of records and list entries (each
+    endpoint keeps its own OpenAPI text)."""
+
+    def _step(self, pk, out):
+        item = self._one(pk)
+        if item is None:
+            return self.response_404()
+
+        def run():
+            data = _body()
+            services.act(item, _action(data), current_user_obj(), _text(data, "reason", _("Reason")))
+            return {"id": item.id, "result": out(item)}
+        return self._run(run)
+
+    def _object(self, pk):
+        item = self._one(pk)
+        if item is None:
+            return self.response_404()
+
+        def run():
+            data = _body()
+            objection = services.object_to(item, current_user_obj(),
+                                           _text(data, "reason", _("Reasons for the objection"), required=True))
+            return {"id": objection.id, "result": objection_out(objection, item)}
+        return self._run(run, 201)
+
+
 def _stamp(value):
     return value.isoformat() if value is not None else None
 
@@ -181,7 +209,7 @@ RECORD_FIELDS = ["id", "number", "org_id", "org.name", "region_code", "rule_id",
                  "effective_from", "effective_until"]
 
 
-class CreditRecordApi(_Answers, AnjuModelRestApi):
+class CreditRecordApi(_Steps, _Answers, AnjuModelRestApi):
     resource_name = "credit_record"
     datamodel = ScopedInterface(CreditRecord)
     base_filters = [["status", FilterVisibleToEnterprise, None]]
@@ -251,15 +279,7 @@ class CreditRecordApi(_Answers, AnjuModelRestApi):
                   schema: {type: object, properties: {message: {description: "the reason in Chinese (per field
                     for a malformed body)", oneOf: [{type: string}, {type: object}]}}}
         """
-        item = self._one(pk)
-        if item is None:
-            return self.response_404()
-
-        def run():
-            data = _body()
-            services.act(item, _action(data), current_user_obj(), _text(data, "reason", _("Reason")))
-            return {"id": item.id, "result": record_out(item)}
-        return self._run(run)
+        return self._step(pk, record_out)
 
     @expose("/<int:pk>/object", methods=["POST"])
     @protect()
@@ -298,16 +318,7 @@ class CreditRecordApi(_Answers, AnjuModelRestApi):
                   schema: {type: object, properties: {message: {description: "the reason in Chinese (per field
                     for a malformed body)", oneOf: [{type: string}, {type: object}]}}}
         """
-        item = self._one(pk)
-        if item is None:
-            return self.response_404()
-
-        def run():
-            data = _body()
-            objection = services.object_to(item, current_user_obj(),
-                                           _text(data, "reason", _("Reasons for the objection"), required=True))
-            return {"id": objection.id, "result": objection_out(objection, item)}
-        return self._run(run, 201)
+        return self._object(pk)
 
 
 # --- 红黑名单 ----------------------------------------------------------------------------------
@@ -317,7 +328,7 @@ LIST_FIELDS = ["id", "number", "org_id", "org.name", "region_code", "list_type",
                "valid_until", "applicant_name", "submitted_at", "decided_at", "end_reason", "ended_at"]
 
 
-class CreditListApi(_Answers, AnjuModelRestApi):
+class CreditListApi(_Steps, _Answers, AnjuModelRestApi):
     resource_name = "credit_list"
     datamodel = ScopedInterface(CreditListEntry)
     base_filters = [["status", FilterVisibleToEnterprise, None]]
@@ -389,15 +400,7 @@ class CreditListApi(_Answers, AnjuModelRestApi):
                   schema: {type: object, properties: {message: {description: "the reason in Chinese (per field
                     for a malformed body)", oneOf: [{type: string}, {type: object}]}}}
         """
-        item = self._one(pk)
-        if item is None:
-            return self.response_404()
-
-        def run():
-            data = _body()
-            services.act(item, _action(data), current_user_obj(), _text(data, "reason", _("Reason")))
-            return {"id": item.id, "result": entry_out(item)}
-        return self._run(run)
+        return self._step(pk, entry_out)
 
     @expose("/<int:pk>/object", methods=["POST"])
     @protect()
@@ -436,16 +439,7 @@ class CreditListApi(_Answers, AnjuModelRestApi):
                   schema: {type: object, properties: {message: {description: "the reason in Chinese (per field
                     for a malformed body)", oneOf: [{type: string}, {type: object}]}}}
         """
-        item = self._one(pk)
-        if item is None:
-            return self.response_404()
-
-        def run():
-            data = _body()
-            objection = services.object_to(item, current_user_obj(),
-                                           _text(data, "reason", _("Reasons for the objection"), required=True))
-            return {"id": objection.id, "result": objection_out(objection, item)}
-        return self._run(run, 201)
+        return self._object(pk)
 
     @expose("/<int:pk>/repair", methods=["POST"])
     @protect()
