@@ -39,24 +39,32 @@ def _due(model, status, column, moment, session):
 
 
 def _step(model, status, column, action, moment, session, touched):
-    """Move every due row by ``action``; each enterprise hears once per batch, not once per row."""
+    """Move every due row by ``action``, committing batch by batch; then each enterprise hears
+    once for the whole step (one notice and SMS naming its records), not once per row. A run
+    that dies midway has moved its committed batches; their notices are not sent."""
     from collections import defaultdict
+    from types import SimpleNamespace
 
     kind = "record" if model is CreditRecord else "list"
     count = 0
+    by_org = defaultdict(list)
     while True:
         rows = _due(model, status, column, moment, session)
         if not rows:
-            return count
-        by_org = defaultdict(list)
+            break
         for row in rows:
             services.transition(row, action, None, moment=moment, session=session, recompute=False, notify=False)
             touched.add(row.org_id)
-            by_org[row.org_id].append(row)
+            # What the notice needs, kept as plain values (the commit expires the rows).
+            by_org[row.org_id].append(SimpleNamespace(
+                id=row.id, org_id=row.org_id, number=row.number, publicity_until=row.publicity_until,
+                list_type=getattr(row, "list_type", None)))
             count += 1
-        for subjects in by_org.values():
-            services.tell_many(kind, action, subjects, session)
         session.commit()
+    for subjects in by_org.values():
+        services.tell_many(kind, action, subjects, session)
+    session.commit()
+    return count
 
 
 def propose_lists(moment=None, session=None):
