@@ -154,8 +154,9 @@ def test_detail_shows_level_public_entries_and_records_in_publicity_only(ctx, an
                        facts="异议测试事实", event_date=(now - timedelta(days=3)).date())
     services.transition(objected, "approve", user("reviewer"), moment=now - timedelta(days=1))
     db.session.commit()
-    in_review = propose(o.id, "WY-K-005", 4, moment=now - timedelta(hours=3), event_date=now.date())
-    returned = propose(o.id, "WY-K-005", 4, moment=now - timedelta(hours=3), event_date=now.date())
+    in_review = propose(o.id, "WY-K-005", 4, moment=now - timedelta(hours=3),
+                        event_date=(now - timedelta(hours=3)).date())
+    returned = propose(o.id, "WY-K-005", 4, moment=now - timedelta(hours=3), event_date=(now - timedelta(hours=3)).date())
     services.transition(returned, "return", user("reviewer"), "请补充材料", moment=now - timedelta(hours=2))
     db.session.commit()
     black = _black(o.id, now - timedelta(days=30), reason="严重失信经查证属实")
