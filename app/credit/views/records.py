@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import or_, select
 from wtforms import SelectField, StringField
 
-from app.core import uploads
+from app.core import uploads, xlsx
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj, prefix_range, user_scope
 from app.core.views import AnjuModelView
@@ -102,6 +102,21 @@ def rule_text(rule):
     return f"{rule.code} {rule.item}" if rule is not None else ""
 
 
+RULE_ITEM_IN_LIST = 12
+
+
+def rule_short(rule):
+    """The list's cell: the number and the start of the item (the page and the export show it all)."""
+    if rule is None:
+        return ""
+    item = rule.item if len(rule.item) <= RULE_ITEM_IN_LIST else rule.item[:RULE_ITEM_IN_LIST] + "…"
+    return f"{rule.code} {item}"
+
+
+def day(value):
+    return value.strftime("%Y-%m-%d") if value else ""
+
+
 def _labels(mapping):
     return lambda code: services.label_of(mapping, code)
 
@@ -156,9 +171,13 @@ class CreditRecordView(VirtualExport, AnjuModelView):
         "effective_until": _l("Effective until"), "applicant_id": _l("Submitted by me"),
         "applicant_name": _l("Applicant"), "facts": _l("Facts"),
     }
-    list_columns = ["number", "org", "rule", "score_type", "signed_score", "event_date", "status", "origin",
-                    "submitted_at", "publicity_until", "effective_until"]
-    show_columns = list_columns
+    # The export carries every column; the list the ones that fit a 1,280-pixel screen (the sign of
+    # the score says bonus or deduction; the record's page shows the rest).
+    export_list_columns = ["number", "org", "rule", "score_type", "signed_score", "event_date", "status", "origin",
+                           "submitted_at", "publicity_until", "effective_until"]
+    list_columns = ["number", "org", "rule", "signed_score", "event_date", "status", "publicity_until",
+                    "effective_until"]
+    show_columns = export_list_columns
     search_columns = ["number", "org", "status", "score_type", "submitted_at", "origin", "event_date",
                       "applicant_id"]
     inline_search_columns = ["number", "org", "status", "score_type", "submitted_at"]
@@ -172,12 +191,24 @@ class CreditRecordView(VirtualExport, AnjuModelView):
         "applicant_id": SelectField(_l("Submitted by me"), choices=[("", _l("All")), ("y", _l("Yes"))]),
     }
     formatters_columns = {
-        "rule": rule_text,
+        "rule": rule_short,
+        "publicity_until": day,
+        "effective_until": day,
         "score_type": _labels(services.SCORE_TYPE_LABELS),
         "status": _labels(services.RECORD_STATUS_LABELS),
         "origin": _labels(services.ORIGIN_LABELS),
     }
     base_order = ("submitted_at", "desc")
+
+    def export_columns(self):
+        return [xlsx.XColumn(key=name, label=self.label_columns.get(name, name)) for name in self.export_list_columns]
+
+    def export_value(self, row, column):
+        if column.key == "rule":
+            return rule_text(row.rule)
+        if column.key in ("publicity_until", "effective_until"):
+            return getattr(row, column.key)
+        return super().export_value(row, column)
 
     # --- a record's page ---
     @expose("/show/<pk>", methods=["GET"])

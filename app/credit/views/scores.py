@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectField, StringField
 
+from app.core.mixins import now
 from app.core.scope import apply_scope, can_see, current_user_obj, prefix_range
 from app.core.views import AnjuModelView, ScopedInterface
 from app.credit import scoring, services
@@ -26,7 +27,7 @@ from app.extensions import db
 from app.system.models import Organization, OrgType, Region, region_full_name, region_prefix
 
 CHART_WIDTH, CHART_HEIGHT = 720, 260
-CHART_MARGIN = {"left": 52, "right": 20, "top": 16, "bottom": 40}
+CHART_MARGIN = {"left": 52, "right": 44, "top": 28, "bottom": 40}
 
 
 class FilterRegion(BaseFilter):
@@ -115,7 +116,7 @@ class CreditScoreView(AnjuModelView):
             policy=scoring.Policy.current(), entries=services.active_entries(org.id),
             list_type=lambda v: services.label_of(services.LIST_TYPE_LABELS, v),
             list_status=lambda v: services.label_of(services.LIST_STATUS_LABELS, v),
-            may_read_records=may_read_records, history=history, chart=score_chart(history), records=records,
+            may_read_records=may_read_records, history=history, chart=score_chart(history, until=now()), records=records,
             rule_text=rule_text, signed_score=signed_score, region_name=region_full_name(org.region_code),
             own=getattr(user, "org_id", None) == org.id,
             can_open_records=sm.has_access("can_show", "CreditRecordView"),
@@ -125,10 +126,10 @@ class CreditScoreView(AnjuModelView):
         )
 
 
-def score_chart(history, width=CHART_WIDTH, height=CHART_HEIGHT, margin=CHART_MARGIN):
+def score_chart(history, width=CHART_WIDTH, height=CHART_HEIGHT, margin=CHART_MARGIN, until=None):
     """The score over time as SVG coordinates (drawn by the template, no script): a step line
-    through the 信用历史 rows (the score holds until the next change), the scores on the y axis
-    and dates on the x axis. None without history."""
+    through the 信用历史 rows (the score holds until the next change, and until ``until``, the
+    day shown last), the scores on the y axis and dates on the x axis. None without history."""
     rows = sorted(history, key=lambda h: (h.at, h.id))
     if not rows:
         return None
@@ -138,7 +139,7 @@ def score_chart(history, width=CHART_WIDTH, height=CHART_HEIGHT, margin=CHART_MA
     low, high = min(scores), max(scores)
     pad = max(5, (high - low) // 10)
     low, high = low - pad, high + pad
-    t0, t1 = rows[0].at, rows[-1].at
+    t0, t1 = rows[0].at, max(rows[-1].at, until or rows[-1].at)
     span = (t1 - t0).total_seconds()
 
     def x(at):
@@ -156,12 +157,18 @@ def score_chart(history, width=CHART_WIDTH, height=CHART_HEIGHT, margin=CHART_MA
         if i:
             path.append(f"{p['x']},{points[i - 1]['y']}")
         path.append(f"{p['x']},{p['y']}")
+    end = None
+    if t1 > rows[-1].at:
+        # The current score holds until today: the line runs on to the end of the axis.
+        end = {"x": x(t1), "y": points[-1]["y"], "day": t1.strftime("%Y-%m-%d")}
+        path.append(f"{end['x']},{end['y']}")
     steps = 4
     y_ticks = sorted({round(low + (high - low) * i / steps) for i in range(steps + 1)})
-    x_ticks = [points[0]] if len(points) == 1 else [points[0], points[-1]]
-    if len(points) > 2:
-        middle = points[len(points) // 2]
-        if abs(middle["x"] - points[0]["x"]) > 90 and abs(points[-1]["x"] - middle["x"]) > 90:
+    ends = points + ([end] if end else [])
+    x_ticks = [ends[0]] if len(ends) == 1 else [ends[0], ends[-1]]
+    if len(ends) > 2:
+        middle = ends[len(ends) // 2]
+        if abs(middle["x"] - ends[0]["x"]) > 90 and abs(ends[-1]["x"] - middle["x"]) > 90:
             x_ticks.insert(1, middle)
     return {
         "width": width, "height": height, "left": left, "top": top, "right": width - right,
