@@ -86,6 +86,10 @@ def load_reference():
         "property_type": ("物业类型", "Property type"), "staff_post": ("岗位", "Staff post"),
         "certificate_type": ("证书类型", "Certificate type"), "equipment_type": ("设备类型", "Equipment type"),
         "org_type": ("机构类型", "Organization type"), "credit_category": ("信用类别", "Credit category"),
+        "property_cert_type": ("产权证件类型", "Property certificate type"), "house_use": ("房屋用途", "House use"),
+        "rent_payment_cycle": ("租金支付周期", "Rent payment cycle"), "rental_purpose": ("租赁用途", "Rental purpose"),
+        "legal_service_kind": ("法律服务机构类型", "Legal service kind"),
+        "practitioner_post": ("从业岗位", "Practitioner post"),
     }
     types = set(db.session.execute(select(DictType.code)).scalars())
     items = set(db.session.execute(select(DictItem.dict_type, DictItem.code)).all())
@@ -128,6 +132,8 @@ DEMO_ORGS = [
     ("ent_a", "重庆安居物业服务有限公司", "enterprise", "property_company", "91500103MA5U7A1B23", "500103", "district1"),
     ("ent_b", "重庆和居物业管理有限公司", "enterprise", "property_company", "91500103MA5U8C3D4W", "500103", "district1"),
     ("ent_c", "重庆渝北宜居住房租赁有限公司", "enterprise", "rental_company", "91500112MA60E5F6GC", "500112", "district2"),
+    ("agency_a", "重庆安居住房租赁有限公司", "enterprise", "rental_company", "91500103MA5U9R2T37", "500103", "district1"),
+    ("platform_a", "重庆市房屋租赁信息共享平台", "enterprise", "platform", "91500103MA5UAP3X4C", "500103", "district1"),
 ]
 
 DEMO_USERS = [
@@ -143,6 +149,9 @@ DEMO_USERS = [
     ("helpdesk", "客服", "helpdesk", "city", "13800000009"),
     ("analyst", "数据分析员", "analyst", "city", "13800000010"),
     ("public1", "李四", "public", None, "13800000011"),
+    ("agency_a", "安居租赁管理员", "ent_admin", "agency_a", "13800000012"),
+    ("agent_a", "王小五", "rental_agent", "agency_a", "13800000013"),
+    ("platform_a", "共享平台接口账号", "api_client", "platform_a", "13800000014"),
 ]
 
 

@@ -16,3 +16,7 @@ from app.credit.models import (  # noqa: F401
     CreditEvent, CreditListEntry, CreditObjection, CreditRecord, CreditRepair, CreditRule, CreditScore,
     CreditScoreHistory,
 )
+from app.rental.models import (  # noqa: F401
+    AgencyPremises, ApiCallCounter, ContractSubmission, ContractTemplate, ContractTenant, LegalPage, LegalService,
+    ListingVerification, Practitioner, PropertyOwner, RentalContract, RentalEvaluation, RentalProperty,
+)

@@ -109,7 +109,7 @@ class AuditHead(db.Model):
 
 # Bookkeeping rows that are not business data: picture codes, SMS codes and counters.
 SKIP_MODELS = {"AuditLog", "AuditHead", "Permission", "ViewMenu", "PermissionView", "JobLock",
-               "Captcha", "SmsCode", "Sequence"}
+               "Captcha", "SmsCode", "Sequence", "ApiCallCounter"}
 
 
 # --- how an entity reads: declared by each module, read here ----------------------------

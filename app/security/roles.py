@@ -156,6 +156,9 @@ CREDIT_ENTERPRISE = [
     *perms("CreditScoreApi", API_READ),
 ]
 
+# Rental supervision grants, declared by part of the module (app/security/roles_rental.py).
+from app.security.roles_rental import rental_permissions  # noqa: E402
+
 ROLES = {
     "sysadmin": {
         "label": _l("System administrator"),
@@ -167,6 +170,7 @@ ROLES = {
         "label": _l("City administrator"),
         "scope": SCOPE_ALL,
         "permissions": [
+            *rental_permissions("gov_admin"),
             *CREDIT_READ, *CREDIT_PROPOSE, *CREDIT_ADMIN,
             *COMPLAINTS_READ, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_WRITE, *AREA_QR,
             *ENT_RECORDS_READ, *HONORS_WRITE,
@@ -193,6 +197,7 @@ ROLES = {
         "label": _l("Reviewer"),
         "scope": SCOPE_REGION,
         "permissions": [
+            *rental_permissions("gov_reviewer"),
             *CREDIT_READ, *CREDIT_DECIDE,
             *menus("System", "Organizations", "Organization users"),
             *perms("OrganizationView", READ, EXPORT),
@@ -213,6 +218,7 @@ ROLES = {
         "label": _l("District administrator"),
         "scope": SCOPE_REGION,
         "permissions": [
+            *rental_permissions("district"),
             *CREDIT_READ, *CREDIT_PROPOSE,
             *COMPLAINTS_READ, *COMPLAINTS_ACT, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_WRITE, *AREA_QR, *NOTICES,
             *ENT_RECORDS_READ, *HONORS_WRITE,
@@ -231,6 +237,7 @@ ROLES = {
         "label": _l("Street / community"),
         "scope": SCOPE_REGION,
         "permissions": [
+            *rental_permissions("street"),
             *CREDIT_READ, *CREDIT_PROPOSE,
             *COMPLAINTS_READ, *COMPLAINTS_ACT, *CREDIT_PROPOSALS, *AREAS_READ, *AREA_QR, *NOTICES,
             *ENT_RECORDS_READ,
@@ -245,6 +252,7 @@ ROLES = {
         "label": _l("Enterprise administrator"),
         "scope": SCOPE_ORG,
         "permissions": [
+            *rental_permissions("ent_admin"),
             *CREDIT_ENTERPRISE,
             *COMPLAINTS_READ, *CREDIT_PROPOSALS, *AREAS_READ, *AREA_QR, *NOTICES,
             *ENT_RECORDS_WRITE,
@@ -263,15 +271,28 @@ ROLES = {
         "label": _l("Project lead"),
         "scope": SCOPE_AREA,
         "permissions": [
+            *rental_permissions("project_lead"),
             *COMPLAINTS_READ, *COMPLAINTS_ACT, *AREAS_READ, *AREA_QR, *NOTICES, *LEAD_RECORDS,
             *perms("DictItemApi", API_READ),
             *REALNAME_API,
+        ],
+    },
+    # An agent (经纪人员) of a rental enterprise or brokerage agency: verifies listings and signs
+    # contracts; sees the verifications and contracts they handled (their enterprise's
+    # administrator sees all of the enterprise's).
+    "rental_agent": {
+        "label": _l("Rental agent"),
+        "scope": SCOPE_OWN,
+        "permissions": [
+            *rental_permissions("rental_agent"),
+            *NOTICES,
         ],
     },
     "helpdesk": {
         "label": _l("Helpdesk"),
         "scope": SCOPE_ALL,
         "permissions": [
+            *rental_permissions("helpdesk"),
             *CREDIT_SCORES_READ,
             *menus("System", "Organizations", "Organization users"),
             *perms("OrganizationView", READ),
@@ -286,6 +307,7 @@ ROLES = {
         "label": _l("Data analyst"),
         "scope": SCOPE_REGION,
         "permissions": [
+            *rental_permissions("analyst"),
             *CREDIT_READ,
             *COMPLAINTS_READ, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_READ, *ENT_RECORDS_READ,
             *menus("System", "Organizations", "Organization users", "Regions"),
@@ -302,6 +324,7 @@ ROLES = {
         "label": _l("Public user"),
         "scope": SCOPE_OWN,
         "permissions": [
+            *rental_permissions("public"),
             *perms("ComplaintApi", ("can_submit", "can_mine")),
             ("can_show", "ApplicationView"),
             *REALNAME_API,
@@ -312,6 +335,7 @@ ROLES = {
         "label": _l("Organisation awaiting review"),
         "scope": SCOPE_OWN,
         "permissions": [
+            *rental_permissions("org_applicant"),
             ("can_show", "ApplicationView"),
             *perms("OrganizationApplicationApi", ("can_get", "can_transition")),
         ],
@@ -320,6 +344,7 @@ ROLES = {
         "label": _l("Third-party platform"),
         "scope": SCOPE_ORG,
         "permissions": [
+            *rental_permissions("api_client"),
             *perms("OrganizationApi", API_READ),
             *perms("DictItemApi", API_READ),
             ("can_get", "OpenApi"),
@@ -364,9 +389,9 @@ def data_scope(role_names):
 # Which roles a user may grant to the accounts they manage (checked on the server).
 GRANTABLE = {
     "gov_admin": ["gov_admin", "gov_reviewer", "district", "street", "helpdesk", "analyst",
-                  "ent_admin", "project_lead", "api_client"],
+                  "ent_admin", "project_lead", "rental_agent", "api_client"],
     "district": ["street", "analyst"],
-    "ent_admin": ["ent_admin", "project_lead"],
+    "ent_admin": ["ent_admin", "project_lead", "rental_agent"],
 }
 
 
@@ -395,6 +420,7 @@ ROLE_RANK = {
     "ent_admin": 40,
     "api_client": 40,
     "project_lead": 30,
+    "rental_agent": 30,
     "org_applicant": 10,
     "public": 10,
 }

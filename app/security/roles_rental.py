@@ -1,0 +1,51 @@
+"""Who may do what in rental supervision (SPEC §4; issue 14), by part of the module.
+
+Each part (a sub-package of app/rental) declares {role code: [(permission, view), ...]};
+:func:`rental_permissions` gives one role everything the parts grant it, and
+app/security/roles.py adds that to the role. Menu group: "Rental" (住房租赁).
+"""
+# roles.py imports this module after defining these (the names below are ready by then).
+from app.security.roles import API_READ, API_WRITE, DELETE, EXPORT, IMPORT, READ, WRITE, menus, perms  # noqa: F401
+
+RENTAL_MENU = "Rental"
+
+# --- 产权登记 (app/rental/registry) ------------------------------------------------------
+REGISTRY = {
+}
+
+
+# --- 房源核验 and platform keys (app/rental/verification) ----------------------------------
+VERIFICATION = {
+}
+
+
+# --- 合同网签 and contract templates (app/rental/contracts) --------------------------------
+CONTRACTS = {
+}
+
+
+# --- 合同备案 (app/rental/filing) -------------------------------------------------------
+FILING = {
+}
+
+
+# --- 场所分布, 从业主体, statistics (app/rental/agencies) -----------------------------------
+AGENCIES = {
+}
+
+
+# --- public services: uploads, consultation, evaluation, legal help (app/rental/public) ---
+PUBLIC = {
+}
+
+
+PARTS = (REGISTRY, VERIFICATION, CONTRACTS, FILING, AGENCIES, PUBLIC)
+
+
+def rental_permissions(role):
+    out = []
+    for part in PARTS:
+        for pair in part.get(role, ()):
+            if pair not in out:
+                out.append(pair)
+    return out
