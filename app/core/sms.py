@@ -238,6 +238,14 @@ TEMPLATE_LABELS = {
     "complaint_escalated": _l("Requests escalated"),
 }
 
+
+
+def register_template(name, text, label):
+    """A module's own SMS template (English msgid rendered in Chinese), added at start-up."""
+    TEMPLATES[name] = text
+    TEMPLATE_LABELS[name] = label
+
+
 CODE_LENGTH = 6
 _CODE_RE = re.compile(r"[0-9]{%d}" % CODE_LENGTH)
 

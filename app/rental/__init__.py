@@ -27,6 +27,7 @@ def menu(appbuilder, view, name, label, icon):
 
 def register_views(appbuilder):
     from app.core.chrome import register_group_icon
+    from app.rental import hooks
     from app.rental.agencies import views as agencies
     from app.rental.contracts import views as contracts
     from app.rental.filing import views as filing
@@ -34,6 +35,7 @@ def register_views(appbuilder):
     from app.rental.registry import views as registry
     from app.rental.verification import views as verification
 
+    hooks.register()
     register_group_icon(CATEGORY, CATEGORY_ICON)
     registry.register(appbuilder)
     verification.register(appbuilder)

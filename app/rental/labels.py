@@ -9,7 +9,7 @@ VERIFICATION_RESULT_LABELS = {VerificationResult.PASSED: _l("Verified"), Verific
 CHANNEL_LABELS = {Channel.CONSOLE: _l("Supervision console"), Channel.API: _l("Platform API")}
 CONTRACT_STATUS_LABELS = {
     ContractStatus.DRAFT: _l("Draft"), ContractStatus.SIGNED: _l("Signed"),
-    ContractStatus.CANCELLED: _l("Cancelled"), ContractStatus.REVOKED: _l("Revoked"),
+    ContractStatus.CANCELLED: _l("Signing cancelled"), ContractStatus.REVOKED: _l("Revoked"),
 }
 ORIGIN_LABELS = {ContractOrigin.ONLINE: _l("Signed online"), ContractOrigin.BACKFILL: _l("Back-filled")}
 FILING_STATUS_LABELS = {

@@ -145,3 +145,46 @@ def signed_contract(actor, signed_at=None, start=None, months=12, rent="2500.00"
     db.session.add(contract)
     db.session.commit()
     return contract
+
+
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+       b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def details(**change):
+    today = date.today()
+    data = {"rent": "2500", "deposit": "2500", "payment_cycle": "monthly", "purpose": "residence",
+            "start_date": today.isoformat(), "end_date": today.replace(year=today.year + 1).isoformat(),
+            "rental_mode": "whole", "rented_part": ""}
+    data.update(change)
+    return data
+
+
+def tenant(**change):
+    from tests.complaints.helpers import new_mobile
+
+    person = new_person()
+    data = {"name": person["name"], "id_type": "resident_id", "id_number": person["id_number"],
+            "mobile": new_mobile("1390")}
+    data.update(change)
+    return data
+
+
+def through_wizard(actor, verification=None, detail=None, tenants=None, sign=True, moment=None):
+    """A contract taken through every wizard step by the services (and signed)."""
+    from app.core import uploads
+    from app.rental.contracts import services
+
+    if verification is None:
+        verification = verified(actor)[0]
+    c = services.start(actor)
+    services.use_verification(c, actor, verification=verification, moment=moment)
+    services.save_details(c, actor, detail or details())
+    services.save_tenants(c, actor, tenants or [tenant()])
+    services.save_matters(c, actor, "押一付一，水电费由承租人承担。")
+    uploads.save(("身份证明.pdf", PDF), owner=c, user=actor)
+    services.confirm_attachments(c, actor)
+    if sign:
+        services.sign(c, actor, moment=moment)
+    db.session.commit()
+    return c
