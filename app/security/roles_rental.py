@@ -19,6 +19,11 @@ VERIFICATION = {
 }
 
 
+# --- platforms: API keys and REST verification (app/rental/verification/api.py, apikeys.py) ---
+PLATFORM = {
+}
+
+
 # --- 合同网签 and contract templates (app/rental/contracts) --------------------------------
 CONTRACTS = {
 }
@@ -39,7 +44,7 @@ PUBLIC = {
 }
 
 
-PARTS = (REGISTRY, VERIFICATION, CONTRACTS, FILING, AGENCIES, PUBLIC)
+PARTS = (REGISTRY, VERIFICATION, PLATFORM, CONTRACTS, FILING, AGENCIES, PUBLIC)
 
 
 def rental_permissions(role):
