@@ -25,7 +25,23 @@ PLATFORM = {
 
 
 # --- 合同网签 and contract templates (app/rental/contracts) --------------------------------
+# The wizard (ContractWizardView: 我的草稿 and every step) and 撤销 for the staff of a rental
+# enterprise; the signed contracts read by government in its region (analysts masked); the
+# REST resource rental_contract for the enterprise and for a platform (its own organisation's).
+_CONTRACTS_READ = [*menus(RENTAL_MENU, "Rental contracts"), *perms("RentalContractView", READ, EXPORT),
+                   *perms("RentalContractApi", API_READ)]
+_CONTRACTS_SIGN = [*_CONTRACTS_READ, *menus(RENTAL_MENU, "Contract drafts"),
+                   *perms("ContractWizardView", ("can_list", "can_handle")), ("can_revoke", "RentalContractView"),
+                   *perms("RentalContractApi", ("can_post", "can_revoke"))]
 CONTRACTS = {
+    "gov_admin": _CONTRACTS_READ,
+    "gov_reviewer": _CONTRACTS_READ,
+    "district": _CONTRACTS_READ,
+    "street": _CONTRACTS_READ,
+    "analyst": _CONTRACTS_READ,
+    "ent_admin": _CONTRACTS_SIGN,
+    "rental_agent": _CONTRACTS_SIGN,
+    "api_client": [*perms("RentalContractApi", API_READ, ("can_post", "can_revoke"))],
 }
 
 
