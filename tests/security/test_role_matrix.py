@@ -21,6 +21,9 @@ ENT_WRITERS = {"sysadmin", "ent_admin"}
 AREA_WRITERS = {"sysadmin", "ent_admin", "project_lead"}
 # Credit (issue 13): government reads within its region, the enterprise its own; helpdesk only scores.
 CREDIT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"}
+# Rental contracts (issue 14): government and analysts read within their region, an enterprise
+# its own (ent_a, a property company, an empty list); the helpdesk and the public nothing.
+CONTRACT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"}
 
 # view -> (roles that may list, roles that may open the add form)
 EXPECTED_VIEWS = {
@@ -65,6 +68,7 @@ EXPECTED_VIEWS = {
     "CreditRecordView": (CREDIT_READERS, set()),
     "CreditObjectionView": (CREDIT_READERS, set()),
     "CreditScoreView": (CREDIT_READERS - {"ent_admin"} | {"helpdesk"}, set()),
+    "RentalContractView": (CONTRACT_READERS, set()),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -86,6 +90,7 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     "credit_record": CREDIT_READERS,
     "credit_list": CREDIT_READERS,
     "credit_score": CREDIT_READERS | {"helpdesk"},
+    "rental_contract": CONTRACT_READERS,
 }
 
 

@@ -288,8 +288,8 @@ class RentalContractApi(AnjuModelRestApi):
             from app.rental.verification import services as verifications
 
             reasons = verifications.reason_texts(verification.reasons)
-            return self.response_422(message=_("The listing did not pass verification.") + "；".join(reasons),
-                                     reasons=reasons, verification_id=verification.id)
+            return self.response(422, message=_("The listing did not pass verification.") + "；".join(reasons),
+                                 reasons=reasons, verification_id=verification.id)
         return self.response(200, id=contract.id, result=contract_out(contract))
 
     @expose("/<int:pk>/details", methods=["POST"])
