@@ -147,6 +147,7 @@ def test_an_agent_signs_through_every_step(app, login, agency):
     for label in ("受理网签", "房源核验", "合同详细信息", "承租人信息", "双方约定事项", "要件上传", "合同预览"):
         assert label in page
     assert 'id="bar-accept"' in page and "anju-step-done" in page and "返回上一步" in page
+    assert "anju/rental/wizard.css" in page and "anju/rental/wizard.js" in page
 
     prop = new_property(app, owners=2)
     resp = agent.post(f"{WIZ}/{pk}/verify", verify_form(prop))
