@@ -59,8 +59,8 @@ class RentalServicesView(BaseView):
     route_base = "/rental/services"
     default_view = "index"
 
-    def _page(self, template, status=200, **context):
-        return self.render_template(PUBLIC + template, **context), status
+    def _page(self, page, status=200, **context):
+        return self.render_template(PUBLIC + page, **context), status
 
     @expose("/")
     def index(self):
@@ -156,7 +156,7 @@ class RentalServicesView(BaseView):
 
         submission, _user = self._my_check(pk)
         template = db.session.get(ContractTemplate, submission.template_id) if submission.template_id else None
-        return self._page("consult_result.html", title=_("Contract consultation"), item=submission, template=template,
+        return self._page("consult_result.html", title=_("Contract consultation"), item=submission, used_template=template,
                           services=services.legal_services(), kind_label=_label(LEGAL_SERVICE_KIND_LABELS))
 
     @expose("/consult/<int:pk>/choose", methods=["POST"])
