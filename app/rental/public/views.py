@@ -59,8 +59,8 @@ class RentalServicesView(BaseView):
     route_base = "/rental/services"
     default_view = "index"
 
-    def _page(self, page, status=200, **context):
-        return self.render_template(PUBLIC + page, **context), status
+    def _page(self, _template_name, status=200, **context):
+        return self.render_template(PUBLIC + _template_name, **context), status
 
     @expose("/")
     def index(self):
