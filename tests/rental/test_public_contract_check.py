@@ -105,3 +105,12 @@ def test_landing_page_links_every_service_and_the_footer_links_it(app):
     for text in ("维权须知", "咨询通道", "合同范本", "合同验证", "合同上传", "合同咨询", "交易评价", "免责声明"):
         assert text in html
     assert 'id="footer-rental-services"' in http.get("/login/").get_data(as_text=True)
+
+
+def test_the_rest_resource_is_in_the_openapi_document(app, api):
+    http, headers = api("admin")
+    paths = http.get("/api/v1/_openapi", headers=headers).get_json()["paths"]
+    for path in ("/api/v1/rental_public/templates", "/api/v1/rental_public/contract_check",
+                 "/api/v1/rental_public/evaluations",
+                 "/api/v1/rental_public/evaluations/mine"):
+        assert path in paths, path
