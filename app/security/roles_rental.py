@@ -56,7 +56,27 @@ AGENCIES = {
 
 
 # --- public services: uploads, consultation, evaluation, legal help (app/rental/public) ---
+# The public pages themselves (/rental/services/, /rental/contract-check/) need no permission;
+# these are the console's lists behind them and the REST resource for signed-in citizens.
+_PUBLIC_LINK = menus(RENTAL_MENU, "Housing rental services")
+_SUBMISSIONS_READ = [*menus(RENTAL_MENU, "Contract uploads"), *perms("ContractSubmissionView", READ)]
+_SUBMISSIONS_REVIEW = [*_SUBMISSIONS_READ, ("can_review", "ContractSubmissionView")]
+_EVALUATIONS_READ = [*menus(RENTAL_MENU, "Transaction evaluations"), *perms("RentalEvaluationView", READ, EXPORT)]
 PUBLIC = {
+    "gov_admin": [
+        *_PUBLIC_LINK, *_SUBMISSIONS_REVIEW, *_EVALUATIONS_READ,
+        *menus(RENTAL_MENU, "Contract templates", "Legal services", "Legal help pages"),
+        *perms("ContractTemplateView", READ, WRITE),
+        *perms("LegalServiceView", READ, WRITE, DELETE),
+        *perms("LegalPageView", READ, ("can_edit",)),
+    ],
+    "gov_reviewer": [*_PUBLIC_LINK, *_SUBMISSIONS_REVIEW, *_EVALUATIONS_READ],
+    "district": [*_PUBLIC_LINK, *_SUBMISSIONS_REVIEW, *_EVALUATIONS_READ],
+    "street": [*_PUBLIC_LINK, *_SUBMISSIONS_REVIEW, *_EVALUATIONS_READ],
+    "analyst": [*_PUBLIC_LINK, *_SUBMISSIONS_READ, *_EVALUATIONS_READ],
+    # The enterprise reads the evaluations of its own contracts.
+    "ent_admin": [*_PUBLIC_LINK, *_EVALUATIONS_READ],
+    "public": [("can_evaluate", "RentalPublicApi"), ("can_mine", "RentalPublicApi")],
 }
 
 

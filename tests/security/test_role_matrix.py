@@ -69,6 +69,14 @@ EXPECTED_VIEWS = {
     "CreditObjectionView": (CREDIT_READERS, set()),
     "CreditScoreView": (CREDIT_READERS - {"ent_admin"} | {"helpdesk"}, set()),
     "RentalContractView": (CONTRACT_READERS, set()),
+    # Rental public services (issue 14): gov_admin keeps the templates, the directory and the
+    # legal pages; government reads uploads by district; the enterprise its evaluations.
+    "ContractTemplateView": ({"sysadmin", "gov_admin"}, {"sysadmin", "gov_admin"}),
+    "ContractSubmissionView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}, set()),
+    "RentalEvaluationView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst", "ent_admin"},
+                             set()),
+    "LegalServiceView": ({"sysadmin", "gov_admin"}, {"sysadmin", "gov_admin"}),
+    "LegalPageView": ({"sysadmin", "gov_admin"}, set()),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -172,6 +180,9 @@ EXPECTED_WRITES = {
     "AnjuUserDBModelView": ({"sysadmin"}, {"sysadmin"}),
     "AnjuRoleModelView": ({"sysadmin"}, {"sysadmin"}),
     "AnjuGroupModelView": ({"sysadmin"}, {"sysadmin"}),
+    "ContractTemplateView": ({"sysadmin", "gov_admin"}, set()),
+    "LegalServiceView": ({"sysadmin", "gov_admin"}, {"sysadmin", "gov_admin"}),
+    "LegalPageView": ({"sysadmin", "gov_admin"}, set()),
 }
 # sysadmin belongs to no enterprise: the staff edit form sends it away (302) with the reason.
 EDIT_REDIRECTS = {("sysadmin", "StaffView")}
@@ -203,6 +214,12 @@ def a_row_in_every_view(app):
                                  result="normal" if model is InspectionRecord else "done"))
         db.session.add(EnterpriseHonor(org_id=user("ent_a").org_id, kind="award", title="矩阵优秀企业",
                                        issuer="住建委", decided_on=date(2025, 1, 2)))
+        from app.rental.public import services as rental_public
+        from app.rental.public.models import LegalService
+
+        rental_public.seed_templates()
+        rental_public.seed_legal_pages()
+        db.session.add(LegalService(name="矩阵律师事务所", kind="law_firm", sort=1, active=True))
         sm = app.appbuilder.sm
         if sm.find_group("matrix") is None:
             sm.add_group("matrix", "矩阵", "role matrix test group")
