@@ -23,7 +23,7 @@ VERIFICATION = {
 # POST /api/v1/listing_verification/ verifies (platforms by API key; agents and enterprise
 # administrators by token); GET reads the verifications of the caller's scope, owners masked
 # for roles without the full-value permission. The public has none of it. The key screens
-# (PlatformKeyView: can_list, can_issue, can_revoke) are sysadmin's alone (三员分立), who holds
+# (PlatformKeyView: can_list, can_add = 签发, can_revoke) are sysadmin's alone (三员分立), who holds
 # every permission: nobody is listed for them here.
 _VERIFY_API = perms("ListingVerificationApi", ("can_post", "can_get"))
 _READ_API = perms("ListingVerificationApi", ("can_get",))

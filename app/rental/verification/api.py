@@ -20,6 +20,7 @@ from datetime import datetime
 from flask import g, jsonify, make_response, request
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -253,6 +254,8 @@ JWT_SCHEME = {
 
 class ListingVerificationApi(BaseApi):
     resource_name = "listing_verification"
+    # Its name on the role and permission screens (app/security/labels.py reads declared titles).
+    title = _l("Listing verification API")
     allow_browser_login = False
     base_permissions = ["can_post", "can_get"]
     method_permission_name = {"post": "post", "get_list": "get", "get": "get"}
@@ -276,7 +279,7 @@ class ListingVerificationApi(BaseApi):
         schemes = api_spec.components.security_schemes
         for name, scheme in (("api_key", API_KEY_SCHEME), ("jwt", JWT_SCHEME)):
             if name in schemes:
-                schemes[name].update(scheme)
+                schemes[name] = dict(scheme)  # a copy: FAB shares one dict between jwt and jwt_refresh
 
     def response_401(self):
         from flask import current_app

@@ -40,8 +40,8 @@ def account_text(user):
 class PlatformKeyView(BaseView):
     route_base = "/system/platform-keys"
     default_view = "list"
-    base_permissions = ["can_list", "can_issue", "can_revoke"]
-    method_permission_name = {"list": "list", "issue": "issue", "revoke": "revoke"}
+    base_permissions = ["can_list", "can_add", "can_revoke"]
+    method_permission_name = {"list": "list", "issue": "add", "revoke": "revoke"}
 
     @expose("/")
     @has_access
@@ -61,7 +61,7 @@ class PlatformKeyView(BaseView):
         return self.render_template(
             "anju/rental/apikeys/list.html", title=_("Platform API keys"), items=items, state=state, page=page,
             has_more=has_more, states=[(s, str(apikeys.STATE_LABELS[s])) for s in apikeys.KeyState.ALL],
-            may_issue=current_app.appbuilder.sm.has_access("can_issue", "PlatformKeyView"),
+            may_issue=current_app.appbuilder.sm.has_access("can_add", "PlatformKeyView"),
             may_revoke=current_app.appbuilder.sm.has_access("can_revoke", "PlatformKeyView"),
         )
 
