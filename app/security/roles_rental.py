@@ -20,7 +20,21 @@ VERIFICATION = {
 
 
 # --- platforms: API keys and REST verification (app/rental/verification/api.py, apikeys.py) ---
+# POST /api/v1/listing_verification/ verifies (platforms by API key; agents and enterprise
+# administrators by token); GET reads the verifications of the caller's scope, owners masked
+# for roles without the full-value permission. The public has none of it. The key screens
+# (PlatformKeyView: can_list, can_add = 签发, can_revoke) are sysadmin's alone (三员分立), who holds
+# every permission: nobody is listed for them here.
+_VERIFY_API = perms("ListingVerificationApi", ("can_post", "can_get"))
+_READ_API = perms("ListingVerificationApi", ("can_get",))
 PLATFORM = {
+    "api_client": _VERIFY_API,
+    "rental_agent": _VERIFY_API,
+    "ent_admin": _VERIFY_API,
+    "gov_admin": _READ_API,
+    "gov_reviewer": _READ_API,
+    "district": _READ_API,
+    "street": _READ_API,
 }
 
 
