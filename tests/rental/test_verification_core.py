@@ -100,3 +100,23 @@ def test_idempotency_key_returns_the_first_answer(agent):
     db.session.commit()
     again = services.verify(verification_fields(prop, people), agent, channel="api", idempotency_key="req-1")
     assert again.id == first.id
+
+
+def test_a_platform_key_is_not_held_back_by_the_per_account_failure_limit(ctx):
+    """The failure limit is per person; a platform's key has its per-minute limit instead."""
+    from sqlalchemy import select
+    from flask_appbuilder.security.sqla.models import ApiKey
+
+    _org, _admin, agent = new_rental_enterprise()
+    prop, people = new_property(mortgaged=True)
+    key = ApiKey(name="bench", key_hash="x", lookup_hash=f"core-test-{agent.id}", key_prefix="anju_test",
+                 user_id=agent.id, active=True)
+    db.session.add(key)
+    db.session.flush()
+    for _ in range(7):
+        v = services.verify(verification_fields(prop, people), agent, channel="api", api_key_id=key.id)
+        assert v.result == "failed"
+    with pytest.raises(DomainError):
+        services.verify(verification_fields(prop, people), agent)
+    assert db.session.execute(select(ApiKey).where(ApiKey.id == key.id)).scalar_one()
+    db.session.rollback()
