@@ -112,6 +112,10 @@ def load_reference():
     from app.credit import rules as credit_rules
 
     added["credit_rules"] = credit_rules.seed_defaults()
+    from app.rental.public import services as rental_public
+
+    added["contract_templates"] = rental_public.seed_templates()
+    added["legal_pages"] = rental_public.seed_legal_pages()
     db.session.commit()
     g.audit_disabled = False
     return added
