@@ -101,6 +101,13 @@ def make_app(bench_dir):
     return app
 
 
+def bare(model):
+    """The model's table without column types: rows go to SQLite as given (text stamps), fast."""
+    from sqlalchemy import column, table
+
+    return table(model.__tablename__, *(column(c.name) for c in model.__table__.columns))
+
+
 def summary(times):
     ms = sorted(t * 1000 for t in times)
     return {"median_ms": round(statistics.median(ms), 1), "min_ms": round(ms[0], 1), "max_ms": round(ms[-1], 1),
@@ -200,7 +207,7 @@ class Generator:
                          "parent_id": parent[0], "path": f"{parent[2] or '/'}{oid}/", "active": True,
                          "review_status": "approved", "created_on": now, "changed_on": now})
             self.enterprises.append((oid, d))
-        conn.execute(insert(Organization.__table__), rows)
+        conn.execute(insert(bare(Organization)), rows)
 
     # -- registry -----------------------------------------------------------------------------
     def _registry(self, conn):
@@ -237,8 +244,8 @@ class Generator:
                     owners.append({"id": oid, "property_id": pid, "seq": seq, "name": self._name(),
                                    "id_type": "resident_id", "id_number": self._id_number(d, oid),
                                    "share": round(100 / k, 2)})
-            conn.execute(insert(RentalProperty.__table__), props)
-            conn.execute(insert(PropertyOwner.__table__), owners)
+            conn.execute(insert(bare(RentalProperty)), props)
+            conn.execute(insert(bare(PropertyOwner)), owners)
             if pid % 200_000 == 0 or pid == N_PROP:
                 log(f"  registry: {pid:,} properties, {oid:,} owners ({time.perf_counter() - t0:.0f} s)")
         self.st["properties"], self.st["owners"] = pid, oid
@@ -328,8 +335,8 @@ class Generator:
                                     "id_type": "resident_id", "id_number": self._id_number(d, tid),
                                     "mobile": r.choice(MOBILE_PREFIXES) + f"{r.randrange(10 ** 8):08d}",
                                     "org_id": org, "region_code": d})
-            conn.execute(insert(RentalContract.__table__), rows)
-            conn.execute(insert(ContractTenant.__table__), tenants)
+            conn.execute(insert(bare(RentalContract)), rows)
+            conn.execute(insert(bare(ContractTenant)), tenants)
             if cid % 200_000 == 0 or cid == N_CON:
                 log(f"  contracts: {cid:,} ({time.perf_counter() - t0:.0f} s)")
         self.st["contracts"], self.st["tenants"] = cid, tid
@@ -470,8 +477,8 @@ def bench_pages(app, bench_dir, st):
         cases = [
             ("first page", {}, scope_where, params, 0),
             (f"page {deep + 1}", {f"page_{vname}": deep}, scope_where, params, deep),
-            ("status 已撤销", {"status": "revoked"}, scope_where + " AND c.status = 'revoked'", params, 0),
-            (f"number starts {prefix}", {"number": prefix},
+            ("status 已撤销", {"_flt_0_status": "revoked"}, scope_where + " AND c.status = 'revoked'", params, 0),
+            (f"number starts {prefix}", {"_flt_0_number": prefix},
              scope_where + " AND c.number >= ? AND c.number < ?", params + (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)), 0),
         ]
         for label, args, w, p, page in cases:
@@ -553,6 +560,87 @@ def _plain(value):
         return value
     except TypeError:
         return str(value)
+
+
+# --- 5. verification through the REST API ------------------------------------------------------
+
+def _payloads(path, n, seed=SEED):
+    """n registered, unencumbered properties with their owners, as a platform would send them."""
+    conn = sqlite3.connect(path)
+    rnd = random.Random(seed)
+    total = conn.execute("SELECT MAX(id) FROM anju_rental_property").fetchone()[0] or 0
+    ids = sorted(rnd.sample(range(1, total + 1), min(total, n * 2)))
+    out = []
+    for chunk in range(0, len(ids), 900):
+        part = ids[chunk:chunk + 900]
+        marks = ",".join("?" * len(part))
+        props = conn.execute(f"SELECT id, region_code, cert_type, cert_no FROM anju_rental_property WHERE id IN ({marks}) "
+                             f"AND sealed = 0 AND mortgaged = 0", part).fetchall()
+        owners = defaultdict(list)
+        for pid, name, id_type, id_number in conn.execute(
+                f"SELECT property_id, name, id_type, id_number FROM anju_rental_property_owner WHERE property_id IN "
+                f"({marks}) ORDER BY property_id, seq", part):
+            owners[pid].append({"name": name, "id_type": id_type, "id_number": id_number})
+        for pid, region, cert_type, cert_no in props:
+            out.append({"region_code": region, "cert_type": cert_type, "cert_no": cert_no, "owners": owners[pid]})
+    conn.close()
+    rnd.shuffle(out)
+    return out[:n]
+
+
+def bench_api(app, bench_dir, st):
+    from app.extensions import db
+    if not any(r.rule.startswith("/api/v1/listing_verification") for r in app.url_map.iter_rules()):
+        log("verification API: not available")
+        return {"available": False}
+    path = db_file(bench_dir)
+    payloads = _payloads(path, N_API * 2)
+    if len(payloads) < 2:
+        return {"available": False, "reason": "no registry rows"}
+    half = len(payloads) // 2
+    with app.app_context():
+        from app.rental.verification import apikeys, services
+        from app.rental.verification.models import ListingVerification
+
+        sm = app.appbuilder.sm
+        admin, platform = sm.find_user(username="admin"), sm.find_user(username="platform_a")
+        from app.system.params import ensure_params
+
+        ensure_params()
+        db.session.execute(db.text("UPDATE anju_param SET value = '0' WHERE key = 'rental.api_calls_per_minute'"))
+        db.session.commit()
+        key_row, key = apikeys.issue(admin, platform.id, "bench")
+        db.session.commit()
+        key_id = key_row.id
+        before = db.session.query(ListingVerification).count()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {key}"}
+    statuses = defaultdict(int)
+    results = defaultdict(int)
+    t0 = time.perf_counter()
+    for i, body in enumerate(payloads[:half]):
+        resp = client.post("/api/v1/listing_verification/", json=body,
+                           headers=dict(headers, **{"Idempotency-Key": f"bench-{i}"}))
+        statuses[resp.status_code] += 1
+        if resp.status_code == 200:
+            results[resp.get_json().get("result")] += 1
+    api_s = time.perf_counter() - t0
+    # The floor: the same verification through the service alone (no HTTP, no key check, no audit).
+    with app.app_context():
+        platform = app.appbuilder.sm.find_user(username="platform_a")
+        t0 = time.perf_counter()
+        for body in payloads[half:]:
+            services.verify(body, platform, channel="api", api_key_id=key_id)
+            db.session.commit()
+        svc_s = time.perf_counter() - t0
+        after = db.session.query(ListingVerification).count()
+    res = {"available": True, "calls": half, "statuses": dict(statuses), "results": dict(results),
+           "api_s": round(api_s, 2), "api_per_s": round(half / api_s, 1),
+           "service_calls": len(payloads) - half, "service_per_s": round((len(payloads) - half) / svc_s, 1),
+           "rows_added": after - before}
+    log(f"  API: {half:,} calls in {api_s:.1f} s = {res['api_per_s']}/s ({dict(statuses)}); "
+        f"service alone {res['service_per_s']}/s")
+    return res
 
 
 # --- run -----------------------------------------------------------------------------------------
