@@ -5,7 +5,8 @@ from app.rental.contracts.models import ContractOrigin, ContractStatus, FilingSt
 from app.rental.public.models import EvaluationParty, SubmissionKind, SubmissionStatus
 from app.rental.verification.models import Channel, VerificationResult
 
-VERIFICATION_RESULT_LABELS = {VerificationResult.PASSED: _l("Verified"), VerificationResult.FAILED: _l("Not verified")}
+VERIFICATION_RESULT_LABELS = {VerificationResult.PASSED: _l("Listing verified"),
+                              VerificationResult.FAILED: _l("Listing not verified")}
 CHANNEL_LABELS = {Channel.CONSOLE: _l("Supervision console"), Channel.API: _l("Platform API")}
 CONTRACT_STATUS_LABELS = {
     ContractStatus.DRAFT: _l("Draft"), ContractStatus.SIGNED: _l("Signed"),
