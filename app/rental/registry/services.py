@@ -93,8 +93,15 @@ def region_of(code, session=None):
 
 
 def _decimal(value, label, low, high, places=2):
+    """``value`` as a Decimal in [low, high] with at most ``places`` decimals (None when empty);
+    ``label`` may be a callable giving the field's name (called only for a refusal)."""
     from flask_babel import gettext as _
 
+    if callable(label):
+        try:
+            return _decimal(value, "", low, high, places)
+        except DomainError:
+            return _decimal(value, label(), low, high, places)
     if value in (None, ""):
         return None
     try:
@@ -108,10 +115,11 @@ def _decimal(value, label, low, high, places=2):
     return number
 
 
-def clean_owners(raw_owners):
+def clean_owners(raw_owners, check_shares=True):
     """The owners of a certificate, cleaned: at least one; each name and ID number valid for
     its type (app.accounts.services clean_name / clean_id); an owner once; shares 0-100 that,
-    when given, are given for every owner and sum to 100."""
+    when given, are given for every owner and sum to 100 (``check_shares`` False: an import
+    row, whose certificate's rows are summed by :func:`validate_import`)."""
     from flask_babel import gettext as _
 
     from app.accounts.services import clean_id, clean_name
@@ -124,20 +132,28 @@ def clean_owners(raw_owners):
         raise _field(_("Owners"), _("at most %(n)s owners", n=MAX_OWNERS))
     owners, seen = [], set()
     for index, raw in enumerate(raw_owners, start=1):
-        prefix = _("Owner %(n)s", n=index) + " "
-        name = clean_name(raw.get("name"), field=prefix + _("Owner name"))
+        # Field names are translated only for a refusal (an import checks 100,000 rows).
+        def prefix(index=index):
+            return _("Owner %(n)s", n=index) + " "
+
+        try:
+            name = clean_name(raw.get("name"))
+        except DomainError as exc:
+            raise relabel(exc, _("Name"), prefix() + _("Owner name")) from None
         id_type = (raw.get("id_type") or "resident_id").strip()
         try:
             id_number = clean_id(id_type, raw.get("id_number"))
         except DomainError as exc:
-            exc = relabel(exc, _("ID type"), prefix + _("Owner ID type"))
-            raise relabel(exc, _("ID number"), prefix + _("Owner ID number")) from None
+            exc = relabel(exc, _("ID type"), prefix() + _("Owner ID type"))
+            raise relabel(exc, _("ID number"), prefix() + _("Owner ID number")) from None
         if (id_type, id_number) in seen:
-            raise _field(prefix + _("Owner ID number"), _("the same owner is listed twice"))
+            raise _field(prefix() + _("Owner ID number"), _("the same owner is listed twice"))
         seen.add((id_type, id_number))
-        share = _decimal(raw.get("share"), prefix + _("Ownership share (%)"), Decimal(0), Decimal(100))
+        share = _decimal(raw.get("share"), lambda: prefix() + _("Ownership share (%)"), Decimal(0), Decimal(100))
         owners.append({"name": name, "id_type": id_type, "id_number": id_number, "share": share})
     given = [o["share"] for o in owners if o["share"] is not None]
+    if not check_shares:
+        return owners
     if given and len(given) != len(owners):
         raise _field(_("Ownership share (%)"), _("give the share of every owner, or of none"))
     if given and sum(given) != Decimal(100):
@@ -146,7 +162,7 @@ def clean_owners(raw_owners):
     return owners
 
 
-def clean_property(data, session=None):
+def clean_property(data, session=None, region=None):
     """The registry form's (or an import row's) property fields, cleaned; DomainError names
     the field in Chinese. ``data``: region_code, cert_type, cert_no, address, building_area,
     use, sealed, mortgaged."""
@@ -155,7 +171,7 @@ def clean_property(data, session=None):
     from app.system import dicts
 
     session = session or db.session
-    district, street = region_of(data.get("region_code"), session)
+    district, street = region or region_of(data.get("region_code"), session)
     cert_type = (data.get("cert_type") or "").strip()
     if not cert_type:
         raise _field(_("Title document type"), _("is required"))
@@ -171,7 +187,7 @@ def clean_property(data, session=None):
         raise _field(_("Property address"), _("is required"))
     if len(address) > ADDRESS_MAX:
         raise _field(_("Property address"), _("may be at most %(n)s characters", n=ADDRESS_MAX))
-    area = _decimal(data.get("building_area"), _("Building area (m²)"), Decimal("0.01"), AREA_MAX)
+    area = _decimal(data.get("building_area"), lambda: _("Building area (m²)"), Decimal("0.01"), AREA_MAX)
     use = (data.get("use") or "").strip() or None
     if use is not None and use not in dict(dicts.items("house_use")):
         raise _field(_("House use"), _("please choose one of the listed uses"))
@@ -306,9 +322,10 @@ def validate_import(rows, actor=None, session=None):
         code = _import_key(first.get("region_code")).strip()
         try:
             if code not in regions:
-                regions[code] = region_of(code, session)
-            _check_in_reach(regions[code][0], actor)
-            fields = clean_property({**first, "region_code": code}, session)
+                found = region_of(code, session)
+                _check_in_reach(found[0], actor)
+                regions[code] = found
+            fields = clean_property(first, session, region=regions[code])
         except DomainError as exc:
             errors.append((first["_row"], _key_of(exc), _strip_field(exc)))
             bad = True
@@ -316,7 +333,7 @@ def validate_import(rows, actor=None, session=None):
         owners = []
         for row in group:
             try:
-                owner = clean_owners([_owner_of(row)])[0]
+                owner = clean_owners([_owner_of(row)], check_shares=False)[0]
             except DomainError as exc:
                 errors.append((row["_row"], _owner_key_of(exc), _strip_field(exc)))
                 bad = True
