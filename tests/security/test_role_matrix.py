@@ -65,6 +65,11 @@ EXPECTED_VIEWS = {
     "CreditRecordView": (CREDIT_READERS, set()),
     "CreditObjectionView": (CREDIT_READERS, set()),
     "CreditScoreView": (CREDIT_READERS - {"ent_admin"} | {"helpdesk"}, set()),
+    # Rental (issue 14): the register is the government's (gov_admin maintains it); verification
+    # records are read by government in its region and by the enterprise (its own).
+    "RentalPropertyView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "analyst"}, {"sysadmin", "gov_admin"}),
+    "ListingVerificationView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"},
+                                set()),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -158,6 +163,7 @@ EXPECTED_WRITES = {
     "MaintenanceRecordView": (AREA_WRITERS, ENT_WRITERS),
     "EnterpriseHonorView": (AREA_ADMINS, AREA_ADMINS),
     "CreditRuleView": ({"sysadmin", "gov_admin"}, {"sysadmin"}),
+    "RentalPropertyView": ({"sysadmin", "gov_admin"}, {"sysadmin", "gov_admin"}),
     "OrganizationView": ({"sysadmin", "gov_admin"}, {"sysadmin"}),
     "OrgUserView": ({"sysadmin", "gov_admin", "ent_admin"}, {"sysadmin", "ent_admin"}),
     "RegionView": ({"sysadmin"}, {"sysadmin"}),
