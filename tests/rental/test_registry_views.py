@@ -296,3 +296,17 @@ def test_new_id_numbers_are_valid(ctx):  # the helpers' people pass the form's o
     from app.accounts.services import clean_id
 
     assert clean_id("resident_id", new_id_number())
+
+
+def test_full_view_of_owners_is_audited(yuzhong, login, app):
+    from sqlalchemy import select
+
+    from app.core.audit import AuditLog
+
+    prop, _people = yuzhong
+    login("gov_admin").get(f"/rental/registry/show/{prop.id}")
+    with app.app_context():
+        row = db.session.execute(select(AuditLog).where(
+            AuditLog.action == "view_pii", AuditLog.entity == "RentalProperty",
+            AuditLog.entity_id == str(prop.id))).scalars().first()
+        assert row is not None and row.username == "gov_admin"

@@ -20,7 +20,7 @@ from app.core import audit, masking, xlsx
 from app.core.audit import AuditAction
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj, prefix_range
-from app.core.views import AnjuModelView, ScopedInterface
+from app.core.views import AnjuModelView, ScopedInterface, commit_keeping_rows
 from app.extensions import db
 from app.rental.registry import schemas, services
 from app.rental.registry.models import PropertyOwner, RentalProperty
@@ -192,6 +192,17 @@ class RentalPropertyView(AnjuModelView):
         from sqlalchemy.orm import selectinload
 
         return super().export_query().options(selectinload(RentalProperty.owners))
+
+    def _audit_full_view(self, list_widget):
+        """A list page that showed owners in full is audited (the owners are computed columns,
+        so the base view's check of declared masked columns does not see them)."""
+        if list_widget is None or not masking.viewer_sees_full():
+            return
+        pks = list_widget.template_args.get("pks") or []
+        if pks:
+            audit.record(AuditAction.VIEW_PII, "RentalProperty",
+                         summary=_("List showing records %(ids)s", ids=",".join(str(p) for p in pks)[:440]))
+            commit_keeping_rows()
 
     # --- a property's page ---
     @expose("/show/<pk>", methods=["GET"])

@@ -75,6 +75,16 @@ def owners_shown(v):
              "id_number": masking.for_viewer("id_number", (o or {}).get("id_number"))} for o in (v.owners or [])]
 
 
+def audit_full_view(item):
+    """A page, print view or PDF that shows the owners named in full is audited."""
+    if masking.viewer_sees_full():
+        from app.core import audit
+        from app.core.audit import AuditAction
+
+        audit.record(AuditAction.VIEW_PII, "ListingVerification", item.id,
+                     summary=_("Full values of: %(columns)s", columns=_("Owners named")), commit=True)
+
+
 class VerificationInterface(ScopedInterface):
     """The scoped datamodel with the list's computed columns."""
 
@@ -239,6 +249,7 @@ class ListingVerificationView(AnjuModelView):
     def show(self, pk):
         item = self._item_or_404(pk)
         valid = services.is_valid(item)
+        audit_full_view(item)
         return self.render_template(
             self.show_template, title=self.show_title, item=item, valid=valid,
             reasons=services.reason_texts(item.reasons), region=region_cell(item), owners=owners_shown(item),
@@ -263,12 +274,14 @@ class ListingVerificationView(AnjuModelView):
     @has_access
     def print_notice(self, pk):
         item = self._passed_or_404(pk)
+        audit_full_view(item)
         return documents.print_response(notice_document(item, self.public_url(item)))
 
     @expose("/pdf/<int:pk>")
     @has_access
     def pdf(self, pk):
         item = self._passed_or_404(pk)
+        audit_full_view(item)
         name = _("Rental listing verification notice") + f"-{item.code}.pdf"
         return documents.pdf_response(notice_document(item, self.public_url(item)), name, inline=False)
 
