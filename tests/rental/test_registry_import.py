@@ -6,7 +6,6 @@ import re
 from datetime import datetime
 
 import openpyxl
-import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -127,8 +126,7 @@ def test_import_is_refused_to_readers(login):
         assert c.get("/rental/registry/template/").status_code == 403
 
 
-@pytest.mark.parametrize("n", [1])
-def test_core_insert_counts_owners(app, n):
+def test_core_insert_counts_owners(app):
     """import_rows writes every owner row and one property per certificate (the service directly)."""
     from app.rental.registry import services
     from app.rental.registry.models import PropertyOwner, RentalProperty

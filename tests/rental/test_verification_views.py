@@ -359,3 +359,17 @@ def test_export_is_scoped_and_masked(app, login):
     assert rows[1][5] == "租*员"
     text_all = " ".join(str(x) for r in rows for x in r)
     assert people[0]["id_number"] not in text_all and people[0]["name"] not in text_all
+
+
+def test_pages_in_english_on_request(app, login):
+    ent = enterprise(app)
+    v, _people = verified_by(app, ent.agent)
+    c = login(ent.agent)
+    c.get("/lang/en")
+    assert "Rental listing verification notice" in c.get(f"/rental/verification/print/{v.id}").get_data(as_text=True)
+    assert "Add owner" in c.get("/rental/verification/new").get_data(as_text=True)
+    assert "Listing verified" in c.get(f"/rental/verification/show/{v.id}").get_data(as_text=True)
+    admin = login("gov_admin")
+    admin.get("/lang/en")
+    assert "Property registry" in admin.get("/rental/registry/list/").get_data(as_text=True)
+    assert "Ownership share" in admin.get("/rental/registry/add").get_data(as_text=True)
