@@ -73,6 +73,18 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", False)
 
+    # Platforms (api_client accounts) call the REST API with keys that sysadmin issues
+    # (app/rental/verification/apikeys.py): `Authorization: Bearer anju_...`. The prefix tells
+    # a key from a JWT (JWTs start with "eyJ"). A key is 32 random bytes (256 bits): no
+    # dictionary or brute force reaches it, so the slow hash that protects low-entropy passwords
+    # buys nothing here and would cost every verification request ~50 ms of CPU; a light
+    # PBKDF2 keeps the stored hash one-way and a request fast. The lookup hash (FAB's keyed
+    # scrypt, n=2) uses SECRET_KEY: rotating SECRET_KEY invalidates every key.
+    FAB_API_KEY_ENABLED = _bool("FAB_API_KEY_ENABLED", True)
+    FAB_API_KEY_PREFIXES = ["anju_"]
+    FAB_API_KEY_HASH_METHOD = os.environ.get("FAB_API_KEY_HASH_METHOD", "pbkdf2:sha256:1000")
+    FAB_API_KEY_HASH_SALT_LENGTH = 16
+
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     BABEL_TRANSLATION_DIRECTORIES = os.path.join(BASE_DIR, "translations")

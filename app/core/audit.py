@@ -46,7 +46,8 @@ from app.extensions import db
 
 GENESIS = "0" * 64
 REDACTED = "******"
-SECRET_COLUMNS = {"password", "hashed_password", "secret", "api_key", "code_hash"}
+# key_hash and lookup_hash: FAB's API keys (ab_api_key); the plaintext key is never stored at all.
+SECRET_COLUMNS = {"password", "hashed_password", "secret", "api_key", "code_hash", "key_hash", "lookup_hash"}
 # Bookkeeping columns whose change alone is not worth an entry (a login is logged itself).
 NOISE_COLUMNS = {"last_login", "login_count", "fail_login_count", "changed_on", "changed_by_fk"}
 
@@ -67,9 +68,10 @@ class AuditAction:
     DOWNLOAD = "download"
     LOOKUP = "helpdesk_lookup"
     RESEND = "helpdesk_resend"
+    API_CALL = "api_call"  # a platform's call of a REST service (e.g. listing verification)
     ALL = (
         CREATE, UPDATE, DELETE, LOGIN, LOGIN_FAILED, LOGOUT, LOCKED, UNLOCKED,
-        EXPORT, IMPORT, VIEW_PII, PASSWORD, DOWNLOAD, LOOKUP, RESEND,
+        EXPORT, IMPORT, VIEW_PII, PASSWORD, DOWNLOAD, LOOKUP, RESEND, API_CALL,
     )
 
 

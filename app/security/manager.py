@@ -81,6 +81,13 @@ class AnjuSecurityManager(SecurityManager):
         jwt_manager = super().create_jwt_manager(app)
         jwt_manager.additional_claims_loader(self._jwt_claims)
         jwt_manager.user_lookup_error_loader(self._jwt_refused)
+        # No token, or a bearer value that is neither a token nor one of our API keys (e.g. a
+        # key with another prefix): 401 in Chinese, not flask-jwt-extended's English (a 422 for
+        # the latter).
+        jwt_manager.unauthorized_loader(lambda _reason: (jsonify(message=_("Please sign in first.")), 401))
+        jwt_manager.invalid_token_loader(
+            lambda _reason: (jsonify(message=_("The API key or sign-in token is not valid.")), 401))
+        jwt_manager.expired_token_loader(self._jwt_refused)
         return jwt_manager
 
     def _jwt_claims(self, identity):
@@ -97,6 +104,67 @@ class AnjuSecurityManager(SecurityManager):
     @staticmethod
     def _jwt_refused(_jwt_header, _jwt_data):
         return jsonify(message=_("The sign-in has ended; please sign in again.")), 401
+
+    # --- platforms' API keys (FAB_API_KEY_ENABLED; issued in app/rental/verification/apikeys.py) ---
+    # last_used_on is written at most once per this many seconds per key: a busy platform does
+    # not write (and lock the key's row) on every request.
+    API_KEY_TOUCH_SECONDS = 60
+
+    def validate_api_key(self, api_key_string):
+        """FAB's check of ``Authorization: Bearer anju_...`` (lookup hash, then the stored hash;
+        the key active, not revoked, not expired; its account active), plus: why a key was
+        refused (``g.api_key_refusal``, for a Chinese 401), which key signed in (``g.api_key``:
+        id, prefix, name) and last_used_on written by one conditional UPDATE at most once a
+        minute, outside the audited ORM flush (a use is not a change of the key)."""
+        from flask_appbuilder.security.sqla.models import ApiKey
+        from sqlalchemy import or_
+        from werkzeug.security import check_password_hash
+
+        g.api_key_refusal, g.api_key = "invalid", None
+        if not api_key_string or len(api_key_string) > 256:
+            return None
+        lookup = self._compute_lookup_hash(api_key_string)
+        key = self.session.execute(select(ApiKey).where(ApiKey.lookup_hash == lookup)).scalars().first()
+        if key is None or not check_password_hash(key.key_hash, api_key_string):
+            return None
+        moment = datetime.now()
+        if not key.active or key.revoked_on is not None:
+            g.api_key_refusal = "revoked"
+            return None
+        if key.expires_on is not None and key.expires_on < moment:
+            g.api_key_refusal = "expired"
+            return None
+        user = self.get_user_by_id(key.user_id)
+        if user is None or not user.is_active:
+            g.api_key_refusal = "inactive"
+            return None
+        g.api_key = {"id": key.id, "prefix": key.key_prefix, "name": key.name}
+        stale = moment - timedelta(seconds=self.API_KEY_TOUCH_SECONDS)
+        if key.last_used_on is None or key.last_used_on < stale:
+            table = ApiKey.__table__
+            # Conditional: of concurrent requests, one writes; the others find it fresh.
+            self.session.execute(update(table).where(
+                table.c.id == key.id, or_(table.c.last_used_on.is_(None), table.c.last_used_on < stale))
+                .values(last_used_on=moment))
+            self.session.commit()
+        g.api_key_refusal = None
+        g.user = user
+        g._api_key_user = True
+        return user
+
+    @staticmethod
+    def api_key_refusal_message():
+        """Why the API key of this request was refused (None: no key was refused)."""
+        reason = g.get("api_key_refusal")
+        if reason == "revoked":
+            return _("The API key has been revoked.")
+        if reason == "expired":
+            return _("The API key has expired.")
+        if reason == "inactive":
+            return _("The account of this API key is disabled.")
+        if reason == "invalid":
+            return _("The API key is not valid.")
+        return None
 
     # --- permission checks, once per request ----------------------------------------
     def has_access(self, permission_name, view_name):

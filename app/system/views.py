@@ -395,7 +395,7 @@ ACTION_LABELS = {
     "unlocked": _l("Account unlocked"), "export": _l("Export"), "import": _l("Import"),
     "view_pii": _l("Full personal data viewed"), "password_change": _l("Password change"),
     "download": _l("Download"), "helpdesk_lookup": _l("Helpdesk lookup"),
-    "helpdesk_resend": _l("Verification SMS resent"),
+    "helpdesk_resend": _l("Verification SMS resent"), "api_call": _l("Platform API call"),
 }
 
 

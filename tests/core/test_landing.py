@@ -36,6 +36,7 @@ CASES = {
     "EnterpriseHonorView": ("gov_admin", "/parameterview/list/", {"kind": "penalty"}),
     "CreditRuleView": ("gov_admin", "/parameterview/list/", {"suggested_score": "3", "min_score": "1",
                                                              "max_score": "5", "validity_months": "12"}),
+    "LegalServiceView": ("gov_admin", "/parameterview/list/", {"kind": "law_firm", "sort": "9"}),
 }
 
 

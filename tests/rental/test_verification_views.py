@@ -373,3 +373,13 @@ def test_pages_in_english_on_request(app, login):
     admin.get("/lang/en")
     assert "Property registry" in admin.get("/rental/registry/list/").get_data(as_text=True)
     assert "Ownership share" in admin.get("/rental/registry/add").get_data(as_text=True)
+
+
+def test_signing_is_offered_only_to_enterprises_that_sign_online(app, login):
+    v, _people = verified_by(app, "gov_admin")
+    html = login("gov_admin").get(f"/rental/verification/show/{v.id}").get_data(as_text=True)
+    assert "核验通过" in html and "/rental/contracts/wizard/new" not in html
+    ent = enterprise(app)
+    w, _people = verified_by(app, ent.agent)
+    html = login(ent.agent).get(f"/rental/verification/show/{w.id}").get_data(as_text=True)
+    assert f'href="/rental/contracts/wizard/new?verification={w.id}"' in html

@@ -21,6 +21,9 @@ ENT_WRITERS = {"sysadmin", "ent_admin"}
 AREA_WRITERS = {"sysadmin", "ent_admin", "project_lead"}
 # Credit (issue 13): government reads within its region, the enterprise its own; helpdesk only scores.
 CREDIT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"}
+# Rental contracts (issue 14): government and analysts read within their region, an enterprise
+# its own (ent_a, a property company, an empty list); the helpdesk and the public nothing.
+CONTRACT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"}
 
 # view -> (roles that may list, roles that may open the add form)
 EXPECTED_VIEWS = {
@@ -65,6 +68,15 @@ EXPECTED_VIEWS = {
     "CreditRecordView": (CREDIT_READERS, set()),
     "CreditObjectionView": (CREDIT_READERS, set()),
     "CreditScoreView": (CREDIT_READERS - {"ent_admin"} | {"helpdesk"}, set()),
+    "RentalContractView": (CONTRACT_READERS, set()),
+    # Rental public services (issue 14): gov_admin keeps the templates, the directory and the
+    # legal pages; government reads uploads by district; the enterprise its evaluations.
+    "ContractTemplateView": ({"sysadmin", "gov_admin"}, {"sysadmin", "gov_admin"}),
+    "ContractSubmissionView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}, set()),
+    "RentalEvaluationView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst", "ent_admin"},
+                             set()),
+    "LegalServiceView": ({"sysadmin", "gov_admin"}, {"sysadmin", "gov_admin"}),
+    "LegalPageView": ({"sysadmin", "gov_admin"}, set()),
     # Rental (issue 14): the register is the government's (gov_admin maintains it); verification
     # records are read by government in its region and by the enterprise (its own).
     "RentalPropertyView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "analyst"}, {"sysadmin", "gov_admin"}),
@@ -91,6 +103,7 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     "credit_record": CREDIT_READERS,
     "credit_list": CREDIT_READERS,
     "credit_score": CREDIT_READERS | {"helpdesk"},
+    "rental_contract": CONTRACT_READERS,
 }
 
 
@@ -173,6 +186,9 @@ EXPECTED_WRITES = {
     "AnjuUserDBModelView": ({"sysadmin"}, {"sysadmin"}),
     "AnjuRoleModelView": ({"sysadmin"}, {"sysadmin"}),
     "AnjuGroupModelView": ({"sysadmin"}, {"sysadmin"}),
+    "ContractTemplateView": ({"sysadmin", "gov_admin"}, set()),
+    "LegalServiceView": ({"sysadmin", "gov_admin"}, {"sysadmin", "gov_admin"}),
+    "LegalPageView": ({"sysadmin", "gov_admin"}, set()),
 }
 # sysadmin belongs to no enterprise: the staff edit form sends it away (302) with the reason.
 EDIT_REDIRECTS = {("sysadmin", "StaffView")}
@@ -204,6 +220,15 @@ def a_row_in_every_view(app):
                                  result="normal" if model is InspectionRecord else "done"))
         db.session.add(EnterpriseHonor(org_id=user("ent_a").org_id, kind="award", title="矩阵优秀企业",
                                        issuer="住建委", decided_on=date(2025, 1, 2)))
+        from app.rental.public import services as rental_public
+        from app.rental.public.models import LegalService
+
+        rental_public.seed_templates()
+        rental_public.seed_legal_pages()
+        db.session.add(LegalService(name="矩阵律师事务所", kind="law_firm", sort=1, active=True))
+        from app.rental.demo import load_registry
+
+        load_registry(5)        # registered properties to try writing (a no-op once seed demo loads them)
         sm = app.appbuilder.sm
         if sm.find_group("matrix") is None:
             sm.add_group("matrix", "矩阵", "role matrix test group")

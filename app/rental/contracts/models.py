@@ -95,8 +95,11 @@ class RentalContract(db.Model):
                 "filing_status": "app.rental.labels:FILING_STATUS_LABELS", "step": "app.rental.labels:STEP_LABELS",
                 "rental_mode": "app.rental.labels:RENTAL_MODE_LABELS"},
     )
-    # The enterprise's rows; government by the property's district; an agent (own scope) theirs.
-    __scope__ = {"org": "org_id", "region": "region_code", "owner": "created_by_fk"}
+    # The enterprise's rows; government by the property's district (a street by its street); an
+    # agent (own scope) theirs. A district's list walks the (region_code, id) index by equality;
+    # a city-wide prefix is left unindexed so the list walks the id order and stops after a page.
+    __scope__ = {"org": "org_id", "region": "region_code", "owner": "created_by_fk",
+                 "region_exact": {6: "region_code", 9: "street_code"}, "region_unindexed": True}
     __table_args__ = (
         Index("ix_anju_rental_contract_org_id", "org_id", "id"),
         Index("ix_anju_rental_contract_region_id", "region_code", "id"),

@@ -104,6 +104,16 @@ def _choice(value, dict_type, label):
     return code
 
 
+#: Organisations whose staff sign leases online: rental enterprises, brokerage agencies and
+#: the listing platforms that submit contracts by REST (not e.g. a property company).
+SIGNING_ENTERPRISE_TYPES = ("rental_company", "agency", "platform")
+
+
+def may_sign_online(actor):
+    org = getattr(actor, "org", None) if actor is not None and getattr(actor, "org_id", None) else None
+    return org is not None and org.org_type == "enterprise" and org.enterprise_type in SIGNING_ENTERPRISE_TYPES
+
+
 def may_handle(contract, actor):
     """The agent who started it, or an administrator of its enterprise."""
     if actor is None or contract.org_id is None or actor.org_id != contract.org_id:
@@ -186,7 +196,7 @@ def current_template(code=None, session=None):
 def start(actor, template_id=None, session=None):
     """受理网签: a new draft of the actor's enterprise, on the chosen (or newest) template."""
     session = session or db.session
-    if actor is None or not actor.org_id:
+    if not may_sign_online(actor):
         raise DomainError(_("Only the staff of a rental enterprise or an agency may sign contracts online."))
     template = session.get(ContractTemplate, int(template_id)) if template_id else current_template(session=session)
     if template_id and (template is None or not template.active):
@@ -586,3 +596,191 @@ DEFAULT_CLAUSES = [
     {"key": "breach", "label": "违约责任", "keywords": ["违约"]},
     {"key": "dispute", "label": "争议解决", "keywords": ["争议"]},
 ]
+
+
+# --- what the screens and the REST resource need besides the steps -------------------------
+
+#: 要件 are scans or photos: PDF and images only (the uploads engine checks the content).
+ATTACHMENT_KINDS = ("pdf", "jpg", "jpeg", "png")
+MAX_ATTACHMENTS = 20
+
+
+def choose_template(contract, actor, template_id=None, session=None):
+    """受理网签 opened again from the step bar: keep or change the template, go on."""
+    session = session or db.session
+    _check_handler(contract, actor)
+    _check_draft(contract)
+    if template_id:
+        template = session.get(ContractTemplate, int(template_id)) if str(template_id).isdigit() else None
+        if template is None or not template.active:
+            raise _field(_("Contract template"), _("please choose one of the listed values"))
+        contract.template_id = template.id
+    _advance(contract, WizardStep.ACCEPT)
+    return contract
+
+
+def active_templates(session=None):
+    """The newest version of each active 合同范本 (what 受理网签 offers)."""
+    session = session or db.session
+    rows = session.execute(select(ContractTemplate).where(ContractTemplate.active.is_(True))
+                           .order_by(ContractTemplate.code, ContractTemplate.version.desc())).scalars()
+    newest = {}
+    for t in rows:
+        newest.setdefault(t.code, t)
+    return list(newest.values())
+
+
+def add_attachments(contract, actor, files):
+    """要件上传: PDF or image files stored by the uploads engine on the draft (all or none)."""
+    from app.core import uploads
+
+    _check_handler(contract, actor)
+    _check_draft(contract)
+    files = [f for f in (files or []) if not (hasattr(f, "filename") and not f.filename)]
+    if not files:
+        raise _field(_("Upload documents"), _("please choose a PDF or image file"))
+    for f in files:
+        name = f[0] if isinstance(f, tuple) else (f.filename or "")
+        if name.rsplit(".", 1)[-1].lower() not in ATTACHMENT_KINDS or "." not in name:
+            raise _field(_("Upload documents"), _("%(name)s: only PDF, JPG and PNG files are accepted",
+                                                  name=uploads.clean_name(name) or name))
+    if len(attachments_of(contract)) + len(files) > MAX_ATTACHMENTS:
+        raise _field(_("Upload documents"), _("at most %(n)s documents", n=MAX_ATTACHMENTS))
+    return uploads.save_many(files, owner=contract, user=actor, max_files=MAX_ATTACHMENTS)
+
+
+def remove_attachment(contract, actor, upload_id):
+    """Delete one 要件 of a draft (a signed contract keeps its documents)."""
+    from app.core import uploads
+
+    _check_handler(contract, actor)
+    _check_draft(contract)
+    for upload in attachments_of(contract):
+        if str(upload.id) == str(upload_id):
+            uploads.remove(upload)
+            return upload
+    raise DomainError(_("This document does not belong to the contract."))
+
+
+def unmask_tenants(contract, rows):
+    """Tenants sent back from a form that showed them masked: a value equal to the mask of the
+    stored value of the same tenant (``seq``) means "unchanged" and takes the stored value."""
+    from app.core import masking
+
+    stored = {str(t.seq): t for t in contract.tenants}
+    out = []
+    for row in rows or []:
+        if not isinstance(row, dict):
+            out.append(row)
+            continue
+        row = dict(row)
+        tenant = stored.get(str(row.get("seq") or ""))
+        if tenant is not None:
+            for key, kind in (("name", "name"), ("id_number", "id_number"), ("mobile", "mobile")):
+                value, full = str(row.get(key) or "").strip(), getattr(tenant, key)
+                if full and masking.MASK_CHAR in value and value == masking.mask(kind, full):
+                    row[key] = full
+        out.append(row)
+    return out
+
+
+def usable_verifications(actor, moment=None, session=None, limit=50):
+    """Passed, still valid verifications of the actor's enterprise that the actor may see
+    (an agent their own, an administrator the enterprise's), newest first."""
+    from app.core.scope import apply_scope
+    from app.rental.verification.models import ListingVerification
+
+    session = session or db.session
+    if actor is None or not actor.org_id:
+        return []
+    today = (moment or datetime.now()).date()
+    stmt = select(ListingVerification).where(
+        ListingVerification.org_id == actor.org_id,
+        ListingVerification.result == VerificationResult.PASSED,
+        ListingVerification.valid_until >= today)
+    stmt = apply_scope(stmt, ListingVerification, actor)
+    return session.execute(stmt.order_by(ListingVerification.id.desc()).limit(limit)).scalars().all()
+
+
+def drafts_query(actor, step=None):
+    """我的草稿: the drafts the actor may go on with (an agent their own, an administrator of
+    the enterprise all of the enterprise's), newest first."""
+    if actor is None or not actor.org_id:
+        return select(RentalContract).where(RentalContract.id.is_(None))
+    stmt = select(RentalContract).where(RentalContract.status == ContractStatus.DRAFT,
+                                        RentalContract.org_id == actor.org_id)
+    if "ent_admin" not in {r.name for r in actor.roles}:
+        stmt = stmt.where(RentalContract.created_by_fk == actor.id)
+    if step:
+        stmt = stmt.where(RentalContract.step == step)
+    return stmt.order_by(RentalContract.id.desc())
+
+
+def check_path(contract):
+    """The public 合同验证 page for this contract (number and check code), as a path."""
+    from urllib.parse import urlencode
+
+    if not contract.number or not contract.check_code:
+        return None
+    return "/rental/contract-check/?" + urlencode({"number": contract.number, "code": contract.check_code})
+
+
+def history(contract, session=None):
+    """What happened to the contract: [(time, what, actor user or None, note)], oldest first.
+    Created and signed come from the contract; cancelled and revoked name the account the
+    audit log recorded for the change."""
+    import json
+
+    from app.core.audit import AuditAction, AuditLog
+    from app.security.models import AnjuUser
+
+    session = session or db.session
+    actors = {}
+    rows = session.execute(select(AuditLog.user_id, AuditLog.after).where(
+        AuditLog.entity == "RentalContract", AuditLog.entity_id == str(contract.id),
+        AuditLog.action == AuditAction.UPDATE).order_by(AuditLog.id)).all()
+    for user_id, after in rows:
+        try:
+            status = (json.loads(after or "{}") or {}).get("status")
+        except ValueError:
+            continue
+        if status in (ContractStatus.CANCELLED, ContractStatus.REVOKED) and user_id:
+            actors[status] = user_id
+
+    def user(user_id):
+        return session.get(AnjuUser, user_id) if user_id else None
+
+    events = [(contract.created_on, _("Signing accepted"), user(contract.created_by_fk), "")]
+    if contract.signed_at:
+        events.append((contract.signed_at, _("Signed"), user(contract.signed_by_fk), contract.number or ""))
+    if contract.cancelled_at:
+        events.append((contract.cancelled_at, _("Signing cancelled"), user(actors.get(ContractStatus.CANCELLED)), ""))
+    if contract.revoked_at:
+        events.append((contract.revoked_at, _("Revoked"), user(actors.get(ContractStatus.REVOKED)),
+                       contract.revoke_reason or ""))
+    return events
+
+
+# Other parts add actions to a contract's detail page (e.g. 申请备案 of app/rental/filing):
+# fn(contract, user) -> [DetailAction, ...]; the page shows those the function returns.
+DETAIL_ACTIONS = []
+
+
+class DetailAction:
+    """A button on the contract's page: a link (GET) or a form (POST with CSRF) to ``url``."""
+
+    def __init__(self, key, label, url, method="get", confirm=None, style="default", reason=None):
+        self.key, self.label, self.url, self.method = key, label, url, method
+        self.confirm, self.style, self.reason = confirm, style, reason
+
+
+def register_detail_action(fn):
+    if fn not in DETAIL_ACTIONS:
+        DETAIL_ACTIONS.append(fn)
+
+
+def detail_actions(contract, user):
+    out = []
+    for fn in DETAIL_ACTIONS:
+        out.extend(fn(contract, user) or [])
+    return out

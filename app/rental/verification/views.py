@@ -255,9 +255,18 @@ class ListingVerificationView(AnjuModelView):
             reasons=services.reason_texts(item.reasons), region=region_cell(item), owners=owners_shown(item),
             cert_type=dicts.label("property_cert_type", item.cert_type), verifier=verifier_cell(item),
             verifier_org=verifier_org_name(item), result_label=_label(VERIFICATION_RESULT_LABELS),
-            channel_label=_label(CHANNEL_LABELS), wizard_url=WIZARD_URL.format(id=item.id) if valid else None,
+            channel_label=_label(CHANNEL_LABELS), wizard_url=self._wizard_url(item) if valid else None,
             can_verify=self._permitted(self, "can_verify"),
         )
+
+    def _wizard_url(self, item):
+        """受理网签 with this verification, for staff of an enterprise that signs leases online."""
+        from app.rental.contracts import services as contracts
+
+        user = current_user_obj()
+        if not (self.appbuilder.sm.has_access("can_handle", "ContractWizardView") and contracts.may_sign_online(user)):
+            return None
+        return WIZARD_URL.format(id=item.id)
 
     # --- 租赁房源核验告知单 ---
     def _passed_or_404(self, pk):
