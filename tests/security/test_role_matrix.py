@@ -77,6 +77,11 @@ EXPECTED_VIEWS = {
                              set()),
     "LegalServiceView": ({"sysadmin", "gov_admin"}, {"sysadmin", "gov_admin"}),
     "LegalPageView": ({"sysadmin", "gov_admin"}, set()),
+    # Rental (issue 14): the register is the government's (gov_admin maintains it); verification
+    # records are read by government in its region and by the enterprise (its own).
+    "RentalPropertyView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "analyst"}, {"sysadmin", "gov_admin"}),
+    "ListingVerificationView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"},
+                                set()),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -171,6 +176,7 @@ EXPECTED_WRITES = {
     "MaintenanceRecordView": (AREA_WRITERS, ENT_WRITERS),
     "EnterpriseHonorView": (AREA_ADMINS, AREA_ADMINS),
     "CreditRuleView": ({"sysadmin", "gov_admin"}, {"sysadmin"}),
+    "RentalPropertyView": ({"sysadmin", "gov_admin"}, {"sysadmin", "gov_admin"}),
     "OrganizationView": ({"sysadmin", "gov_admin"}, {"sysadmin"}),
     "OrgUserView": ({"sysadmin", "gov_admin", "ent_admin"}, {"sysadmin", "ent_admin"}),
     "RegionView": ({"sysadmin"}, {"sysadmin"}),
@@ -220,6 +226,9 @@ def a_row_in_every_view(app):
         rental_public.seed_templates()
         rental_public.seed_legal_pages()
         db.session.add(LegalService(name="矩阵律师事务所", kind="law_firm", sort=1, active=True))
+        from app.rental.demo import load_registry
+
+        load_registry(5)        # registered properties to try writing (a no-op once seed demo loads them)
         sm = app.appbuilder.sm
         if sm.find_group("matrix") is None:
             sm.add_group("matrix", "矩阵", "role matrix test group")

@@ -1,0 +1,119 @@
+"""Demo data of the property registry (产权登记): :func:`load_registry` registers about 300
+properties in 渝中区 (500103), spread over its streets, idempotently (certificates already
+there are left alone).
+
+What a newcomer can verify (住房租赁 → 房源核验, e.g. as ``agency_a`` or ``agent_a``), choosing
+房屋区域 渝中区 (and the street, or none) and 证件类型 不动产权证书:
+
+* 产权证号 ``渝（2024）渝中区不动产权第0000001号`` (七星岗街道, 中山一路8号5-2), one owner:
+  李四 (the demo person of ``public1``), 居民身份证 ``500103199005210028``  → 核验通过;
+* 产权证号 ``渝（2024）渝中区不动产权第0000002号`` (解放碑街道, 民族路166号12-3), two owners:
+  张小三 (the demo person of ``pm_a``), 居民身份证 ``500103198503120012``, 50%, and 王建国,
+  ``500103197806150017``, 50% → 核验通过 naming either owner or both;
+* 产权证号 ``…第0000003号`` is sealed (查封), ``…第0000004号`` and ``…第0000005号`` are mortgaged
+  (抵押): verifying them fails with that reason (owners: see the registry page, as gov_admin).
+
+The other certificates (``…第0000006号`` to ``…第0000300号``) have generated owners with valid ID
+numbers (gov_admin sees them in full on 住房租赁 → 产权登记).
+"""
+import random
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app.core.validators import id_check_char
+from app.extensions import db
+
+DISTRICT = "500103"
+CERT_TYPE = "real_estate"
+CERT_FORMAT = "渝（2024）渝中区不动产权第{n:07d}号"
+
+
+def _id(first17):
+    return first17 + id_check_char(first17)
+
+
+# The two demo persons of app/cli.py DEMO_PERSONS (public1 李四, pm_a 张小三), by their numbers.
+LI_SI = {"name": "李四", "id_type": "resident_id", "id_number": _id("50010319900521002")}
+ZHANG_XIAOSAN = {"name": "张小三", "id_type": "resident_id", "id_number": _id("50010319850312001")}
+WANG_JIANGUO = {"name": "王建国", "id_type": "resident_id", "id_number": _id("50010319780615001")}
+
+#: Two listings a newcomer can verify in the demo (the fields of the 房源核验 form).
+DEMO_LISTINGS = [
+    {"region_code": "500103001", "cert_type": CERT_TYPE, "cert_no": CERT_FORMAT.format(n=1),
+     "address": "重庆市渝中区七星岗街道中山一路8号5-2", "owners": [dict(LI_SI)]},
+    {"region_code": "500103003", "cert_type": CERT_TYPE, "cert_no": CERT_FORMAT.format(n=2),
+     "address": "重庆市渝中区解放碑街道民族路166号12-3", "owners": [dict(ZHANG_XIAOSAN), dict(WANG_JIANGUO)]},
+]
+
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅玉兰志强海燕晓东春林文博雨欣浩然子涵"
+_ROADS = ["中山一路", "中山二路", "民族路", "民权路", "邹容路", "较场口", "和平路", "临江路", "解放西路", "长江一路",
+          "大坪正街", "石油路", "化龙桥正街", "上清寺路", "两路口正街", "菜园坝正街", "南纪门路", "朝天门大街",
+          "人和街", "大溪沟路"]
+
+
+def _streets(session):
+    from app.system.models import Region, RegionLevel
+
+    rows = session.execute(select(Region.code, Region.name).where(
+        Region.parent_code == DISTRICT, Region.level == RegionLevel.STREET).order_by(Region.code)).all()
+    return rows or [(None, "")]
+
+
+def _person(rng, n):
+    name = rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.choice((1, 2))))
+    birth = f"19{rng.randint(50, 99):02d}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    first17 = f"{DISTRICT}{birth}{n % 1000:03d}"
+    return {"name": name, "id_type": "resident_id", "id_number": _id(first17)}
+
+
+def _plan(count, streets):
+    """The demo register as data: [(cert number, street code, street name, address, area, use,
+    sealed, mortgaged, [owners])], the same on every run (a fixed random seed)."""
+    rng = random.Random(20240501)
+    plan = []
+    for n in range(1, count + 1):
+        if n <= len(DEMO_LISTINGS):
+            listing = DEMO_LISTINGS[n - 1]
+            street = listing["region_code"]
+            plan.append((listing["cert_no"], street, listing["address"], Decimal("89.50") if n == 1 else Decimal("126.30"),
+                         "residential", False, False,
+                         [(o, Decimal(100) / len(listing["owners"])) for o in listing["owners"]]))
+            continue
+        street, street_name = streets[n % len(streets)]
+        road = rng.choice(_ROADS)
+        address = f"重庆市渝中区{street_name}{road}{rng.randint(1, 300)}号{rng.randint(1, 32)}-{rng.randint(1, 8)}"
+        owners_n = 1 if rng.random() < 0.7 else 2
+        people = [_person(rng, n * 3 + i) for i in range(owners_n)]
+        shares = [Decimal(100)] if owners_n == 1 else [Decimal(50), Decimal(50)]
+        use = rng.choice(("residential", "residential", "residential", "apartment", "commercial", "office"))
+        plan.append((CERT_FORMAT.format(n=n), street, address, Decimal(rng.randint(3500, 18000)) / 100, use,
+                     n == 3, n in (4, 5), list(zip(people, shares))))
+    return plan
+
+
+def load_registry(count=300, session=None):
+    """Register the demo properties that are not there yet; returns how many were added."""
+    from app.rental.registry.models import PropertyOwner, RentalProperty
+
+    session = session or db.session
+    streets = _streets(session)
+    plan = _plan(max(count, len(DEMO_LISTINGS) + 3), streets)
+    numbers = [p[0] for p in plan]
+    existing = set()
+    for i in range(0, len(numbers), 500):
+        existing.update(session.execute(select(RentalProperty.cert_no).where(
+            RentalProperty.cert_type == CERT_TYPE, RentalProperty.cert_no.in_(numbers[i:i + 500]))).scalars())
+    added = 0
+    for cert_no, street, address, area, use, sealed, mortgaged, owners in plan:
+        if cert_no in existing:
+            continue
+        session.add(RentalProperty(
+            cert_type=CERT_TYPE, cert_no=cert_no, region_code=DISTRICT, street_code=street, address=address,
+            building_area=area, use=use, sealed=sealed, mortgaged=mortgaged,
+            owners=[PropertyOwner(seq=i, name=o["name"], id_type=o["id_type"], id_number=o["id_number"],
+                                  share=share) for i, (o, share) in enumerate(owners, start=1)]))
+        added += 1
+    session.commit()
+    return added
