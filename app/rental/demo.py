@@ -117,3 +117,123 @@ def load_registry(count=300, session=None):
         added += 1
     session.commit()
     return added
+
+
+# --- contracts: a few signed by agency_a's agent, one a draft --------------------------------------
+
+# A minimal PDF standing for the scanned 要件 of a demo contract.
+_DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+             b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+# (certificate n, days ago signed, tenants (name, 17 first ID digits, mobile), rent, months, filing)
+# filing: "approved" (filed), "submitted" (waiting for the reviewer), None (not filed; the first
+# is past the 30-day deadline, so `flask rental overdue` flags it).
+DEMO_CONTRACTS = [
+    (6, 45, [("赵小雨", "50010319950308002", "13900000101")], "2600", 12, None),
+    (7, 12, [("李四", "50010319900521002", "13800000011")], "3200", 12, "approved"),
+    (8, 6, [("钱多多", "50010319920716001", "13900000102"), ("孙晓梅", "50010319930922002", "13900000103")],
+     "4100", 24, "submitted"),
+    (9, 2, [("周一鸣", "50010319880105001", "13900000104")], "2300", 6, None),
+]
+
+
+def load_contracts(session=None):
+    """The demo contracts of agency_a (idempotent: nothing when agency_a already has contracts).
+    Returns how many were signed. Each goes through the real services: a verification at the
+    moment of signing, the wizard's steps, 签约 (and the filing when the row says so)."""
+    from datetime import datetime, timedelta
+
+    from flask import current_app, g
+
+    from app.core import uploads
+    from app.rental.contracts import services as contracts
+    from app.rental.contracts.models import RentalContract
+    from app.rental.registry.models import RentalProperty
+    from app.rental.verification import services as verifications
+
+    session = session or db.session
+    sm = current_app.appbuilder.sm
+    agent = sm.find_user(username="agent_a")
+    if agent is None or session.execute(select(RentalContract.id).where(
+            RentalContract.org_id == agent.org_id).limit(1)).first():
+        return 0
+    g.scope_user = agent    # the uploads engine and the audit log act as the agent
+    signed = 0
+    try:
+        for n, days, tenants, rent, months, filing in DEMO_CONTRACTS:
+            prop = session.execute(select(RentalProperty).where(
+                RentalProperty.cert_type == CERT_TYPE, RentalProperty.cert_no == CERT_FORMAT.format(n=n))).scalars().first()
+            if prop is None or prop.blocked:
+                continue
+            moment = datetime.now().replace(microsecond=0) - timedelta(days=days)
+            owners = [{"name": o.name, "id_type": o.id_type, "id_number": o.id_number} for o in prop.owners]
+            verification = verifications.verify(
+                {"region_code": prop.street_code or prop.region_code, "cert_type": prop.cert_type,
+                 "cert_no": prop.cert_no, "owners": owners}, agent, moment=moment, session=session)
+            contract = contracts.start(agent, session=session)
+            contract.created_on = moment
+            contracts.use_verification(contract, agent, verification=verification, moment=moment)
+            start = moment.date() + timedelta(days=1)
+            end = start + timedelta(days=30 * months) - timedelta(days=1)
+            contracts.save_details(contract, agent, {
+                "rent": rent, "deposit": rent, "payment_cycle": "monthly", "purpose": "residence",
+                "start_date": start.isoformat(), "end_date": end.isoformat(), "rental_mode": "whole"},
+                session=session)
+            contracts.save_tenants(contract, agent, [
+                {"name": name, "id_type": "resident_id", "id_number": _id(first17), "mobile": mobile}
+                for name, first17, mobile in tenants])
+            contracts.save_matters(contract, agent, "押一付一；水、电、燃气费由承租人承担；不得转租。")
+            uploads.save(("承租人身份证明.pdf", _DEMO_PDF), owner=contract, user=agent)
+            contracts.confirm_attachments(contract, agent)
+            contracts.sign(contract, agent, moment=moment, session=session)
+            session.flush()
+            if filing:
+                _demo_filing(contract, agent, filing, moment, session)
+            signed += 1
+        _demo_draft(agent, session)
+        session.commit()
+    finally:
+        g.pop("scope_user", None)
+    return signed
+
+
+def _demo_filing(contract, agent, how, moment, session):
+    """Hook for the filing demo (set by app/rental/filing when it is there)."""
+    fn = FILING_DEMO.get("fn")
+    if fn is not None:
+        fn(contract, agent, how, moment, session)
+
+
+FILING_DEMO = {}
+
+
+def _demo_draft(agent, session):
+    """A draft stopped at 承租人信息, for 我的草稿 (verification of certificate 10 first)."""
+    from app.rental.contracts import services as contracts
+    from app.rental.registry.models import RentalProperty
+    from app.rental.verification import services as verifications
+
+    prop = session.execute(select(RentalProperty).where(
+        RentalProperty.cert_type == CERT_TYPE, RentalProperty.cert_no == CERT_FORMAT.format(n=10))).scalars().first()
+    if prop is None or prop.blocked:
+        return
+    owners = [{"name": o.name, "id_type": o.id_type, "id_number": o.id_number} for o in prop.owners]
+    verification = verifications.verify({"region_code": prop.street_code or prop.region_code,
+                                         "cert_type": prop.cert_type, "cert_no": prop.cert_no, "owners": owners},
+                                        agent, session=session)
+    if not verification.passed:
+        return
+    contract = contracts.start(agent, session=session)
+    contracts.use_verification(contract, agent, verification=verification)
+    from datetime import date, timedelta
+
+    start = date.today() + timedelta(days=7)
+    contracts.save_details(contract, agent, {
+        "rent": "1800", "deposit": "1800", "payment_cycle": "quarterly", "purpose": "residence",
+        "start_date": start.isoformat(), "end_date": (start + timedelta(days=364)).isoformat(),
+        "rental_mode": "part", "rented_part": "次卧"}, session=session)
+
+
+def load_demo():
+    """Everything the rental demo needs: the registry, then agency_a's contracts."""
+    return {"properties": load_registry(), "contracts": load_contracts()}

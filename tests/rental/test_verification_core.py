@@ -120,3 +120,14 @@ def test_a_platform_key_is_not_held_back_by_the_per_account_failure_limit(ctx):
         services.verify(verification_fields(prop, people), agent)
     assert db.session.execute(select(ApiKey).where(ApiKey.id == key.id)).scalar_one()
     db.session.rollback()
+
+
+def test_a_property_company_may_not_verify_listings(ctx):
+    """ent_a (物业服务企业) has the enterprise administrator's role but no listings to let."""
+    from tests.rental.helpers import user
+
+    prop, people = new_property()
+    with pytest.raises(DomainError) as err:
+        services.verify(verification_fields(prop, people), user("ent_a"))
+    assert str(err.value) == "只有住房租赁企业、房地产经纪机构和房源发布平台可以进行房源核验。"
+    db.session.rollback()

@@ -105,6 +105,18 @@ def clean(fields):
     return {"region_code": region_code, "cert_type": cert_type, "cert_no": cert_no, "owners": owners}
 
 
+# Enterprises that let or broker housing, and listing platforms, verify listings; government staff
+# may verify too (inspection). A property company or a developer has no listing to verify.
+VERIFYING_ENTERPRISE_TYPES = ("rental_company", "agency", "platform")
+
+
+def check_may_verify(actor):
+    org = getattr(actor, "org", None) if actor is not None else None
+    if org is not None and org.org_type == "enterprise" and org.enterprise_type not in VERIFYING_ENTERPRISE_TYPES:
+        raise DomainError(_("Only housing rental enterprises, real estate agencies and listing platforms may verify "
+                            "listings."))
+
+
 def recent_failures(user_id, moment=None, session=None):
     from app.system.params import get_param
 
@@ -147,6 +159,7 @@ def verify(fields, actor, channel=Channel.CONSOLE, api_key_id=None, idempotency_
             ListingVerification.idempotency_key == idempotency_key)).scalars().first()
         if earlier is not None:
             return earlier
+    check_may_verify(actor)
     data = clean(fields)
     if api_key_id is None:
         # A person's account probing owners is held back after repeated failures. A platform's
