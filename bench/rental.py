@@ -217,7 +217,10 @@ class Generator:
 
         r = self.rnd
         now = stamp(self.now)
-        pid, oid = 0, 0
+        # Ids continue after the demo data (the demo registry and agency_a's contracts).
+        base_p = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM anju_rental_property").scalar()
+        oid = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM anju_rental_property_owner").scalar()
+        pid = 0
         self.props = []  # (id, district, street) for contracts
         self.import_owner_ids = set()
         t0 = time.perf_counter()
@@ -228,7 +231,7 @@ class Generator:
                 d = self._district()
                 s = self._street(d)
                 year = r.randrange(2005, 2026)
-                props.append({"id": pid, "cert_type": "real_estate" if r.random() < 0.85 else "house_ownership",
+                props.append({"id": base_p + pid, "cert_type": "real_estate" if r.random() < 0.85 else "house_ownership",
                               "cert_no": f"渝（{year}）{self.names.get(d, d)[:2]}不动产权第{pid:07d}号",
                               "region_code": d, "street_code": s,
                               "address": f"重庆市{self.names.get(d, '')}{r.choice(ROADS)}路{r.randrange(1, 400)}号"
@@ -237,13 +240,13 @@ class Generator:
                               "use": "residential" if r.random() < 0.9 else "apartment",
                               "sealed": r.random() < 0.005, "mortgaged": r.random() < 0.02,
                               "created_on": now, "changed_on": now})
-                self.props.append((pid, d, s))
+                self.props.append((base_p + pid, d, s))
                 k = 1 if r.random() < 0.75 else (2 if r.random() < 0.88 else 3)
                 for seq in range(1, k + 1):
                     oid += 1
-                    owners.append({"id": oid, "property_id": pid, "seq": seq, "name": self._name(),
+                    owners.append({"id": oid, "seq": seq, "name": self._name(),
                                    "id_type": "resident_id", "id_number": self._id_number(d, oid),
-                                   "share": round(100 / k, 2)})
+                                   "share": round(100 / k, 2), "property_id": base_p + pid})
             conn.execute(insert(bare(RentalProperty)), props)
             conn.execute(insert(bare(PropertyOwner)), owners)
             if pid % 200_000 == 0 or pid == N_PROP:
@@ -267,7 +270,9 @@ class Generator:
             cum.append(acc)
         due_days = 30
         seq_of_day = defaultdict(int)
-        cid, tid = 0, 0
+        base_c = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM anju_rental_contract").scalar()
+        tid = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM anju_rental_contract_tenant").scalar()
+        cid = 0
         counts = defaultdict(int)
         t0 = time.perf_counter()
         alphabet = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -296,7 +301,7 @@ class Generator:
                 if status in ("signed", "revoked"):
                     day = signed.strftime("%Y%m%d")
                     seq_of_day[day] += 1
-                    number = f"HT{day}{seq_of_day[day]:06d}"
+                    number = f"HT{day}{100000 + seq_of_day[day]:06d}"  # after the demo numbers
                     if status == "signed" and not overdue:
                         y = r.random()
                         if (self.now - signed).days > due_days and y < 0.93 or y < 0.70:
@@ -308,7 +313,7 @@ class Generator:
                 counts[status] += 1
                 counts["overdue_due"] += int(overdue)
                 rows.append({
-                    "id": cid, "number": number,
+                    "id": base_c + cid, "number": number,
                     "check_code": "".join(r.choice(alphabet) for _ in range(6)) if number else None,
                     "status": status, "step": "preview" if status != "draft" else r.choice(("details", "tenants")),
                     "origin": "online" if r.random() < 0.95 else "backfill", "property_id": prop_id,
@@ -331,7 +336,7 @@ class Generator:
                     "version": 1})
                 for seq in range(1, (2 if r.random() < 0.1 else 1) + 1):
                     tid += 1
-                    tenants.append({"id": tid, "contract_id": cid, "seq": seq, "name": self._name(),
+                    tenants.append({"id": tid, "contract_id": base_c + cid, "seq": seq, "name": self._name(),
                                     "id_type": "resident_id", "id_number": self._id_number(d, tid),
                                     "mobile": r.choice(MOBILE_PREFIXES) + f"{r.randrange(10 ** 8):08d}",
                                     "org_id": org, "region_code": d})
@@ -560,6 +565,110 @@ def _plain(value):
         return value
     except TypeError:
         return str(value)
+
+
+# --- 4. registry import ---------------------------------------------------------------------------
+
+IMPORT_HEADERS = ["房屋区域代码", "证件类型", "产权证号", "坐落地址", "建筑面积（㎡）", "房屋用途", "查封", "抵押", "产权人姓名",
+                  "产权人证件类型", "产权人证件号", "产权份额（%）"]
+
+
+def import_workbook(n_rows):
+    """An .xlsx of ``n_rows`` owner rows in the registry template's columns (about one property in
+    four has two owners); returns (bytes, properties)."""
+    import io
+
+    import xlsxwriter
+
+    from app.core.validators import id_check_char
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"constant_memory": True})
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, IMPORT_HEADERS)
+    streets = ["500103001", "500103003", "500103004", "500103005", "500103007", "500103008"]
+    row, prop = 1, 0
+    while row <= n_rows:
+        prop += 1
+        owners = 2 if prop % 4 == 0 and row + 1 <= n_rows else 1
+        cert = f"渝（2025）渝中区不动产权第B{prop:08d}号"
+        for _ in range(owners):
+            first17 = f"500103{1950 + row % 50}{1 + row % 12:02d}{1 + row % 28:02d}{row % 1000:03d}"
+            ws.write_row(row, 0, [streets[prop % len(streets)], "不动产权证书", cert, f"重庆市渝中区测试路{prop}号",
+                                  "88.50", "住宅", "否", "否", "测试" + "甲乙丙丁戊己庚辛壬癸"[row % 10],
+                                  "居民身份证", first17 + id_check_char(first17), "50" if owners == 2 else "100"])
+            row += 1
+    wb.close()
+    return buf.getvalue(), prop
+
+
+def bench_import(app, bench_dir, st):
+    """The whole upload through the 产权登记 import page as gov_admin (reading, cell checks,
+    registry checks, Core inserts, commit), against calamine reading the file and Core insert()
+    writing the same rows alone (on a copy of the database)."""
+    import io
+
+    from sqlalchemy import create_engine, insert
+
+    from app.extensions import db
+    from app.rental.registry.models import PropertyOwner, RentalProperty
+
+    if not any(r.rule == "/rental/registry/import/" for r in app.url_map.iter_rules()):
+        log("registry import: not available")
+        return {"available": False}
+    data, properties = import_workbook(N_IMPORT)
+    path = db_file(bench_dir)
+    with app.app_context():
+        db.session.execute(db.text("UPDATE anju_param SET value = :n WHERE key = 'import.max_rows'"),
+                           {"n": str(N_IMPORT + 10)})
+        db.session.commit()
+    app.config["IMPORT_MAX_BYTES"] = 64 * 1024 * 1024
+    # The floor first, on a copy: read the file with calamine, insert the rows with Core.
+    copy = os.path.join(bench_dir, "rental.import-floor.db")
+    shutil.copyfile(path, copy)
+    from python_calamine import CalamineWorkbook
+
+    t0 = time.perf_counter()
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python()[1:]
+    t_read = time.perf_counter() - t0
+    engine = create_engine("sqlite:///" + copy)
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        start = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM anju_rental_property").scalar()
+        owner_start = conn.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM anju_rental_property_owner").scalar()
+        props, owners, ids = [], [], {}
+        now = stamp(datetime.now())
+        for r in rows:
+            pid = ids.get(r[2])
+            if pid is None:
+                pid = ids[r[2]] = start + len(ids) + 1
+                props.append({"id": pid, "cert_type": "real_estate", "cert_no": r[2], "region_code": str(r[0])[:6],
+                              "street_code": str(r[0]), "address": r[3], "building_area": r[4], "use": "residential",
+                              "sealed": False, "mortgaged": False, "created_on": now, "changed_on": now})
+            owners.append({"id": owner_start + len(owners) + 1, "property_id": pid, "seq": 1, "name": r[8],
+                           "id_type": "resident_id", "id_number": r[10], "share": r[11]})
+        for i in range(0, len(props), BATCH):
+            conn.execute(insert(bare(RentalProperty)), props[i:i + BATCH])
+        for i in range(0, len(owners), BATCH):
+            conn.execute(insert(bare(PropertyOwner)), owners[i:i + BATCH])
+    t_write = time.perf_counter() - t0
+    engine.dispose()
+    os.remove(copy)
+    client = login(app, "gov_admin")
+    html = client.get("/rental/registry/import/").get_data(as_text=True)
+    token = common.csrf_token(html)
+    t0 = time.perf_counter()
+    resp = client.post("/rental/registry/import/", data={"csrf_token": token, "file": (io.BytesIO(data), "bench.xlsx")},
+                       content_type="multipart/form-data")
+    elapsed = time.perf_counter() - t0
+    ok = resp.status_code == 200 and f"成功导入{N_IMPORT}条数据" in resp.get_data(as_text=True)
+    res = {"available": True, "rows": N_IMPORT, "properties": properties, "file_mb": round(len(data) / 2 ** 20, 1),
+           "ok": ok, "page_s": round(elapsed, 2), "page_rows_per_s": round(N_IMPORT / elapsed),
+           "floor_read_s": round(t_read, 2), "floor_write_s": round(t_write, 2),
+           "floor_rows_per_s": round(N_IMPORT / (t_read + t_write))}
+    log(f"  import: {N_IMPORT:,} rows through the page in {elapsed:.1f} s = {res['page_rows_per_s']:,}/s "
+        f"({'ok' if ok else 'NOT IMPORTED'}); calamine + Core alone {res['floor_rows_per_s']:,}/s")
+    return res
 
 
 # --- 5. verification through the REST API ------------------------------------------------------
