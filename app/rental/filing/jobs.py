@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 from flask import g, has_app_context
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -37,6 +37,7 @@ register_job(JOB_ID, "app.rental.filing.jobs:overdue", label=_l("Rental: flag co
 # --- CLI: flask rental overdue [--at ...] ---------------------------------------------------------
 
 @click.command("overdue")
+@with_appcontext
 @click.option("--at", "at", default=None, metavar='"YYYY-MM-DDTHH:MM"',
               help="Run as if it were this moment (e.g. 31 days after a signing); default now.")
 def overdue_command(at):
