@@ -107,6 +107,17 @@ def district_user(app, region):
     with data(app):
         org = db.session.execute(select(Organization).where(Organization.region_code == region,
                                                             Organization.org_type == "district")).scalars().first()
+        if org is None:
+            from app.system.services import finish_paths, set_tree_fields
+
+            city = db.session.execute(select(Organization).where(Organization.org_type == "city")).scalars().first()
+            org = Organization(name=f"测试区县住建委{region}", org_type="district", region_code=region, parent=city,
+                               active=True)
+            db.session.add(org)
+            set_tree_fields(org)
+            db.session.flush()
+            finish_paths([org])
+            db.session.commit()
         sm = current_app.appbuilder.sm
         name = f"rent_district{datetime.now():%H%M%S%f}"
         sm.add_user(name, "外区测试", "", f"{name}@test.anju.invalid", sm.find_role("district"),

@@ -410,8 +410,7 @@ def validate_import(actor, rows):
         if name:
             if name not in premises:
                 errors.append((number, "premises", _("no premises of your enterprise has this name")))
-                continue
-            data["premises_id"] = premises[name]
+            data["premises_id"] = premises.get(name)
         try:
             values = clean_practitioner(data, org.id)
         except DomainError as exc:

@@ -182,6 +182,7 @@ class PractitionerView(_Owned, AnjuModelView):
     edit_title = _l("Edit practitioner")
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_import",
                         "can_template", "can_leave"]
+    method_permission_name = {"leave": "leave"}
     label_columns = {
         "name": _l("Full name"), "id_type": _l("ID type"), "id_number": _l("ID number"), "mobile": _l("Mobile"),
         "post": _l("Post"), "info_card_no": _l("Information card number"), "card_valid_until": _l("Card valid until"),
