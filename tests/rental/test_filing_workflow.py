@@ -270,3 +270,37 @@ def test_filing_list_filters_and_export(app, login):
     assert waiting.number not in c.get("/rental/filing-due/list/?_flt_0_id=y").get_data(as_text=True)
     assert waiting.number in c.get("/rental/filing-due/list/?_flt_0_id=n").get_data(as_text=True)
     assert c.get("/rental/filing-due/export/").status_code == 200
+
+
+def test_filing_actions_for_the_contract_page(app):
+    """What the contracts page shows about filing (services.filing_actions): 申请备案 while it may be
+    filed, the application once there is one, the 备案证明 once filed; nothing for an outsider."""
+    from app.extensions import db
+    from app.rental.contracts.models import RentalContract
+    from app.rental.filing import services
+    from tests.rental.helpers import user
+
+    ent = steps.enterprise(app)
+    other = steps.enterprise(app)
+    contract = steps.contract(app, ent.agent)
+
+    def keys(username):
+        from flask import g
+
+        with app.test_request_context("/"):
+            from flask_login import login_user
+
+            g.scope_user = g.user = user(username)
+            login_user(user(username))
+            row = db.session.get(RentalContract, contract.id)
+            out = [a["key"] for a in services.filing_actions(row, user(username))]
+            db.session.rollback()
+            return out
+
+    assert keys(ent.agent) == ["apply"]
+    a = steps.apply(app, ent.agent, contract.id)
+    assert keys(ent.agent) == ["filing"]
+    steps.step(app, a.id, "accept", "reviewer")
+    steps.step(app, a.id, "approve", "reviewer")
+    assert keys(ent.agent) == ["filing", "certificate", "certificate_pdf"]
+    assert keys(other.admin) == []

@@ -402,7 +402,7 @@ def filing_actions(contract, user):
     from app.core.scope import can_see
 
     out = []
-    if contract is None or user is None or not has_request_context():
+    if contract is None or user is None or not has_request_context() or not can_see(contract, user):
         return out
     sm = current_app.appbuilder.sm
     application = application_of(contract)
@@ -546,7 +546,7 @@ def overdue_facts(contract, due_days):
              "(商品房屋租赁管理办法 §14).", number=contract.number, date=signed, days=due_days)
 
 
-def report_overdue_filing(contract, moment=None, session=None):
+def report_overdue_filing(contract, moment=None, session=None, due_days=None, rule=None):
     """The one place an overdue filing reaches the credit module: a credit record proposal
     (rule ``rental.filing_overdue_rule``, 未按规定办理租赁合同网签备案) for the contract's
     enterprise, waiting for review, once per contract (feed() is idempotent by the contract id).
@@ -559,8 +559,8 @@ def report_overdue_filing(contract, moment=None, session=None):
     moment = moment or _now()
     if not contract.org_id:
         return None
-    due_days = get_param("rental.filing_due_days")
-    rule = get_param("rental.filing_overdue_rule")
+    due_days = due_days or get_param("rental.filing_due_days")
+    rule = rule or get_param("rental.filing_overdue_rule")
     event_day = (contract.signed_at + timedelta(days=due_days)).date() if contract.signed_at else moment.date()
     try:
         with session.begin_nested():
@@ -585,6 +585,7 @@ def flag_overdue(moment=None, session=None, batch=1000):
     session = session or db.session
     moment = moment or _now()
     due_days = get_param("rental.filing_due_days")
+    rule = get_param("rental.filing_overdue_rule")
     cutoff = moment - timedelta(days=due_days)
     c = RentalContract.__table__.c
     by_org = defaultdict(list)
@@ -609,7 +610,7 @@ def flag_overdue(moment=None, session=None, batch=1000):
         for r in rows:
             item = SimpleNamespace(id=r.id, number=r.number, org_id=r.org_id, region_code=r.region_code,
                                    signed_at=r.signed_at)
-            if report_overdue_filing(item, moment=moment, session=session) is not None:
+            if report_overdue_filing(item, moment=moment, session=session, due_days=due_days, rule=rule) is not None:
                 credit += 1
             if r.org_id:
                 by_org[r.org_id].append(r.number)
