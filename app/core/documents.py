@@ -439,7 +439,7 @@ def should_mask(mask):
     return not masking.viewer_sees_full()
 
 
-def application_document(application, mask=None, qr=None, payload_labels=None) -> Document:
+def application_document(application, mask=None, qr=None, payload_labels=None, payload_masks=None) -> Document:
     """The application form (申请表) of a business application: its fields as on the
     detail page and its whole history.
 
@@ -447,6 +447,7 @@ def application_document(application, mask=None, qr=None, payload_labels=None) -
     (app.core.masking.mask); False shows them in full; None (the default) masks unless
     the current user holds the PII permission (app.core.masking.viewer_sees_full).
     ``qr``: text for the QR code (default: the application number).
+    ``payload_masks``: {key: mask kind} for payload keys whose name does not say it (names).
     """
     from app.core import workflow
 
@@ -468,7 +469,7 @@ def application_document(application, mask=None, qr=None, payload_labels=None) -
         value = payload.get(key)
         if not value:
             continue
-        kind = mask_kind_of(key)
+        kind = (payload_masks or {}).get(key) or mask_kind_of(key)
         if kind and hide:
             value = masking.mask(kind, value)
         elif key in ("city_code", "district_code"):

@@ -80,12 +80,56 @@ CONTRACTS = {
 
 
 # --- 合同备案 (app/rental/filing) -------------------------------------------------------
+_FILING_MENUS = menus(RENTAL_MENU, "Contract filing", "Filing applications", "Contracts awaiting filing")
+_FILING_READ = [
+    *menus(RENTAL_MENU, "Filing applications", "Contracts awaiting filing"),
+    *perms("RentalFilingView", READ, EXPORT, ("can_certificate",)),
+    *perms("FilingDueView", ("can_list",), EXPORT),
+    *perms("ContractFilingApi", API_READ),
+]
+# The enterprise (and its agents, scope own) applies, back-fills when the parameter allows,
+# resubmits or terminates, prints the 备案证明.
+_FILING_APPLY = [
+    *_FILING_MENUS,
+    *perms("RentalFilingView", READ, EXPORT, ("can_apply", "can_backfill", "can_certificate")),
+    *perms("FilingDueView", ("can_list",), EXPORT),
+    *perms("ContractFilingApi", API_READ, ("can_apply", "can_transition")),
+]
 FILING = {
+    "gov_admin": _FILING_READ,
+    # Only gov_reviewer decides (seed 001 常见问题); they decide on the business-application pages.
+    "gov_reviewer": [*_FILING_READ, ("can_transition", "ContractFilingApi")],
+    "district": _FILING_READ,
+    "street": _FILING_READ,
+    "analyst": _FILING_READ,
+    "ent_admin": _FILING_APPLY,
+    "rental_agent": _FILING_APPLY,
 }
 
 
 # --- 场所分布, 从业主体, statistics (app/rental/agencies) -----------------------------------
+_PREMISES_READ = [*menus(RENTAL_MENU, "Business premises", "Premises distribution"),
+                  *perms("AgencyPremisesView", READ, EXPORT),
+                  *perms("PremisesDistributionView", ("can_show",), EXPORT),
+                  *perms("PremisesApi", API_READ)]
+_PRACTITIONERS_READ = [*menus(RENTAL_MENU, "Practitioners"), *perms("PractitionerView", READ, EXPORT),
+                       *perms("PractitionerApi", API_READ)]
+_RENTAL_STATS = [*menus(RENTAL_MENU, "Rental statistics"), *perms("RentalStatsView", ("can_show",), EXPORT)]
+_GOV_AGENCIES = [*_PREMISES_READ, *_PRACTITIONERS_READ, *_RENTAL_STATS]
 AGENCIES = {
+    "gov_admin": _GOV_AGENCIES,
+    "gov_reviewer": _GOV_AGENCIES,
+    "district": _GOV_AGENCIES,
+    "street": _GOV_AGENCIES,
+    "analyst": _GOV_AGENCIES,
+    # The enterprise keeps its own premises and practitioners (scope org).
+    "ent_admin": [
+        *menus(RENTAL_MENU, "Business premises", "Practitioners"),
+        *perms("AgencyPremisesView", READ, EXPORT, WRITE, DELETE),
+        *perms("PractitionerView", READ, EXPORT, WRITE, DELETE, IMPORT, ("can_leave",)),
+        *perms("PremisesApi", API_READ),
+        *perms("PractitionerApi", API_READ),
+    ],
 }
 
 

@@ -78,8 +78,9 @@ class ApplicationView(AnjuModelView):
         return self.render_template(
             self.show_template, item=item, events=item.events, files=files, actions=actions,
             action_label=workflow.action_label, need_reason=workflow.Action.NEED_REASON,
-            edit_url=edit_url, payload_labels=PAYLOAD_LABELS, title=self.show_title,
-            mask_kind_of=documents.mask_kind_of,
+            edit_url=edit_url, payload_labels=payload_labels_of(item), title=self.show_title,
+            mask_kind_of=payload_mask_of(item), subject_url=_extra(item, "subject_url"),
+            subject_label=_extra(item, "subject_label", raw=True),
             url_for_upload=uploads.url_for_upload, region_name=region_full_name,
             warnings=workflow.warnings_for(item, viewer=user),
         )
@@ -91,7 +92,8 @@ class ApplicationView(AnjuModelView):
         from app.core import documents
 
         item = self._item_or_404(pk)
-        return documents.print_response(documents.application_document(item, payload_labels=PAYLOAD_LABELS))
+        return documents.print_response(documents.application_document(
+            item, payload_labels=payload_labels_of(item), payload_masks=_extra(item, "payload_masks", raw=True)))
 
     @expose("/pdf/<int:pk>")
     @has_access
@@ -99,7 +101,8 @@ class ApplicationView(AnjuModelView):
         from app.core import documents
 
         item = self._item_or_404(pk)
-        doc = documents.application_document(item, payload_labels=PAYLOAD_LABELS)
+        doc = documents.application_document(item, payload_labels=payload_labels_of(item),
+                                             payload_masks=_extra(item, "payload_masks", raw=True))
         return documents.pdf_response(doc, f"{item.number}.pdf")
 
     @expose("/decide/<int:pk>", methods=["POST"])
@@ -138,6 +141,35 @@ PAYLOAD_LABELS = {
     "branch_manager": _l("Local manager"), "branch_address": _l("Local office address"),
     "entered_on": _l("Date of entering the city"),
 }
+
+
+def _extra(application, key, raw=False):
+    """What the application's type declared in ``extra`` (workflow.ApplicationType): labels
+    and masks of its payload keys, a link to its subject. A callable is called with the
+    application unless ``raw``."""
+    app_type = workflow._TYPES.get(application.app_type)
+    value = (app_type.extra or {}).get(key) if app_type is not None else None
+    if callable(value) and not raw:
+        try:
+            return value(application)
+        except Exception:  # a broken link must not break the page
+            import logging
+
+            logging.getLogger(__name__).exception("subject link of %s failed", application.number)
+            return None
+    return value
+
+
+def payload_labels_of(application):
+    """The labels of the payload keys shown: the shared ones, then the type's own."""
+    own = _extra(application, "payload_labels", raw=True) or {}
+    return {**PAYLOAD_LABELS, **own} if own else PAYLOAD_LABELS
+
+
+def payload_mask_of(application):
+    """key -> mask kind: the type's own declaration first, else by the key's name."""
+    own = _extra(application, "payload_masks", raw=True) or {}
+    return lambda key: own.get(key) or documents.mask_kind_of(key)
 
 
 def register(appbuilder):

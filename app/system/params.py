@@ -82,6 +82,8 @@ PARAMS = {p.key: p for p in [
               _l("Days after signing within which a contract must be filed"), "rental", 1, 365),
     ParamSpec("rental.check_fail_limit", "int", 10,
               _l("Wrong contract checks (number and check code) allowed per network address per hour"), "rental", 1, 10000),
+    ParamSpec("rental.filing_overdue_rule", "str", "ZL-K-002",
+              _l("Scoring standard applied to contracts not filed in time"), "rental"),
     ParamSpec("rental.max_term_years", "int", 20, _l("Longest lease term (years)"), "rental", 1, 20),
     ParamSpec("upload.max_mb", "int", 10, _l("Largest file one upload may hold (MB)"), "system", 1, 100),
     ParamSpec("sms.code_ttl_minutes", "int", 5, _l("SMS verification code validity (minutes)"), "sms", 1, 60),

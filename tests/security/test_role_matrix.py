@@ -25,6 +25,8 @@ CREDIT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street",
 # its own (ent_a, a property company, an empty list); the helpdesk and the public nothing.
 CONTRACT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"}
 
+RENTAL_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst", "ent_admin"}
+
 # view -> (roles that may list, roles that may open the add form)
 EXPECTED_VIEWS = {
     "ComplaintView": (COMPLAINT_READERS, set()),
@@ -82,6 +84,12 @@ EXPECTED_VIEWS = {
     "RentalPropertyView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "analyst"}, {"sysadmin", "gov_admin"}),
     "ListingVerificationView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"},
                                 set()),
+    # Rental (issue 14), filing and agencies: government reads within its region, the enterprise
+    # (ent_a: any enterprise administrator) files and keeps its own premises and practitioners.
+    "RentalFilingView": (RENTAL_READERS, set()),
+    "FilingDueView": (RENTAL_READERS, set()),
+    "AgencyPremisesView": (RENTAL_READERS, {"sysadmin", "ent_admin"}),
+    "PractitionerView": (RENTAL_READERS, {"sysadmin", "ent_admin"}),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -104,6 +112,9 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     "credit_list": CREDIT_READERS,
     "credit_score": CREDIT_READERS | {"helpdesk"},
     "rental_contract": CONTRACT_READERS,
+    "rental_contract_filing": RENTAL_READERS,
+    "rental_premises": RENTAL_READERS,
+    "rental_practitioner": RENTAL_READERS,
 }
 
 
@@ -189,6 +200,8 @@ EXPECTED_WRITES = {
     "ContractTemplateView": ({"sysadmin", "gov_admin"}, set()),
     "LegalServiceView": ({"sysadmin", "gov_admin"}, {"sysadmin", "gov_admin"}),
     "LegalPageView": ({"sysadmin", "gov_admin"}, set()),
+    "AgencyPremisesView": ({"sysadmin", "ent_admin"}, {"sysadmin", "ent_admin"}),
+    "PractitionerView": ({"sysadmin", "ent_admin"}, {"sysadmin", "ent_admin"}),
 }
 # sysadmin belongs to no enterprise: the staff edit form sends it away (302) with the reason.
 EDIT_REDIRECTS = {("sysadmin", "StaffView")}
@@ -229,6 +242,17 @@ def a_row_in_every_view(app):
         from app.rental.demo import load_registry
 
         load_registry(5)        # registered properties to try writing (a no-op once seed demo loads them)
+        from app.rental.agencies.models import AgencyPremises, Practitioner
+        from tests.rental.helpers import new_id_number
+
+        ent_a = user("ent_a").org_id
+        premises = AgencyPremises(name="矩阵门店", address="重庆市渝中区矩阵路1号", region_code="500103",
+                                  status="open", org_id=ent_a)
+        db.session.add(premises)
+        db.session.flush()
+        db.session.add(Practitioner(name="矩阵经纪", id_number=new_id_number(), mobile="13700009999", post="agent",
+                                    info_card_no=f"JZ{premises.id:08d}", premises_id=premises.id, org_id=ent_a,
+                                    region_code="500103", status="active"))
         sm = app.appbuilder.sm
         if sm.find_group("matrix") is None:
             sm.add_group("matrix", "矩阵", "role matrix test group")
