@@ -37,6 +37,14 @@ CASES = {
     "CreditRuleView": ("gov_admin", "/parameterview/list/", {"suggested_score": "3", "min_score": "1",
                                                              "max_score": "5", "validity_months": "12"}),
     "LegalServiceView": ("gov_admin", "/parameterview/list/", {"kind": "law_firm", "sort": "9"}),
+    "AgencyPremisesView": ("agency_a", "/orgusers/list/", {"region_code": "500103", "street_code": "500103001",
+                                                           "phone": "023-63000000", "floor_area": "80",
+                                                           "status": "open"}),
+    "PractitionerView": ("agency_a", "/orgusers/list/", {"id_type": "resident_id", "id_number": "id_number",
+                                                         "mobile": "13900000003", "name": "钱九",
+                                                         "info_card_no": "XK-" + uuid.uuid4().hex[:8], "account": "",
+                                                         "card_valid_until": "2030-12-31", "premises": "__None",
+                                                         "user": "__None"}),
 }
 
 

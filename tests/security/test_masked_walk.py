@@ -86,6 +86,9 @@ def _secrets(viewer=None):
     from app.core.workflow import Application, ApplicationEvent
     from app.extensions import db
     from app.property.models import EnterpriseProfile, InspectionRecord, MaintenanceRecord, Staff
+    from app.rental.agencies.models import Practitioner
+    from app.rental.contracts.models import ContractTenant
+    from app.rental.registry.models import PropertyOwner
     from app.security.models import AnjuUser
     from app.system.models import Organization
 
@@ -110,7 +113,10 @@ def _secrets(viewer=None):
                         (EnterpriseProfile, {"legal_rep": "name", "contact_name": "name",
                                              "contact_mobile": "mobile", "legal_rep_mobile": "mobile"}),
                         (InspectionRecord, {"person": "name"}), (MaintenanceRecord, {"person": "name"}),
-                        (AnjuUser, {"mobile": "mobile"})]:
+                        (AnjuUser, {"mobile": "mobile"}),
+                        (PropertyOwner, {"name": "name", "id_number": "id_number"}),
+                        (ContractTenant, {"name": "name", "mobile": "mobile", "id_number": "id_number"}),
+                        (Practitioner, {"name": "name", "mobile": "mobile", "id_number": "id_number"})]:
         for row in db.session.execute(select(model)).scalars():
             for col, kind in cols.items():
                 add(getattr(row, col), f"{model.__name__}.{col}", kind)
@@ -124,8 +130,11 @@ def _secrets(viewer=None):
                 add(value, f"Application.payload.{key}", "name")
             elif key.endswith("mobile"):
                 add(value, f"Application.payload.{key}", "mobile")
-    # Organisation accounts are named after the organisation, not a person.
+    # Organisation accounts are named after the organisation, not a person; office accounts (no
+    # person behind them: 审核员, 渝中区管理员) after the office — also where they act (history rows).
     own = {o.name for o in db.session.execute(select(Organization)).scalars()}
+    own |= set(db.session.execute(select(AnjuUser.first_name).where(
+        ~AnjuUser.id.in_(select(Person.user_id).where(Person.user_id.isnot(None))))).scalars())
     if viewer is not None:
         me = db.session.execute(select(AnjuUser).where(AnjuUser.username == viewer)).scalar_one()
         own |= {me.first_name, me.mobile}

@@ -512,6 +512,23 @@ class FilterNotDraft(BaseFilter):
         return query.filter(RentalContract.status != ContractStatus.DRAFT)
 
 
+class FilterFilingOverdue(BaseFilter):
+    """逾期未备案 (是/否): signed more than rental.filing_due_days days ago and neither filed nor
+    under review — the rule of app/rental/filing/services.overdue_clause."""
+
+    name = _l("Equal to")
+    arg_name = "overdue"
+
+    def apply(self, query, value):
+        from app.rental.filing import services as filing
+
+        if value == "y":
+            return query.filter(filing.overdue_clause())
+        if value == "n":
+            return query.filter(~filing.overdue_clause())
+        return query
+
+
 class FilterOrgName(BaseFilter):
     """The enterprise by a part of its name (a text box, not a dropdown of every enterprise)."""
 
@@ -568,17 +585,18 @@ class RentalContractView(AnjuModelView):
         "term": _l("Lease term"), "signed_at": _l("Signed at"), "status": _l("Status"),
         "filing_status": _l("Filing status"), "org": _l("Enterprise"), "region_code": _l("District"),
         "street_code": _l("Street"), "cert_no": _l("Title certificate number"),
+        "overdue_flagged_at": _l("Filing overdue"),
     }
     list_columns = ["contract_no", "address", "lessor_names", "tenant_names", "rent", "term", "signed_at", "status",
                     "filing_status", "org"]
     list_key_column = "contract_no"
     show_columns = list_columns
     search_columns = ["number", "cert_no", "org", "region_code", "street_code", "status", "filing_status",
-                      "signed_at"]
+                      "overdue_flagged_at", "signed_at"]
     search_filters = {
         "number": [FilterStartsWith, FilterEqual], "cert_no": [FilterStartsWith, FilterEqual],
         "org": [FilterOrgName], "region_code": [FilterEqual], "street_code": [FilterEqual],
-        "status": [FilterEqual], "filing_status": [FilterEqual],
+        "status": [FilterEqual], "filing_status": [FilterEqual], "overdue_flagged_at": [FilterFilingOverdue],
     }
     search_form_extra_fields = {
         "org": StringField(_l("Enterprise")),
@@ -586,6 +604,7 @@ class RentalContractView(AnjuModelView):
         "street_code": SelectField(_l("Street"), choices=lambda: _scoped_regions(RegionLevel.STREET)),
         "status": SelectField(_l("Status"), choices=_choices(labels.CONTRACT_STATUS_LABELS, (ContractStatus.DRAFT,))),
         "filing_status": SelectField(_l("Filing status"), choices=_choices(labels.FILING_STATUS_LABELS)),
+        "overdue_flagged_at": SelectField(_l("Filing overdue"), choices=[("", _l("All")), ("y", _l("Yes")), ("n", _l("No"))]),
     }
     formatters_columns = {
         "lessor_names": lessors_text,
@@ -599,7 +618,8 @@ class RentalContractView(AnjuModelView):
     @property
     def inline_search_columns(self):
         """The enterprise box is for government staff (an enterprise sees its own)."""
-        cols = ["number", "cert_no", "region_code", "street_code", "status", "filing_status", "signed_at"]
+        cols = ["number", "cert_no", "region_code", "street_code", "status", "filing_status", "overdue_flagged_at",
+                "signed_at"]
         if _is_government():
             cols.insert(2, "org")
         return cols
