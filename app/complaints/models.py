@@ -45,7 +45,9 @@ class Complaint(db.Model):
         Index("ix_anju_complaint_area_submitted", "area_id", "submitted_at"),
         Index("ix_anju_complaint_org_submitted", "org_id", "submitted_at"),
         Index("ix_anju_complaint_region_submitted", "region_code", "submitted_at"),
+        # 类型 filter: city-wide, and a district's own (the district handles rental complaints).
         Index("ix_anju_complaint_kind_submitted", "kind", "submitted_at"),
+        Index("ix_anju_complaint_district_kind", "district_code", "kind", "submitted_at"),
     )
 
     id = Column(Integer, primary_key=True)
@@ -101,9 +103,10 @@ class Complaint(db.Model):
                 "kind": "app.complaints.services:KIND_LABELS"},
     )
 
-    # An outer join: a rental complaint has no area. Lists read a page's keys from this table
-    # alone (app/core/views.py ScopedInterface.page_ids), so the join only loads the page's rows.
-    area = relationship("PropertyArea", lazy="joined")
+    # A rental complaint has no area. Loaded by a second SELECT of the page's areas by key:
+    # outer-joined, the area's own inner-joined district would make SQLite materialise the
+    # join of every area with its district for each page of complaints.
+    area = relationship("PropertyArea", lazy="selectin")
     org = relationship("Organization", foreign_keys=[org_id], lazy="joined")
     district = relationship("Region", foreign_keys=[district_code], lazy="joined", innerjoin=True)
     street = relationship("Region", foreign_keys=[street_code], lazy="joined")

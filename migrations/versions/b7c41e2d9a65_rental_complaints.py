@@ -22,6 +22,8 @@ def upgrade():
         batch_op.add_column(sa.Column('subject_number', sa.String(length=32), nullable=True))
         batch_op.alter_column('area_id', existing_type=sa.Integer(), nullable=True)
         batch_op.create_index('ix_anju_complaint_kind_submitted', ['kind', 'submitted_at'], unique=False)
+        batch_op.create_index('ix_anju_complaint_district_kind', ['district_code', 'kind', 'submitted_at'],
+                              unique=False)
 
 
 def downgrade():
@@ -30,6 +32,7 @@ def downgrade():
                "(SELECT id FROM anju_complaint WHERE area_id IS NULL)")
     op.execute("DELETE FROM anju_complaint WHERE area_id IS NULL")
     with op.batch_alter_table('anju_complaint', schema=None) as batch_op:
+        batch_op.drop_index('ix_anju_complaint_district_kind')
         batch_op.drop_index('ix_anju_complaint_kind_submitted')
         batch_op.alter_column('area_id', existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column('subject_number')

@@ -16,7 +16,7 @@ from app.complaints.models import Complaint, ComplaintEvent, CreditProposal
 from app.core.notices import Notice
 from app.extensions import db
 from tests.complaints.helpers import last_code, messages, new_id, new_mobile
-from tests.rental.helpers import new_rental_enterprise, org, signed_contract, user, verified
+from tests.rental.helpers import PDF, new_rental_enterprise, org, signed_contract, user, verified
 
 PAGE = "/rental/rights/"
 
@@ -164,12 +164,18 @@ def test_without_a_number_the_complaint_goes_to_the_enterprise_district(app, cli
 def test_a_contract_number_routes_to_the_property_district_and_names_the_enterprise(app, client, yubei,
                                                                                      contract_in_yuzhong):
     org_id, name, _admin = yubei
-    # The number alone: the enterprise is the one that signed it.
-    html = _submit(client, _form(app, number=contract_in_yuzhong.lower())).get_data(as_text=True)
+    # The number alone: the enterprise is the one that signed it. The file is the complaint's.
+    data = _form(app, number=contract_in_yuzhong.lower())
+    data["files"] = (io.BytesIO(PDF), "押金收据.pdf")
+    html = _submit(client, data).get_data(as_text=True)
     c = _row(app, _number(html))
     assert (c.org_id, c.district_code, c.street_code, c.region_code, c.subject_number) == \
         (org_id, "500103", "500103001", "500103001", contract_in_yuzhong)
     assert name in html and "渝中区住房主管部门" in html
+    with app.app_context():
+        from app.core import uploads
+
+        assert [u.original_name for u in uploads.files_of(db.session.get(Complaint, c.id))] == ["押金收据.pdf"]
     # The number and the same enterprise chosen.
     html = _submit(client, _form(app, org_id, contract_in_yuzhong)).get_data(as_text=True)
     assert _row(app, _number(html)).district_code == "500103"
