@@ -21,8 +21,14 @@ def handling_sheet(complaint, mask=None):
     id_number = masking.mask("id_number", c.id_number) if hide else c.id_number
     facts = [
         (_("Number"), c.number), (_("Handling status"), services.status_label(c.status)),
-        (_("Property management area"), c.area.name if c.area else ""),
-        (_("Property service company"), c.org.name if c.org else ""),
+        *((
+            (_("Request type"), services.kind_label(c.kind)),
+            (_("Rental enterprise"), c.org.name if c.org else ""),
+            (_("Contract number or listing code"), c.subject_number or ""),
+        ) if c.kind == services.Kind.RENTAL else (
+            (_("Property management area"), c.area.name if c.area else ""),
+            (_("Property service company"), c.org.name if c.org else ""),
+        )),
         (_("Administrative division"), _region(c.district)), (_("Street"), _region(c.street)),
         (_("Complainant"), name), (_("Mobile"), mobile),
         (_("ID number"), id_number), (_("Submitted at"), c.submitted_at),

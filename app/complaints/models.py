@@ -4,6 +4,9 @@ States (SPEC §8, seed 003 §12-§13) live in app/complaints/services.py with th
 this file holds only the tables. A complaint copies the routing facts of its area at
 submission (company, district, street, region) so that every list filter and every scope
 is one indexed column, and the history stays true if the area changes hands later.
+A rental complaint (``kind`` rental, 用户维权, issue 14) has no area: it copies the rental
+enterprise and the district and street of the property (from the contract or listing code
+the complainant gave, else the enterprise's district).
 """
 from sqlalchemy import (
     Boolean,
@@ -42,12 +45,19 @@ class Complaint(db.Model):
         Index("ix_anju_complaint_area_submitted", "area_id", "submitted_at"),
         Index("ix_anju_complaint_org_submitted", "org_id", "submitted_at"),
         Index("ix_anju_complaint_region_submitted", "region_code", "submitted_at"),
+        # 类型 filter: city-wide, and a district's own (the district handles rental complaints).
+        Index("ix_anju_complaint_kind_submitted", "kind", "submitted_at"),
+        Index("ix_anju_complaint_district_kind", "district_code", "kind", "submitted_at"),
     )
 
     id = Column(Integer, primary_key=True)
     number = Column(String(24), nullable=False, unique=True)
-    area_id = Column(Integer, ForeignKey("anju_property_area.id"), nullable=False)
-    org_id = Column(Integer, ForeignKey("anju_org.id"))            # 物业服务企业
+    # property: about a property management area (handled by its project lead);
+    # rental (用户维权): about a rental enterprise or agency, handled by the district of the property.
+    kind = Column(String(16), nullable=False, default="property", server_default="property")
+    area_id = Column(Integer, ForeignKey("anju_property_area.id"))  # property complaints only
+    org_id = Column(Integer, ForeignKey("anju_org.id"))            # 物业服务企业, or the rental enterprise
+    subject_number = Column(String(32))    # rental: the 合同编号 or 房源识别码 the complainant gave
     district_code = Column(String(12), ForeignKey("anju_region.code"), nullable=False)
     street_code = Column(String(12), ForeignKey("anju_region.code"))
     region_code = Column(String(12), nullable=False)
@@ -75,7 +85,7 @@ class Complaint(db.Model):
     __mapper_args__ = {"version_id_col": version}
     __audit__ = AuditSpec(
         _l("Complaint"), row="number",
-        labels={"number": _l("Number"), "area_id": _l("Property management area"),
+        labels={"number": _l("Number"), "kind": _l("Request type"), "area_id": _l("Property management area"),
                 "org_id": _l("Property service company"), "district_code": _l("District"),
                 "street_code": _l("Street"), "region_code": _l("Region"),
                 "complainant_id": _l("Complainant account"), "name": _l("Complainant"),
@@ -86,13 +96,17 @@ class Complaint(db.Model):
                 "result": _l("Handling result"), "refused": _l("Refused"), "closed_at": _l("Closed at"),
                 "auto_closed": _l("Closed automatically"), "satisfaction": _l("Satisfaction"),
                 "evaluation": _l("Evaluation"), "escalated_at": _l("Escalated at"),
-                "events": _l("History")},
+                "subject_number": _l("Contract number or listing code"), "events": _l("History")},
         masks={"name": "name", "id_number": "id_number", "mobile": "mobile"},
         values={"status": "app.complaints.services:STATUS_LABELS",
-                "stage": "app.complaints.services:STAGE_LABELS"},
+                "stage": "app.complaints.services:STAGE_LABELS",
+                "kind": "app.complaints.services:KIND_LABELS"},
     )
 
-    area = relationship("PropertyArea", lazy="joined", innerjoin=True)
+    # A rental complaint has no area. Loaded by a second SELECT of the page's areas by key:
+    # outer-joined, the area's own inner-joined district would make SQLite materialise the
+    # join of every area with its district for each page of complaints.
+    area = relationship("PropertyArea", lazy="selectin")
     org = relationship("Organization", foreign_keys=[org_id], lazy="joined")
     district = relationship("Region", foreign_keys=[district_code], lazy="joined", innerjoin=True)
     street = relationship("Region", foreign_keys=[street_code], lazy="joined")

@@ -17,8 +17,22 @@ States and who moves them::
   app/core/deadlines.py), stored at submission. The scheduled job ``complaints.escalate``
   flags what is overdue and still open, once per complaint: an event, a notice (and SMS)
   to the street, and a credit-deduction proposal for the enterprise.
+
+Two kinds of request (``Kind``), one engine (number, SMS, deadline, states, evaluation):
+
+* 物业 (property): about a property management area, routed to it (:func:`submit`) and handled
+  by its project lead, with the street and district intervening;
+* 租赁维权 (rental, seed 000 用户维权): about a rental enterprise or agency, routed by the rental
+  module (app/rental/rights/services.py) through :func:`file_request` to the district of the
+  property. The district's staff (role ``district`` of that district) 接收处理 / 完成处理 /
+  拒绝处理; there is no intervention step (the district is the handler); the enterprise reads
+  it (its data scope) and gets a notice on arrival; the street of the property reads it. An
+  overdue rental complaint is flagged like the others but escalated to the city (a notice to
+  the city's housing authority) and yields no credit-deduction proposal: the enterprise is
+  complained about, not the handler that missed the deadline.
 """
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from functools import wraps
@@ -36,6 +50,18 @@ from app.core.mixins import now
 from app.extensions import db
 from app.property.models import PropertyArea
 from app.system.params import get_param
+
+
+class Kind:
+    PROPERTY = "property"
+    RENTAL = "rental"
+    ALL = (PROPERTY, RENTAL)
+
+
+KIND_LABELS = {
+    Kind.PROPERTY: _l("Property (request type)"),
+    Kind.RENTAL: _l("Rental rights"),
+}
 
 
 class ComplaintStatus:
@@ -152,6 +178,10 @@ def status_label(code):
     return str(STATUS_LABELS.get(code, code or ""))
 
 
+def kind_label(code):
+    return str(KIND_LABELS.get(code, code or ""))
+
+
 def stage_label(code):
     return str(STAGE_LABELS.get(code, code or ""))
 
@@ -234,31 +264,64 @@ def new_number(district_code, moment, session=None):
     return f"{district_code}{day}{value:04d}"
 
 
+@dataclass(frozen=True)
+class Routing:
+    """Where a request goes: copied onto the complaint at submission (see models.py)."""
+
+    kind: str
+    district_code: str
+    region_code: str
+    org_id: int | None = None
+    street_code: str | None = None
+    area_id: int | None = None
+    subject_number: str | None = None
+
+
+def area_routing(area):
+    return Routing(kind=Kind.PROPERTY, area_id=area.id, org_id=area.company_org_id,
+                   district_code=area.district_code, street_code=area.street_code, region_code=area.region_code)
+
+
 def submit(area, data, files=(), user=None, ip=None, moment=None):
     """File a complaint for ``area``. The mobile is verified by an SMS code unless it is the
     signed-in user's own (already verified) number. Commits. ``moment`` (the submission
     time) is for tests and data loads; pages and the API leave it to the clock."""
-    from app.accounts import services as accounts
-
     problem = area_problem(area)
     if problem:
         raise DomainError(problem)
+    return file_request(lambda: area_routing(area), data, files, user=user, moment=moment)
+
+
+def file_request(route, data, files=(), user=None, moment=None, check=None):
+    """The engine's one submission, whatever the request is about: the complainant's fields
+    (姓名, 居民身份证, 电话号码, 住址, 内容), then ``check()`` (the caller's own fields, before
+    the SMS code is spent), the files, the SMS code (unless the mobile is the signed-in
+    user's own), then ``route()`` -> :class:`Routing` (after the mobile is proven, so a
+    lookup answers only someone who holds the phone; a refusal there rolls the code back
+    with the rest). Numbers, stores, attaches the files, sends the receipt SMS (and, for a
+    rental complaint, a notice to the enterprise). Commits; returns the complaint."""
+    from app.accounts import services as accounts
+
     name = accounts.clean_name(data.get("name"))
     id_number = accounts.clean_id("resident_id", data.get("id_number"))
     mobile = accounts.clean_mobile(data.get("mobile"))
     address = _clean_text(data.get("address"), _("Address"), 255)
     content = _clean_text(data.get("content"), _("Content"), MAX_CONTENT)
+    if check is not None:
+        check()
     files = [f for f in (files or []) if getattr(f, "filename", True)]
     for f in files:
         uploads.check(f)            # refuse a bad file before the SMS code is used up
     own_mobile = user is not None and getattr(user, "mobile", None) == mobile
     if not own_mobile:
         sms.verify_code(mobile, sms.SmsPurpose.COMPLAINT, data.get("sms_code"))
+    routing = route()
     checked = uploads.save_many(files, label=str(_("Attachments"))) if files else []
     moment = moment or now()
     complaint = Complaint(
-        number=new_number(area.district_code, moment), area_id=area.id, org_id=area.company_org_id,
-        district_code=area.district_code, street_code=area.street_code, region_code=area.region_code,
+        number=new_number(routing.district_code, moment), kind=routing.kind, area_id=routing.area_id,
+        org_id=routing.org_id, subject_number=routing.subject_number,
+        district_code=routing.district_code, street_code=routing.street_code, region_code=routing.region_code,
         complainant_id=getattr(user, "id", None), name=name, id_number=id_number, mobile=mobile,
         address=address, content=content, status=S.PENDING, stage=Stage.PENDING,
         submitted_at=moment, due_at=deadlines.due_for("complaint", moment),
@@ -270,8 +333,21 @@ def submit(area, data, files=(), user=None, ip=None, moment=None):
         uploads.attach(checked, complaint)
     sms.send_sms(mobile, "complaint_received", number=complaint.number,
                  due=complaint.due_at.strftime("%Y-%m-%d %H:%M"))
+    if complaint.kind == Kind.RENTAL and complaint.org_id is not None:
+        _notify_enterprise(complaint)
     db.session.commit()
     return complaint
+
+
+@_in_chinese
+def _notify_enterprise(complaint):
+    """The rental enterprise complained about learns of it in its console (it reads, the
+    district handles)."""
+    notices.notify(complaint.org_id, _("A complaint about your enterprise was filed: %(number)s",
+                                       number=complaint.number),
+                   _("The district housing authority handles it by %(due)s; you can read it in the console.",
+                     due=complaint.due_at.strftime("%Y-%m-%d %H:%M")),
+                   link=f"/complaints/show/{complaint.id}", source=("complaint", complaint.id))
 
 
 # --- the state machine --------------------------------------------------------------------
@@ -284,10 +360,33 @@ def is_lead(complaint, user):
     return user is not None and complaint.area is not None and complaint.area.project_lead_id == user.id
 
 
+#: The role that handles rental complaints, for the district of the property.
+RENTAL_HANDLER_ROLE = "district"
+
+
+def is_district_handler(complaint, user):
+    """A rental complaint's handler: staff with the district role whose organisation is the
+    district the complaint was routed to."""
+    org = getattr(user, "org", None)
+    return (user is not None and RENTAL_HANDLER_ROLE in _role_names(user) and org is not None
+            and org.active and org.region_code == complaint.district_code)
+
+
+def is_handler(complaint, user):
+    """Who may 接收处理 / 完成处理 / 拒绝处理: the area's project lead, or for a rental
+    complaint the district's staff."""
+    if complaint.kind == Kind.RENTAL:
+        return is_district_handler(complaint, user)
+    return is_lead(complaint, user)
+
+
 def is_intervener(complaint, user, session=None):
+    """Street or district staff over a property complaint's area (a rental complaint has no
+    intervention: the district handles it itself)."""
     from app.core.scope import can_see
 
-    return (user is not None and bool(_role_names(user) & set(INTERVENER_ROLES))
+    return (complaint.kind != Kind.RENTAL and user is not None
+            and bool(_role_names(user) & set(INTERVENER_ROLES))
             and can_see(complaint, user, session=session))
 
 
@@ -302,7 +401,7 @@ def allowed_actions(complaint, user=None, verified=False):
     for action, (sources, _target) in TRANSITIONS.items():
         if complaint.status not in sources:
             continue
-        if action in Action.LEAD and is_lead(complaint, user):
+        if action in Action.LEAD and is_handler(complaint, user):
             actions.append(action)
         elif action in Action.INTERVENE and is_intervener(complaint, user):
             actions.append(action)
@@ -318,8 +417,13 @@ def transition(complaint, action, actor=None, note=None, satisfaction=None, veri
     if action not in TRANSITIONS:
         raise DomainError(_("Unknown operation: %(action)s", action=action))
     sources, target = TRANSITIONS[action]
-    if action in Action.LEAD and not is_lead(complaint, actor):
+    if action in Action.LEAD and not is_handler(complaint, actor):
+        if complaint.kind == Kind.RENTAL:
+            raise DomainError(_("Only the district housing authority of the property may handle this complaint."))
         raise DomainError(_("Only the project lead of the area may handle this request."))
+    if action in Action.INTERVENE and complaint.kind == Kind.RENTAL:
+        raise DomainError(_("A complaint about a rental enterprise is handled by the district itself; "
+                            "it has no intervention step."))
     if action in Action.INTERVENE and not is_intervener(complaint, actor, session):
         raise DomainError(_("Only the street or district responsible for the area may intervene."))
     if action in Action.COMPLAINANT and not is_complainant(complaint, actor, verified):
@@ -468,21 +572,39 @@ def _street_org(street_code, district_code, session):
     return None
 
 
+def _city_org(district_code, session):
+    """The city housing authority over ``district_code`` (the active city organisation whose
+    region holds the district)."""
+    from app.system.models import Organization, OrgType, region_prefix
+
+    cities = session.execute(select(Organization).where(
+        Organization.org_type == OrgType.CITY, Organization.active.is_(True))
+        .order_by(Organization.id)).scalars().all()
+    for org in cities:
+        prefix = region_prefix(org.region_code)
+        if prefix and (district_code or "").startswith(prefix):
+            return org
+    return None
+
+
 @_in_chinese
 def escalate_overdue(moment=None, session=None):
     """Flag every open complaint past its deadline, once: an event, a credit-deduction
     proposal for the enterprise, and per street office one notice (and SMS) per run listing
-    them. A conditional UPDATE claims each complaint, so concurrent runs never escalate twice.
-    Claims, events and proposals commit batch by batch; the notices follow at the end of the
+    them. A rental complaint (handled by the district) is escalated to the city instead, and
+    yields no proposal (the enterprise complained about is not the one that missed the
+    deadline). A conditional UPDATE claims each complaint, so concurrent runs never escalate
+    twice. Claims, events and proposals commit batch by batch; the notices follow at the end of the
     run (a run that dies midway leaves flagged requests without their notice, but the
     street still finds them with the 已升级督办 filter). Returns the number escalated."""
     session = session or db.session
     moment = moment or now()
     points = get_param("complaint.overdue_deduction_points")
-    note = _("Not completed by the deadline; escalated to the street.")
+    notes = {Kind.PROPERTY: _("Not completed by the deadline; escalated to the street."),
+             Kind.RENTAL: _("Not completed by the deadline; escalated to the city.")}
     system = _("System (automatic)")
     total = 0
-    by_street = defaultdict(list)     # (street, district) -> numbers escalated in this run
+    by_office = defaultdict(list)     # (kind, street, district) -> numbers escalated in this run
     while True:
         ids = session.execute(select(Complaint.id).where(
             Complaint.stage.in_(Stage.OPEN), deadlines.overdue_clause(Complaint.due_at, moment),
@@ -494,12 +616,13 @@ def escalate_overdue(moment=None, session=None):
             .values(escalated_at=moment)
             .returning(Complaint.id, Complaint.number, Complaint.status, Complaint.org_id,
                        Complaint.region_code, Complaint.street_code, Complaint.district_code,
-                       Complaint.due_at)
+                       Complaint.due_at, Complaint.kind)
             .execution_options(synchronize_session=False)).all()
         if claimed:
             session.execute(insert(ComplaintEvent), [
                 {"complaint_id": r.id, "action": Action.ESCALATE, "from_status": r.status,
-                 "to_status": r.status, "actor_name": system, "at": moment, "note": note}
+                 "to_status": r.status, "actor_name": system, "at": moment,
+                 "note": notes.get(r.kind, notes[Kind.PROPERTY])}
                 for r in claimed])
             proposals = [
                 {"org_id": r.org_id, "region_code": r.region_code, "source_type": "complaint",
@@ -507,26 +630,31 @@ def escalate_overdue(moment=None, session=None):
                  "reason": _("Request %(number)s not completed by its deadline %(due)s.",
                              number=r.number, due=r.due_at.strftime("%Y-%m-%d %H:%M")),
                  "points": points, "status": "proposed", "created_on": moment}
-                for r in claimed if r.org_id is not None]
+                for r in claimed if r.org_id is not None and r.kind != Kind.RENTAL]
             if proposals:
                 session.execute(insert(CreditProposal), proposals)
         # Claim, event and proposal commit together, batch by batch.
         session.commit()
         for r in claimed:
-            by_street[(r.street_code, r.district_code)].append(r.number)
+            if r.kind == Kind.RENTAL:
+                by_office[(Kind.RENTAL, None, r.district_code)].append(r.number)
+            else:
+                by_office[(Kind.PROPERTY, r.street_code, r.district_code)].append(r.number)
         total += len(claimed)
-    _notify_streets(by_street, session)
+    _notify_offices(by_office, session)
     return total
 
 
-def _notify_streets(by_street, session):
-    """One notice (and SMS to the office's contact mobile) per street office per run."""
+def _notify_offices(by_office, session):
+    """One notice (and SMS to the office's contact mobile) per office per run: the street
+    (else the district) of property complaints, the city of rental complaints."""
     offices = {}
     grouped = defaultdict(list)
-    for (street_code, district_code), numbers in by_street.items():
-        key = (street_code, district_code)
+    for key, numbers in by_office.items():
+        kind, street_code, district_code = key
         if key not in offices:
-            offices[key] = _street_org(street_code, district_code, session)
+            offices[key] = (_city_org(district_code, session) if kind == Kind.RENTAL
+                            else _street_org(street_code, district_code, session))
         if offices[key] is not None:
             grouped[offices[key].id].extend(numbers)
     orgs = {org.id: org for org in offices.values() if org is not None}

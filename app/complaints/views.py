@@ -95,6 +95,10 @@ class FilterCompanyName(_NameContains):
         return Organization, Complaint.org_id
 
 
+def _kind_choices():
+    return [("", _l("All"))] + list(services.KIND_LABELS.items())
+
+
 def _yes_no():
     return [("", _l("All")), ("y", _l("Yes")), ("n", _l("No"))]
 
@@ -125,19 +129,23 @@ class ComplaintView(AnjuModelView):
         "id_number": _l("ID number"), "address": _l("Address"), "due_at": _l("Due at"),
         "accepted_at": _l("Accepted at"), "handled_at": _l("Handled at"), "result": _l("Handling result"),
         "closed_at": _l("Closed at"), "satisfaction": _l("Satisfaction"), "evaluation": _l("Evaluation"),
-        "escalated_at": _l("Escalated at"),
+        "escalated_at": _l("Escalated at"), "kind": _l("Request type"),
+        "subject_number": _l("Contract number or listing code"),
     }
+    # 类型 (物业 / 租赁维权) last: the seed's columns keep their places; a rental complaint has no
+    # area, and its enterprise (the rental enterprise complained about) is in the company column.
     list_columns = ["area", "district", "street", "content", "org", "status", "remaining_time",
-                    "submitted_at", "number"]
-    show_columns = ["number", "area", "district", "street", "org", "name", "id_number", "mobile", "address",
-                    "content", "status", "submitted_at", "due_at", "accepted_at", "handled_at", "result",
-                    "closed_at", "satisfaction", "evaluation", "escalated_at"]
+                    "submitted_at", "number", "kind"]
+    show_columns = ["number", "kind", "area", "district", "street", "org", "subject_number", "name", "id_number",
+                    "mobile", "address", "content", "status", "submitted_at", "due_at", "accepted_at",
+                    "handled_at", "result", "closed_at", "satisfaction", "evaluation", "escalated_at"]
     search_columns = ["area", "district", "street", "content", "org", "stage", "due_at", "escalated_at",
-                      "submitted_at", "number"]
-    inline_search_columns = ["number", "area", "district", "street", "stage", "due_at", "submitted_at"]
+                      "submitted_at", "number", "kind"]
+    inline_search_columns = ["number", "area", "district", "street", "stage", "due_at", "submitted_at", "kind"]
     search_filters = {"stage": [FilterEqual], "due_at": [FilterOverdue], "escalated_at": [FilterEscalated],
-                      "area": [FilterAreaName], "org": [FilterCompanyName]}
+                      "area": [FilterAreaName], "org": [FilterCompanyName], "kind": [FilterEqual]}
     search_form_extra_fields = {
+        "kind": SelectField(_l("Request type"), choices=_kind_choices()),
         "area": StringField(_l("Property management area")),
         "org": StringField(_l("Property service company")),
         "stage": SelectField(_l("Handling status"), choices=_stage_choices()),
@@ -151,6 +159,7 @@ class ComplaintView(AnjuModelView):
     mask_columns = {"name": "name", "mobile": "mobile", "id_number": "id_number"}
     formatters_columns = {
         "status": services.status_label,
+        "kind": services.kind_label,
         "content": _content_short,
     }
     base_order = ("submitted_at", "desc")
@@ -173,7 +182,7 @@ class ComplaintView(AnjuModelView):
             self.show_template, item=item, title=self.show_title, actions=actions,
             files=uploads.files_of(item), url_for_upload=uploads.url_for_upload,
             view=self, events=item.events, action_label=services.action_label,
-            status_label=services.status_label, note_labels=services.NOTE_LABELS,
+            status_label=services.status_label, note_labels=services.NOTE_LABELS, kind_label=services.kind_label,
             accept_reply=services.accept_reply(), remaining=services.remaining(item),
             can_act=self.appbuilder.sm.has_access("can_act", self.class_permission_name),
             value=lambda col: self._shown(item, col),

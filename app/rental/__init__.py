@@ -7,7 +7,8 @@
 * ``filing``        合同备案: filing applications on the workflow engine, 合同补录, the
                     overdue-filing job and its credit feed;
 * ``agencies``      场所分布, 从业主体管理 and the rental statistics for government;
-* ``public``        合同验证, 合同上传, 合同咨询, 交易评价, 用户维权 and 法律帮助 for the public.
+* ``public``        合同验证, 合同上传, 合同咨询, 交易评价 and 法律帮助 for the public;
+* ``rights``        用户维权: complaints about rental enterprises through the complaints engine.
 
 Each sub-package has the same rooms (models, services, views, api, jobs); labels for codes
 are in ``labels.py``; permissions in app/security/roles_rental.py.
@@ -33,6 +34,7 @@ def register_views(appbuilder):
     from app.rental.filing import views as filing
     from app.rental.public import views as public
     from app.rental.registry import views as registry
+    from app.rental.rights import views as rights
     from app.rental.verification import views as verification
 
     hooks.register()
@@ -43,6 +45,7 @@ def register_views(appbuilder):
     filing.register(appbuilder)
     agencies.register(appbuilder)
     public.register(appbuilder)
+    rights.register(appbuilder)
 
 
 def register_api(appbuilder):

@@ -158,7 +158,17 @@ PUBLIC = {
 }
 
 
-PARTS = (REGISTRY, VERIFICATION, PLATFORM, CONTRACTS, FILING, AGENCIES, PUBLIC)
+# --- 用户维权: complaints about rental enterprises (app/rental/rights, the complaints engine) ---
+# The public form (/rental/rights/) needs no permission; the console's complaint screens
+# (ComplaintView, ComplaintApi) already reach the district (handles), the street and the
+# enterprise (read) through their data scope. An overdue rental complaint is escalated to the
+# city: its administrators read their organisation's notices.
+RIGHTS = {
+    "gov_admin": [*menus("My account", "Notices"), *perms("NoticeView", READ)],
+}
+
+
+PARTS = (REGISTRY, VERIFICATION, PLATFORM, CONTRACTS, FILING, AGENCIES, PUBLIC, RIGHTS)
 
 
 def rental_permissions(role):

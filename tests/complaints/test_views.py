@@ -213,12 +213,12 @@ def test_export_masks_for_the_analyst_and_keeps_filters(app, login):
         rows = list(wb.active.iter_rows(values_only=True))
         header = rows[0]
         assert header == ("物业管理区域", "行政区划", "街道", "内容", "物业服务企业", "处理状态", "剩余处理时间",
-                          "提交时间", "编号", "投诉人", "手机号码", "证件号码"), username
+                          "提交时间", "编号", "类型", "投诉人", "手机号码", "证件号码"), username
         status_col, number_col = header.index("处理状态"), header.index("编号")
         assert {r[status_col] for r in rows[1:]} == {"待处理"}, username
         row = [r for r in rows[1:] if r[number_col] == number]
         assert len(row) == 1, username
-        assert row[0][9:] == expected, username
+        assert row[0][9] == "物业" and row[0][10:] == expected, username
         if expected == masked:
             cells = {str(v) for r in rows[1:] for v in r if v is not None}
             assert not cells & set(full), username
