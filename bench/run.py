@@ -16,7 +16,10 @@
 7. then the peer benchmark, bench/peer.py (our lists against Django admin);
 8. then the credit benchmark, bench/credit.py, in its own process on its own database
    (20,000 enterprises, 1,000,000 credit records: every score recomputed, the daily job, the
-   信息公示 pages and the records list against bare SQL).
+   信息公示 pages and the records list against bare SQL);
+9. then the rental benchmark, bench/rental.py, likewise (1,000,000 registry rows and contracts:
+   the contract list per role against bare SQL, the overdue-filing job, the registry import
+   through the page, listing verification through the REST API with a platform key).
 
 Environment: BENCH_ROWS, BENCH_DIR (scratch dir; default a new temp dir, removed at the
 end unless BENCH_KEEP=1), BENCH_REUSE=1 (reuse the database already in BENCH_DIR),
@@ -24,7 +27,8 @@ BENCH_RUNS (timed runs per page, default 7, after 1 warm-up), BENCH_BATCH (inser
 default 20,000), BENCH_VERIFY=0 (skip the hash-chain check), BENCH_EXPORT=0 (skip export),
 BENCH_ONLY (comma-separated: audit = parts 1-3, accounts = part 4, or its halves
 registrations / registry, complaints = part 5, staff = part 6, peer = part 7: our lists
-against Django admin over one SQLite file, bench/peer.py, credit = part 8; default everything). The
+against Django admin over one SQLite file, bench/peer.py, credit = part 8, rental = part 9; default
+everything). The
 accounts settings are in bench/accounts.py, the complaints settings in bench/complaints.py, the credit
 settings (CREDIT_ENTERPRISES, CREDIT_RECORDS) in bench/credit.py.
 Results: the printed tables and bench/out/results.json (the accounts part under "accounts",
@@ -59,7 +63,7 @@ DO_EXPORT = os.environ.get("BENCH_EXPORT", "1") != "0"
 REUSE = os.environ.get("BENCH_REUSE", "0") == "1"
 KEEP = os.environ.get("BENCH_KEEP", "0") == "1"
 ONLY = {p.strip() for p in os.environ.get("BENCH_ONLY", "").split(",") if p.strip()}
-_PARTS = {"audit", "accounts", "registrations", "registry", "complaints", "staff", "peer", "credit"}
+_PARTS = {"audit", "accounts", "registrations", "registry", "complaints", "staff", "peer", "credit", "rental"}
 if ONLY - _PARTS:
     raise SystemExit(f"BENCH_ONLY: unknown part(s) {', '.join(sorted(ONLY - _PARTS))}; "
                      f"use {', '.join(sorted(_PARTS))}")
@@ -69,6 +73,7 @@ RUN_COMPLAINTS = not ONLY or "complaints" in ONLY
 RUN_STAFF = not ONLY or "staff" in ONLY
 RUN_PEER = not ONLY or "peer" in ONLY
 RUN_CREDIT = not ONLY or "credit" in ONLY
+RUN_RENTAL = not ONLY or "rental" in ONLY
 PSIZE = 50
 DEEP_PAGE = 20_000
 SLOW_S = 20.0  # a page slower than this gets 3 timed runs instead of RUNS
@@ -624,7 +629,7 @@ def run_audit(bench_dir):
     results["loadavg_end"] = os.getloadavg()
     out = os.path.join(OUT_DIR, "results.json")
     kept = [part for part, run in (("accounts", RUN_ACCOUNTS), ("complaints", RUN_COMPLAINTS),
-                                   ("credit", RUN_CREDIT)) if not run]
+                                   ("credit", RUN_CREDIT), ("rental", RUN_RENTAL)) if not run]
     if kept and os.path.exists(out):  # keep the last figures of the parts not run now
         try:
             with open(out) as fh:
@@ -681,6 +686,13 @@ def run_credit(bench_dir):
     return subprocess.run([sys.executable, os.path.join(HERE, "credit.py")], env=env).returncode
 
 
+def run_rental(bench_dir):
+    """Part 9: bench/rental.py in its own process, on its own database under bench_dir."""
+    env = dict(os.environ, BENCH_DIR=os.path.join(bench_dir, "rental"), BENCH_FROM_RUN="1")
+    log("rental benchmark: bench/rental.py in its own process ...")
+    return subprocess.run([sys.executable, os.path.join(HERE, "rental.py")], env=env).returncode
+
+
 def main():
     bench_dir = os.environ.get("BENCH_DIR")
     made_dir = False
@@ -718,6 +730,11 @@ def main():
         if rc_cr:
             print(f"credit benchmark FAILED (exit {rc_cr}); see above")
             rc = rc or rc_cr
+    if RUN_RENTAL:
+        rc_r = run_rental(bench_dir)
+        if rc_r:
+            print(f"rental benchmark FAILED (exit {rc_r}); see above")
+            rc = rc or rc_r
     if made_dir and not KEEP:
         shutil.rmtree(bench_dir, ignore_errors=True)
     else:
