@@ -13,6 +13,7 @@ def register():
     uploads.register_owner("rental_template", ContractTemplate, permission=("can_show", "ContractTemplateView"))
     contracts.register_sms_templates()
     register_parts()
+    register_worklist()
 
 
 def register_parts():
@@ -43,3 +44,31 @@ def demo_filing(contract, agent, how, moment, session):
         reviewer = current_app.appbuilder.sm.find_user(username="reviewer")
         filing.transition(application, "accept", reviewer, session=session)
         filing.transition(application, "approve", reviewer, session=session)
+
+
+def overdue_filing_todos(user):
+    """待办 of a rental enterprise: its signed contracts past the filing deadline (逾期未备案),
+    counted in the user's scope, linking to the contract list filtered to them."""
+    from flask_babel import lazy_gettext as _l
+    from sqlalchemy import select
+
+    from app.core import worklist
+    from app.core.scope import apply_scope
+    from app.rental.contracts.models import RentalContract
+    from app.rental.filing import services as filing
+
+    stmt = apply_scope(select(RentalContract.id).where(filing.overdue_clause()), RentalContract, user)
+    n, capped = worklist.capped_count(stmt)
+    if not n:
+        return []
+    return [worklist.Todo("rental.filing_overdue", _l("Contracts not filed in time"), n,
+                          url=worklist.list_url("RentalContractView", ("overdue_flagged_at", "overdue", "y")),
+                          level="danger", group=_l("Housing rental"), capped=capped)]
+
+
+def register_worklist():
+    from app.core import worklist
+    from app.rental.contracts import services as contracts
+
+    worklist.register_todo("rental.filing_overdue", overdue_filing_todos, ("can_list", "RentalContractView"),
+                           order=42, when=contracts.may_sign_online)

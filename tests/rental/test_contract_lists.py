@@ -298,3 +298,31 @@ def test_other_parts_add_buttons_to_the_contract_page(login, world):
         assert 'id="btn-apply-filing"' in page and f'action="/rental/filings/apply/{world.mine.id}"' in page
     finally:
         services.DETAIL_ACTIONS.remove(filing_button)
+
+
+def test_an_enterprise_sees_its_overdue_filings_on_its_home_page_and_the_list_filter(app, login):
+    """The demo's first contract of agency_a was signed 45 days ago and never filed: a 待办 on
+    agency_a's home links to the contract list filtered to 逾期未备案, which lists it; ent_b (a
+    property company) has no such 待办."""
+    import re
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.rental.contracts.models import RentalContract
+    from tests.rental.helpers import org
+
+    with app.app_context():
+        agency = org("agency_a")
+        overdue = db.session.execute(select(RentalContract.number).where(
+            RentalContract.org_id == agency.id, RentalContract.lessor_names.isnot(None),
+            RentalContract.filing_status == "none", RentalContract.status == "signed")
+            .order_by(RentalContract.signed_at)).scalars().first()
+    c = login("agency_a")
+    home = c.get("/").get_data(as_text=True)
+    assert "逾期未备案合同" in home
+    link = re.search(r'href="(/rental/contracts/list/\?[^"]*overdue_flagged_at=y[^"]*)"', home)
+    assert link, "the 待办 links to the filtered list"
+    listed = c.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert overdue in listed
+    assert "逾期未备案合同" not in login("ent_b").get("/").get_data(as_text=True)
