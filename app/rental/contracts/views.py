@@ -13,7 +13,7 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.models.filters import BaseFilter
-from flask_appbuilder.models.sqla.filters import FilterEqual, FilterStartsWith
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -512,6 +512,22 @@ class FilterNotDraft(BaseFilter):
         return query.filter(RentalContract.status != ContractStatus.DRAFT)
 
 
+class FilterCodePrefix(BaseFilter):
+    """合同编号 / 产权证号: the whole code or its beginning, as an index range (SQLite's LIKE is
+    case-insensitive and walks the whole table; the codes are no personal data)."""
+
+    name = _l("Starts with")
+    arg_name = "sw"
+
+    def apply(self, query, value):
+        from app.core.scope import prefix_range
+        from app.rental.registry.services import normalise_cert_no
+
+        column = getattr(RentalContract, self.column_name)
+        text = normalise_cert_no(value) if self.column_name == "cert_no" else str(value or "").strip().upper()
+        return query.filter(prefix_range(column, text)) if text else query
+
+
 class FilterFilingOverdue(BaseFilter):
     """逾期未备案 (是/否): signed more than rental.filing_due_days days ago and neither filed nor
     under review — the rule of app/rental/filing/services.overdue_clause."""
@@ -594,7 +610,7 @@ class RentalContractView(AnjuModelView):
     search_columns = ["number", "cert_no", "org", "region_code", "street_code", "status", "filing_status",
                       "overdue_flagged_at", "signed_at"]
     search_filters = {
-        "number": [FilterStartsWith, FilterEqual], "cert_no": [FilterStartsWith, FilterEqual],
+        "number": [FilterCodePrefix, FilterEqual], "cert_no": [FilterCodePrefix, FilterEqual],
         "org": [FilterOrgName], "region_code": [FilterEqual], "street_code": [FilterEqual],
         "status": [FilterEqual], "filing_status": [FilterEqual], "overdue_flagged_at": [FilterFilingOverdue],
     }
