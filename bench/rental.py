@@ -465,7 +465,8 @@ def bench_pages(app, bench_dir, st):
                               "ORDER BY id DESC LIMIT 1").fetchone()[0][:10]
     scopes = {
         "admin": ("", ()),
-        "district1": ("c.region_code >= '500103' AND c.region_code < '500104'", ()),
+        # A district's scope is equality on the 6-digit district code (RentalContract.__scope__).
+        "district1": ("c.region_code = '500103'", ()),
         "agency_a": ("c.org_id = ?", (ids["agency_a"][1],)),
         "agent_a": ("c.created_by_fk = ?", (ids["agent_a"][0],)),
     }
