@@ -234,6 +234,46 @@ def _demo_draft(agent, session):
         "rental_mode": "part", "rented_part": "次卧"}, session=session)
 
 
+# agency_a's two shops (场所分布) and three agents (从业主体), through the agencies services.
+DEMO_PREMISES = [
+    {"name": "安居租赁解放碑门店", "address": "重庆市渝中区民族路188号1层", "region_code": "500103",
+     "street_code": "500103003", "phone": "023-63001234", "floor_area": "86", "status": "open"},
+    {"name": "安居租赁七星岗门店", "address": "重庆市渝中区中山一路56号附2号", "region_code": "500103",
+     "street_code": "500103001", "phone": "023-63005678", "floor_area": "64", "status": "open"},
+]
+DEMO_PRACTITIONERS = [
+    # name, 17 first ID digits, mobile, post, 信息卡号, shop index
+    ("王小五", "50010319910412001", "13800000013", "agent", "CQJJ-2026-0001", 0),
+    ("陈晓燕", "50010319940826002", "13900000111", "agent", "CQJJ-2026-0002", 0),
+    ("刘思远", "50010319970203001", "13900000112", "assistant", "CQJJ-2026-0003", 1),
+]
+
+
+def load_agencies(session=None):
+    """agency_a's premises and practitioners (idempotent: nothing when it has premises)."""
+    from datetime import date
+
+    from flask import current_app
+
+    from app.rental.agencies import services as agencies
+    from app.rental.agencies.models import AgencyPremises
+
+    session = session or db.session
+    admin = current_app.appbuilder.sm.find_user(username="agency_a")
+    if admin is None or session.execute(select(AgencyPremises.id).where(
+            AgencyPremises.org_id == admin.org_id).limit(1)).first():
+        return 0
+    shops = [agencies.save_premises(admin, dict(p)) for p in DEMO_PREMISES]
+    for name, first17, mobile, post, card, shop in DEMO_PRACTITIONERS:
+        agencies.save_practitioner(admin, {
+            "name": name, "id_type": "resident_id", "id_number": _id(first17), "mobile": mobile, "post": post,
+            "info_card_no": card, "card_valid_until": date(date.today().year + 2, 12, 31).isoformat(),
+            "premises_id": shops[shop].id})
+    session.commit()
+    return len(shops)
+
+
 def load_demo():
-    """Everything the rental demo needs: the registry, then agency_a's contracts."""
-    return {"properties": load_registry(), "contracts": load_contracts()}
+    """Everything the rental demo needs: the registry, agency_a's premises and practitioners,
+    then its contracts."""
+    return {"properties": load_registry(), "premises": load_agencies(), "contracts": load_contracts()}
