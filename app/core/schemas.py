@@ -130,6 +130,10 @@ def harden(field, model, name):
     elif isinstance(field, fields.Nested):
         # A to-one related row shown in a list or detail may be absent (null).
         field.allow_none = True
+    if isinstance(field, fields.Decimal):
+        # Money and areas leave as text with their decimals ("2500.00"), never a float: say so.
+        field.metadata = {**field.metadata, "type": "string", "format": "decimal",
+                          "description": field.metadata.get("description") or "decimal number as text"}
     if isinstance(field, fields.DateTime):
         # Stored and answered as local time (Asia/Shanghai) without an offset: not RFC 3339's
         # "date-time", which requires one. Document what is sent.

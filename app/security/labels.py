@@ -33,6 +33,11 @@ PERMISSION_LABELS = {
     "can_pause": _l("Pause"), "can_resume": _l("Resume"), "can_run": _l("Run now"),
     "can_resend": _l("Resend verification SMS"), "can_unlock": _l("Unlock"), "can_lookup": _l("Look up"),
     "can_submit": _l("Submit"), "can_mine": _l("My requests"),
+    # rental (issue 14)
+    "can_verify": _l("verify listings"), "can_handle": _l("handle online signing"),
+    "can_backfill": _l("back-fill offline contracts"), "can_certificate": _l("filing certificate"),
+    "can_evaluate": _l("evaluate transactions"), "can_review": _l("review uploads"),
+    "can_leave": _l("record a practitioner leaving"),
 }
 
 VIEW_LABELS = {
@@ -58,6 +63,11 @@ VIEW_LABELS = {
     "CareDueView": _l("Care due this week"), "EnterpriseFilingView": _l("Enterprise information filing"),
     "EnterpriseDetailView": _l("Enterprise details"), "EnterpriseHonorView": _l("Awards and penalties"),
     "PropertyAreaView": _l("Property management areas"),
+    # rental (issue 14): public pages and APIs not named after a menu page
+    "ListingPublicView": _l("Listing code check (public)"), "RentalServicesView": _l("Housing rental services"),
+    "ContractCheckView": _l("Contract verification"), "RentalRightsView": _l("Rights protection (public)"),
+    "ContractFilingApi": _l("Contract filing API"), "PremisesApi": _l("Business premises API"),
+    "RentalPublicApi": _l("Rental public services API"), "CreditPublicView": _l("Credit disclosure (public)"),
     "HomeView": _l("Home page"), "UtilView": _l("Back"), "LocaleView": _l("Switch language"),
     "AnjuSecurityApi": _l("Login API"), "RegistrationView": _l("Account registration"),
     "MyAccountView": _l("My account"), "My account": _l("My account"),

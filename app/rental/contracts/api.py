@@ -38,7 +38,7 @@ _ERRORS = """
               description: refused, with the reason in Chinese (naming the field)
               content:
                 application/json:
-                  schema: {type: object, properties: {message: {type: string}}}
+                  schema: {type: object, properties: {message: {oneOf: [{type: string}, {type: object, additionalProperties: {type: array, items: {type: string}}}]}}}
 """
 
 
@@ -117,6 +117,9 @@ class RentalContractApi(AnjuModelRestApi):
     base_order = ("id", "desc")
     extra_response_properties = {
         "lessor_names": {"type": "string", "description": "the owners letting the property (masked names)"},
+        # Money as text with two decimals (as stored), never a float.
+        "rent": {"type": "string", "nullable": True, "description": "monthly rent in yuan, e.g. 2500.00"},
+        "deposit": {"type": "string", "nullable": True, "description": "deposit in yuan, e.g. 2500.00"},
         "tenants": {"type": "array", "items": {"type": "object", "properties": {
             "seq": {"type": "integer"}, "name": {"type": "string"}, "id_type": {"type": "string"},
             "id_number": {"type": "string"}, "mobile": {"type": "string"}}}},
@@ -215,7 +218,7 @@ class RentalContractApi(AnjuModelRestApi):
               description: refused, with the reason in Chinese (naming the field)
               content:
                 application/json:
-                  schema: {type: object, properties: {message: {type: string}}}
+                  schema: {type: object, properties: {message: {oneOf: [{type: string}, {type: object, additionalProperties: {type: array, items: {type: string}}}]}}}
         """
         def run():
             data = _body()

@@ -116,7 +116,7 @@ class ContractFilingApi(AnjuModelRestApi):
               description: refused, with the reason in Chinese
               content:
                 application/json:
-                  schema: {type: object, properties: {message: {type: string}}}
+                  schema: {type: object, properties: {message: {oneOf: [{type: string}, {type: object, additionalProperties: {type: array, items: {type: string}}}]}}}
         """
         def run():
             data = _json()
@@ -164,7 +164,7 @@ class ContractFilingApi(AnjuModelRestApi):
               description: refused, with the reason in Chinese
               content:
                 application/json:
-                  schema: {type: object, properties: {message: {type: string}}}
+                  schema: {type: object, properties: {message: {oneOf: [{type: string}, {type: object, additionalProperties: {type: array, items: {type: string}}}]}}}
         """
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:

@@ -224,7 +224,8 @@ ROW_SCHEMA = {
             "description": "the owners named, masked unless the caller may see personal data"},
         "channel": {"type": "string", "enum": ["console", "api"]},
         "channel_label": _TEXT,
-        "created_on": dict(_NULLABLE_TEXT, format="date-time"),
+        # Local time without an offset (as every answer of the console sends): not RFC 3339 date-time.
+        "created_on": dict(_NULLABLE_TEXT, format="local-date-time"),
     },
     "required": ["id", "code", "result", "reasons", "cert_type", "cert_no", "owners", "created_on"],
 }
