@@ -9,7 +9,7 @@ What a newcomer can verify (住房租赁 → 房源核验, e.g. as ``agency_a`` 
   李四 (the demo person of ``public1``), 居民身份证 ``500103199005210028``  → 核验通过;
 * 产权证号 ``渝（2024）渝中区不动产权第0000002号`` (解放碑街道, 民族路166号12-3), two owners:
   张小三 (the demo person of ``pm_a``), 居民身份证 ``500103198503120012``, 50%, and 王建国,
-  ``500103197806150017``, 50% → 核验通过 naming either owner or both;
+  ``500103197806150011``, 50% → 核验通过 naming either owner or both;
 * 产权证号 ``…第0000003号`` is sealed (查封), ``…第0000004号`` and ``…第0000005号`` are mortgaged
   (抵押): verifying them fails with that reason (owners: see the registry page, as gov_admin).
 

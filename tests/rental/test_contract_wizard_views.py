@@ -376,6 +376,33 @@ def test_going_back_keeps_every_value_and_masked_tenants_stay_whole(app, login, 
     assert step_shown(agent.get(f"{WIZ}/{pk}")) == "preview"
 
 
+def test_going_back_keeps_what_was_typed_on_the_step_not_yet_saved(app, login, agency):
+    """返回上一步 sends the step's form too: typed and valid → saved, then the step before opens;
+    typed and wrong → the step comes back with the reason and the typed values; left empty →
+    simply the step before."""
+    agent = as_agent(login, agency.agent)
+    pk = start(agent)
+    assert agent.post(f"{WIZ}/{pk}/verify", verify_form(new_property(app))).status_code == 302
+    # Typed on 合同详细信息, never saved with 下一步, then 返回上一步.
+    resp = agent.post(f"{WIZ}/{pk}/back", dict(details_form(rent="4321"), keep="details"))
+    assert resp.status_code == 302 and step_shown(agent.get(f"{WIZ}/{pk}")) == "verify"
+    assert str(contract(app, pk).rent) == "4321.00"
+    assert agent.post(f"{WIZ}/{pk}/goto", {"step": "details"}).status_code == 302
+    assert 'value="4321.00"' in text_of(agent.get(f"{WIZ}/{pk}"))
+    # A wrong value typed: nothing lost, the reason shown.
+    resp = agent.post(f"{WIZ}/{pk}/back", dict(details_form(rent="abc", deposit="777"), keep="details"))
+    page = text_of(resp)
+    assert resp.status_code == 422 and "月租金（元）：请输入以元为单位的金额" in page
+    assert 'value="abc"' in page and 'value="777"' in page
+    assert str(contract(app, pk).rent) == "4321.00"
+    # 承租人信息 left empty: simply back.
+    assert agent.post(f"{WIZ}/{pk}/details", details_form(rent="4321")).status_code == 302
+    assert step_shown(agent.get(f"{WIZ}/{pk}")) == "tenants"
+    empty = tenants_form([{"seq": "1", "name": "", "id_type": "resident_id", "id_number": "", "mobile": ""}])
+    assert agent.post(f"{WIZ}/{pk}/back", dict(empty, keep="tenants")).status_code == 302
+    assert step_shown(agent.get(f"{WIZ}/{pk}")) == "details"
+
+
 def test_the_step_bar_does_not_skip_ahead(app, login, agency):
     agent = as_agent(login, agency.agent)
     pk = start(agent)

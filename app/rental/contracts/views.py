@@ -373,31 +373,42 @@ class ContractWizardView(BaseView):
         flash(_("The listing passed verification: listing code %(code)s.", code=verification.code), "success")
         return redirect(self._open_url(pk))
 
+    @staticmethod
+    def _typed(step):
+        """A form step's posted fields: ``(service call, values to show again)``."""
+        if step == WizardStep.DETAILS:
+            values = {k: request.form.get(k, "").strip() for k in DETAIL_KEYS}
+            return (lambda c, u: services.save_details(c, u, values)), values
+        if step == WizardStep.TENANTS:
+            rows = _rows("tenant", TENANT_KEYS)
+
+            def call(contract, user):
+                services.save_tenants(contract, user, services.unmask_tenants(contract, rows))
+            return call, {"tenants": rows}
+        text = request.form.get("agreed_matters", "")
+        return (lambda c, u: services.save_matters(c, u, text)), {"agreed_matters": text}
+
     @expose("/<int:pk>/details", methods=["POST"])
     @has_access
     def details(self, pk):
-        values = {k: request.form.get(k, "").strip() for k in DETAIL_KEYS}
-        return self._save(pk, WizardStep.DETAILS, lambda c, u: services.save_details(c, u, values), values)
+        call, values = self._typed(WizardStep.DETAILS)
+        return self._save(pk, WizardStep.DETAILS, call, values)
 
     @expose("/<int:pk>/tenants", methods=["POST"])
     @has_access
     def tenants(self, pk):
         rows = _rows("tenant", TENANT_KEYS)
-        values = {"tenants": rows}
         changed = _row_op(rows, TENANT_KEYS, {"id_type": "resident_id"})
         if changed is not None:
             return self._render(self._draft(pk), step=WizardStep.TENANTS, values={"tenants": changed})
-
-        def call(contract, user):
-            services.save_tenants(contract, user, services.unmask_tenants(contract, rows))
+        call, values = self._typed(WizardStep.TENANTS)
         return self._save(pk, WizardStep.TENANTS, call, values)
 
     @expose("/<int:pk>/matters", methods=["POST"])
     @has_access
     def matters(self, pk):
-        text = request.form.get("agreed_matters", "")
-        return self._save(pk, WizardStep.MATTERS, lambda c, u: services.save_matters(c, u, text),
-                          {"agreed_matters": text})
+        call, values = self._typed(WizardStep.MATTERS)
+        return self._save(pk, WizardStep.MATTERS, call, values)
 
     @expose("/<int:pk>/attachments", methods=["POST"])
     @has_access
@@ -435,7 +446,30 @@ class ContractWizardView(BaseView):
     @expose("/<int:pk>/back", methods=["POST"])
     @has_access
     def back(self, pk):
-        return self._move(pk, services.go_back)
+        """返回上一步. From a form step (``keep`` names it) what was typed there is saved first,
+        then the wizard opens the step before; if it cannot be saved, the step comes back with
+        the reason and the typed values, so nothing typed is lost either way."""
+        keep = request.form.get("keep")
+        if keep not in (WizardStep.DETAILS, WizardStep.TENANTS, WizardStep.MATTERS):
+            return self._move(pk, services.go_back)
+        contract = self._draft(pk)
+        if contract.status != ContractStatus.DRAFT:
+            return self._finished(contract)
+        call, values = self._typed(keep)
+        if _nothing_typed(keep, values):
+            return self._move(pk, services.go_back)
+        previous = WizardStep.ORDER[WizardStep.ORDER.index(keep) - 1]
+        try:
+            call(contract, _user())
+            services.goto(contract, _user(), previous)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            return self._render(self._draft(pk), step=keep, error=str(exc), values=values, status=422)
+        except StaleDataError:
+            db.session.rollback()
+            flash(_("The contract was changed by someone else meanwhile; please check it and try again."), "danger")
+        return redirect(self._open_url(pk))
 
     @expose("/<int:pk>/goto", methods=["POST"])
     @has_access
@@ -738,6 +772,15 @@ def _verification_url(contract):
         except Exception:  # that page is not registered in this app
             continue
     return None
+
+
+def _nothing_typed(step, values):
+    """True when a form step was left empty (going back then saves nothing and refuses nothing)."""
+    if step == WizardStep.DETAILS:
+        return not any(values.get(k) for k in ("rent", "deposit", "start_date", "end_date", "rented_part"))
+    if step == WizardStep.TENANTS:
+        return not any(row.get(k) for row in values.get("tenants") or [] for k in ("name", "id_number", "mobile"))
+    return not (values.get("agreed_matters") or "").strip()
 
 
 # --- home page cards -----------------------------------------------------------------------------

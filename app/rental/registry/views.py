@@ -42,6 +42,12 @@ def owner_id_numbers(prop):
     return "、".join(masking.for_viewer("id_number", o.id_number) or "" for o in prop.owners)
 
 
+def encumbrance_text(prop):
+    """查封 / 抵押 in one cell (the list at 1,280 px); 无 when neither."""
+    parts = [str(_("Sealed (查封)")) if prop.sealed else "", str(_("Mortgaged (抵押)")) if prop.mortgaged else ""]
+    return "、".join(p for p in parts if p) or _("None")
+
+
 def yes_no(value):
     return _("Yes") if value else _("No")
 
@@ -53,7 +59,8 @@ def area_text(value):
 class PropertyInterface(ScopedInterface):
     """The scoped datamodel with the list's computed columns (region names, owners)."""
 
-    virtual = {"region_name": region_cell, "owner_names": owner_names, "owner_id_numbers": owner_id_numbers}
+    virtual = {"region_name": region_cell, "owner_names": owner_names, "owner_id_numbers": owner_id_numbers,
+               "encumbrance": encumbrance_text}
 
     def is_property(self, col_name):
         return col_name in self.virtual or super().is_property(col_name)
@@ -144,12 +151,13 @@ class RentalPropertyView(AnjuModelView):
         "region_name": _l("Property region"), "region_code": _l("Property region"), "address": _l("Property address"),
         "building_area": _l("Building area (m²)"), "use": _l("House use"), "owner_names": _l("Owners"),
         "owner_id_numbers": _l("Owner ID number"), "owners": _l("Owner ID number (full)"),
-        "sealed": _l("Sealed (查封)"), "mortgaged": _l("Mortgaged (抵押)"),
+        "sealed": _l("Sealed (查封)"), "mortgaged": _l("Mortgaged (抵押)"), "encumbrance": _l("Encumbrances"),
     }
     list_columns = ["cert_type", "cert_no", "region_name", "address", "building_area", "use", "owner_names",
-                    "sealed", "mortgaged"]
+                    "encumbrance"]
     list_key_column = "cert_no"
-    show_columns = list_columns
+    show_columns = ["cert_type", "cert_no", "region_name", "address", "building_area", "use", "owner_names",
+                    "sealed", "mortgaged"]
     search_columns = ["region_code", "cert_type", "cert_no", "address", "sealed", "mortgaged", "owners"]
     inline_search_columns = ["region_code", "cert_type", "cert_no", "address", "owners", "sealed", "mortgaged"]
     search_filters = {"region_code": [FilterEqual], "cert_type": [FilterEqual], "cert_no": [FilterCertNo],
