@@ -96,6 +96,7 @@ def register_modules(appbuilder):
     from app.credit import api as credit_api
     from app.credit import views as credit_views
     import app.rental as rental
+    import app.allocation as allocation
 
     system_views.register(appbuilder)
     sms_views.register(appbuilder)
@@ -110,6 +111,7 @@ def register_modules(appbuilder):
     complaint_stats.register(appbuilder)
     credit_views.register(appbuilder)
     rental.register_views(appbuilder)
+    allocation.register_views(appbuilder)
     notice_views.register(appbuilder)
     system_api.register(appbuilder)
     accounts_api.register(appbuilder)
@@ -119,6 +121,7 @@ def register_modules(appbuilder):
     filing_api.register(appbuilder)
     credit_api.register(appbuilder)
     rental.register_api(appbuilder)
+    allocation.register_api(appbuilder)
     # One 个人中心 (the account page, also in the user menu), in the group 我的 with the notices.
     appbuilder.add_link("My account", label=_l_my_account(), href="/my/", icon="fa-id-card-o",
                         category="My account", category_label=_l_mine(), category_icon="fa-user-circle")

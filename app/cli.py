@@ -138,6 +138,7 @@ DEMO_ORGS = [
     ("ent_c", "重庆渝北宜居住房租赁有限公司", "enterprise", "rental_company", "91500112MA60E5F6GC", "500112", "district2"),
     ("agency_a", "重庆安居住房租赁有限公司", "enterprise", "rental_company", "91500103MA5U9R2T37", "500103", "district1"),
     ("platform_a", "重庆市房屋租赁信息共享平台", "enterprise", "platform", "91500103MA5UAP3X4C", "500103", "district1"),
+    ("housing_centre", "重庆市住房保障中心", "city", None, None, "500000", "city"),
 ]
 
 DEMO_USERS = [
@@ -156,6 +157,7 @@ DEMO_USERS = [
     ("agency_a", "安居租赁管理员", "ent_admin", "agency_a", "13800000012"),
     ("agent_a", "王小五", "rental_agent", "agency_a", "13800000013"),
     ("platform_a", "共享平台接口账号", "api_client", "platform_a", "13800000014"),
+    ("alloc_admin", "配租管理员", "alloc_admin", "housing_centre", "13800000015"),
 ]
 
 
@@ -443,6 +445,9 @@ def credit_daily(at):
 
 
 def register_cli(app):
+    from app.allocation import register_cli as allocation_cli
+
+    allocation_cli(app)
     app.cli.add_command(credit_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(roles_cli)

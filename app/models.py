@@ -20,3 +20,7 @@ from app.rental.models import (  # noqa: F401
     AgencyPremises, ApiCallCounter, ContractSubmission, ContractTemplate, ContractTenant, LegalPage, LegalService,
     ListingVerification, Practitioner, PropertyOwner, RentalContract, RentalEvaluation, RentalProperty,
 )
+from app.allocation.models import (  # noqa: F401
+    AllocationPlan, AllocationProject, ApplicantFiling, EligibilityRule, FamilyMember, LotteryDraw, LotteryPool,
+    Objection, PriorityGroup, Registration, RegistrationEvent, UnitType,
+)

@@ -158,6 +158,17 @@ CREDIT_ENTERPRISE = [
 
 # Rental supervision grants, declared by part of the module (app/security/roles_rental.py).
 from app.security.roles_rental import rental_permissions  # noqa: E402
+# Housing allocation grants (app/security/roles_allocation.py), declared the same way.
+from app.security.roles_allocation import allocation_permissions  # noqa: E402
+
+
+def module_permissions(role):
+    """What the modules that declare their grants by part give ``role``."""
+    out = list(rental_permissions(role))
+    for pair in allocation_permissions(role):
+        if pair not in out:
+            out.append(pair)
+    return out
 
 ROLES = {
     "sysadmin": {
@@ -170,7 +181,7 @@ ROLES = {
         "label": _l("City administrator"),
         "scope": SCOPE_ALL,
         "permissions": [
-            *rental_permissions("gov_admin"),
+            *module_permissions("gov_admin"),
             *CREDIT_READ, *CREDIT_PROPOSE, *CREDIT_ADMIN,
             *COMPLAINTS_READ, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_WRITE, *AREA_QR,
             *ENT_RECORDS_READ, *HONORS_WRITE,
@@ -197,7 +208,7 @@ ROLES = {
         "label": _l("Reviewer"),
         "scope": SCOPE_REGION,
         "permissions": [
-            *rental_permissions("gov_reviewer"),
+            *module_permissions("gov_reviewer"),
             *CREDIT_READ, *CREDIT_DECIDE,
             *menus("System", "Organizations", "Organization users"),
             *perms("OrganizationView", READ, EXPORT),
@@ -218,7 +229,7 @@ ROLES = {
         "label": _l("District administrator"),
         "scope": SCOPE_REGION,
         "permissions": [
-            *rental_permissions("district"),
+            *module_permissions("district"),
             *CREDIT_READ, *CREDIT_PROPOSE,
             *COMPLAINTS_READ, *COMPLAINTS_ACT, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_WRITE, *AREA_QR, *NOTICES,
             *ENT_RECORDS_READ, *HONORS_WRITE,
@@ -237,7 +248,7 @@ ROLES = {
         "label": _l("Street / community"),
         "scope": SCOPE_REGION,
         "permissions": [
-            *rental_permissions("street"),
+            *module_permissions("street"),
             *CREDIT_READ, *CREDIT_PROPOSE,
             *COMPLAINTS_READ, *COMPLAINTS_ACT, *CREDIT_PROPOSALS, *AREAS_READ, *AREA_QR, *NOTICES,
             *ENT_RECORDS_READ,
@@ -252,7 +263,7 @@ ROLES = {
         "label": _l("Enterprise administrator"),
         "scope": SCOPE_ORG,
         "permissions": [
-            *rental_permissions("ent_admin"),
+            *module_permissions("ent_admin"),
             *CREDIT_ENTERPRISE,
             *COMPLAINTS_READ, *CREDIT_PROPOSALS, *AREAS_READ, *AREA_QR, *NOTICES,
             *ENT_RECORDS_WRITE,
@@ -271,7 +282,7 @@ ROLES = {
         "label": _l("Project lead"),
         "scope": SCOPE_AREA,
         "permissions": [
-            *rental_permissions("project_lead"),
+            *module_permissions("project_lead"),
             *COMPLAINTS_READ, *COMPLAINTS_ACT, *AREAS_READ, *AREA_QR, *NOTICES, *LEAD_RECORDS,
             *perms("DictItemApi", API_READ),
             *REALNAME_API,
@@ -284,15 +295,26 @@ ROLES = {
         "label": _l("Rental agent"),
         "scope": SCOPE_OWN,
         "permissions": [
-            *rental_permissions("rental_agent"),
+            *module_permissions("rental_agent"),
             *NOTICES,
+        ],
+    },
+    # The housing centre's 配租管理员 (保障房中心): allocation plans, their review and the draw,
+    # for the region of their organisation (the city's centre: the whole city).
+    "alloc_admin": {
+        "label": _l("Allocation administrator"),
+        "scope": SCOPE_REGION,
+        "permissions": [
+            *module_permissions("alloc_admin"),
+            *NOTICES,
+            *perms("DictItemApi", API_READ),
         ],
     },
     "helpdesk": {
         "label": _l("Helpdesk"),
         "scope": SCOPE_ALL,
         "permissions": [
-            *rental_permissions("helpdesk"),
+            *module_permissions("helpdesk"),
             *CREDIT_SCORES_READ,
             *menus("System", "Organizations", "Organization users"),
             *perms("OrganizationView", READ),
@@ -307,7 +329,7 @@ ROLES = {
         "label": _l("Data analyst"),
         "scope": SCOPE_REGION,
         "permissions": [
-            *rental_permissions("analyst"),
+            *module_permissions("analyst"),
             *CREDIT_READ,
             *COMPLAINTS_READ, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_READ, *ENT_RECORDS_READ,
             *menus("System", "Organizations", "Organization users", "Regions"),
@@ -324,7 +346,7 @@ ROLES = {
         "label": _l("Public user"),
         "scope": SCOPE_OWN,
         "permissions": [
-            *rental_permissions("public"),
+            *module_permissions("public"),
             *perms("ComplaintApi", ("can_submit", "can_mine")),
             ("can_show", "ApplicationView"),
             *REALNAME_API,
@@ -335,7 +357,7 @@ ROLES = {
         "label": _l("Organisation awaiting review"),
         "scope": SCOPE_OWN,
         "permissions": [
-            *rental_permissions("org_applicant"),
+            *module_permissions("org_applicant"),
             ("can_show", "ApplicationView"),
             *perms("OrganizationApplicationApi", ("can_get", "can_transition")),
         ],
@@ -344,7 +366,7 @@ ROLES = {
         "label": _l("Third-party platform"),
         "scope": SCOPE_ORG,
         "permissions": [
-            *rental_permissions("api_client"),
+            *module_permissions("api_client"),
             *perms("OrganizationApi", API_READ),
             *perms("DictItemApi", API_READ),
             ("can_get", "OpenApi"),
@@ -389,7 +411,7 @@ def data_scope(role_names):
 # Which roles a user may grant to the accounts they manage (checked on the server).
 GRANTABLE = {
     "gov_admin": ["gov_admin", "gov_reviewer", "district", "street", "helpdesk", "analyst",
-                  "ent_admin", "project_lead", "rental_agent", "api_client"],
+                  "ent_admin", "project_lead", "rental_agent", "api_client", "alloc_admin"],
     "district": ["street", "analyst"],
     "ent_admin": ["ent_admin", "project_lead", "rental_agent"],
 }
@@ -414,6 +436,7 @@ ROLE_RANK = {
     "gov_admin": 90,
     "gov_reviewer": 70,
     "district": 70,
+    "alloc_admin": 70,
     "street": 60,
     "analyst": 50,
     "helpdesk": 50,       # serves enterprises and the public, not government staff

@@ -24,7 +24,8 @@ class ParamSpec:
 # Parameter groups as the screen names them.
 GROUP_LABELS = {
     "security": _l("Login and security"), "system": _l("General"), "audit": _l("Audit log"),
-    "credit": _l("Credit management"), "rental": _l("Housing rental"), "sms": _l("SMS messages"),
+    "credit": _l("Credit management"), "rental": _l("Housing rental"),
+    "allocation": _l("Affordable housing allocation"), "sms": _l("SMS messages"),
     "deadline": _l("Handling deadlines"), "complaint": _l("Complaints and requests"), "upload": _l("File uploads"),
 }
 
@@ -85,6 +86,16 @@ PARAMS = {p.key: p for p in [
     ParamSpec("rental.filing_overdue_rule", "str", "ZL-K-002",
               _l("Scoring standard applied to contracts not filed in time"), "rental"),
     ParamSpec("rental.max_term_years", "int", 20, _l("Longest lease term (years)"), "rental", 1, 20),
+    ParamSpec("allocation.publicity_working_days", "int", 5,
+              _l("Publicity of the eligible list for objections (working days)"), "allocation", 0, 60),
+    ParamSpec("allocation.result_publicity_days", "int", 5,
+              _l("Publicity of the lottery results (working days)"), "allocation", 0, 60),
+    ParamSpec("allocation.max_family_members", "int", 9,
+              _l("Most family members one filing may list"), "allocation", 1, 30),
+    ParamSpec("allocation.count_cache_seconds", "int", 5,
+              _l("Seconds the public pages reuse the number registered"), "allocation", 0, 300),
+    ParamSpec("allocation.public_cache_seconds", "int", 30,
+              _l("Seconds browsers and proxies may keep the public plan pages"), "allocation", 0, 3600),
     ParamSpec("upload.max_mb", "int", 10, _l("Largest file one upload may hold (MB)"), "system", 1, 100),
     ParamSpec("sms.code_ttl_minutes", "int", 5, _l("SMS verification code validity (minutes)"), "sms", 1, 60),
     ParamSpec("sms.resend_seconds", "int", 60, _l("Seconds before a new SMS code may be requested"), "sms", 10, 3600),

@@ -1,0 +1,5 @@
+"""(being built for issue 15)"""
+
+
+def register(appbuilder):
+    return None
