@@ -36,8 +36,14 @@ PERMISSION_LABELS = {
     # rental (issue 14)
     "can_verify": _l("verify listings"), "can_handle": _l("handle online signing"),
     "can_backfill": _l("back-fill offline contracts"), "can_certificate": _l("filing certificate"),
-    "can_evaluate": _l("evaluate transactions"), "can_review": _l("review uploads"),
+    "can_evaluate": _l("evaluate transactions"), "can_review": _l("review"),
     "can_leave": _l("record a practitioner leaving"),
+    # allocation (issue 15)
+    "can_publish": _l("publish"), "can_withdraw": _l("withdraw"), "can_publicity": _l("start the publicity"),
+    "can_freeze": _l("freeze the lottery pool"), "can_draw": _l("draw the lottery"),
+    "can_results": _l("publish the results"), "can_rules": _l("edit eligibility rules"),
+    "can_projects": _l("edit projects and unit types"), "can_appeal": _l("human review of a refusal"),
+    "can_register": _l("register for allocation"), "can_records": _l("allocation records"),
 }
 
 VIEW_LABELS = {
@@ -73,6 +79,13 @@ VIEW_LABELS = {
     "MyAccountView": _l("My account"), "My account": _l("My account"),
     "ComplaintPublicView": _l("Public request pages"),
     "OrganizationApplicationApi": _l("Organization registration API"), "RealnameApi": _l("Real-name verification API"),
+    # allocation (issue 15)
+    "AllocationPlanView": _l("Allocation plans"), "AllocationRegistrationView": _l("Allocation registrations"),
+    "AllocationObjectionView": _l("Eligibility objections"), "MyAllocationView": _l("My allocation records"),
+    "AllocationPlanApi": _l("Allocation plans API"), "AllocationRegistrationApi": _l("Allocation registrations API"),
+    "AllocationApplicantApi": _l("Allocation applicant API"), "Allocation": _l("Housing allocation"),
+    "Allocation plans": _l("Allocation plans"), "Allocation registrations": _l("Allocation registrations"),
+    "Eligibility objections": _l("Eligibility objections"), "My allocation records": _l("My allocation records"),
     # menu names
     "System": _l("System"), "Security": _l("Security"), "Organizations": _l("Organizations"),
     "Organization users": _l("Organization users"), "Regions": _l("Regions"),

@@ -59,7 +59,7 @@ class ApplicantFiling(db.Model):
     __tablename__ = "anju_alloc_filing"
     __audit__ = AuditSpec(
         _l("Applicant filing"), row="name", labels=FILING_LABELS,
-        masks={"name": "name", "id_number": "id_number", "mobile": "mobile", "address": "address"},
+        masks={"name": "name", "id_number": "id_number", "mobile": "mobile", "address": "generic"},
         values={"hukou_type": "app.allocation.labels:HUKOU_LABELS",
                 "housing_status": "app.allocation.labels:HOUSING_LABELS",
                 "marital_status": "app.allocation.labels:MARITAL_LABELS"},
@@ -112,7 +112,7 @@ class FamilyMember(db.Model):
         labels={"filing_id": _l("Applicant filing"), "name": _l("Name"), "id_type": _l("ID type"),
                 "id_number": _l("ID number"), "relation": _l("Relation to the applicant"),
                 "birth_date": _l("Date of birth"), "employer": _l("Employer"),
-                "annual_income": _l("Annual income (yuan)")},
+                "annual_income": _l("Annual income (yuan)"), "user_id": _l("Applicant account")},
         masks={"name": "name", "id_number": "id_number"},
         values={"relation": "app.allocation.labels:RELATION_LABELS"},
     )

@@ -43,7 +43,7 @@ class AllocationPlan(db.Model):
                 "contact_address": _l("Service address"), "commitment": _l("Commitment C"),
                 "published_at": _l("Published at"), "publicity_until": _l("Publicity ends"),
                 "frozen_at": _l("Pool frozen at"), "drawn_at": _l("Drawn at"),
-                "results_until": _l("Result publicity ends")},
+                "results_until": _l("Result publicity ends"), "secret": _l("Secret S"), "review_started_at": _l("Review started at"), "publicity_from": _l("Publicity starts"), "results_from": _l("Result publicity starts"), "projects": _l("Allocation projects"), "rules": _l("Eligibility rules"), "groups": _l("Priority groups")},
         values={"status": "app.allocation.labels:PLAN_STATUS_LABELS"},
     )
     __scope__ = {"region": "region_code", "org": "org_id", "owner": "created_by_fk"}
@@ -106,7 +106,7 @@ class AllocationProject(db.Model):
     __audit__ = AuditSpec(
         _l("Allocation project"), row="name",
         labels={"plan_id": _l("Allocation plan"), "name": _l("Project name"), "district_code": _l("District"),
-                "address": _l("Address"), "intro": _l("Project introduction"), "sort_order": _l("Order")},
+                "address": _l("Address"), "intro": _l("Project introduction"), "traffic": _l("Traffic and amenities"), "unit_types": _l("Unit types"), "sort_order": _l("Order")},
     )
     __scope__ = {"region": _plan_region}
 
@@ -147,7 +147,7 @@ class UnitType(db.Model):
         _l("Unit type"), row="name",
         labels={"project_id": _l("Allocation project"), "name": _l("Unit type name"), "layout": _l("Layout"),
                 "area": _l("Floor area (㎡)"), "rent": _l("Monthly rent (yuan)"), "count": _l("Number of homes"),
-                "rent_list": _l("Rent list"), "sort_order": _l("Order")},
+                "rent_list": _l("Rent list"), "description": _l("Unit type description"), "sort_order": _l("Order")},
     )
     __scope__ = {"region": _unit_region}
 
@@ -211,7 +211,7 @@ class PriorityGroup(db.Model):
     __audit__ = AuditSpec(
         _l("Priority group"), row="name",
         labels={"plan_id": _l("Allocation plan"), "code": _l("Group code"), "name": _l("Group name"),
-                "draw_order": _l("Draw order"), "is_default": _l("Default group")},
+                "draw_order": _l("Draw order"), "is_default": _l("Default group"), "conditions": _l("Group conditions")},
     )
     __scope__ = {"region": lambda prefix: PriorityGroup.plan_id.in_(
         db.select(AllocationPlan.id).where(_prefix(AllocationPlan.region_code, prefix)))}

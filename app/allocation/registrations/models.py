@@ -49,7 +49,7 @@ REGISTRATION_LABELS = {
     "appeal_text": _l("Request for human review"), "appeal_at": _l("Review requested at"),
     "appeal_reason": _l("Human review decision"), "appeal_decided_at": _l("Human review decided at"),
     "draw_rank": _l("Lottery rank"), "draw_order": _l("Selection order"), "draw_result": _l("Lottery result"),
-    "active_user_id": _l("Active applicant"), "created_on": _l("Created at"),
+    "active_user_id": _l("Active applicant"), "created_on": _l("Created at"), "events": _l("Registration history"),
 }
 
 
@@ -127,7 +127,7 @@ class RegistrationEvent(db.Model):
     __audit__ = AuditSpec(
         _l("Registration history"), row="action",
         labels={"registration_id": _l("Allocation registration"), "action": _l("Action"), "status": _l("Progress"),
-                "reason": _l("Reason"), "actor_id": _l("Handled by"), "at": _l("Time")},
+                "reason": _l("Reason"), "actor_id": _l("Handled by"), "at": _l("Time"), "owner_id": _l("Applicant account")},
         values={"status": "app.allocation.labels:REG_STATUS_LABELS",
                 "action": "app.allocation.labels:REG_ACTION_LABELS"},
     )
