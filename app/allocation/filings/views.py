@@ -23,14 +23,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.allocation import clock
 from app.allocation import labels as L
 from app.allocation.filings import documents
 from app.allocation.filings import services as filings
 from app.allocation.filings.models import FILING_LABELS, HousingStatus
 from app.allocation.plans import services as plans
 from app.allocation.registrations import services as registrations
-from app.allocation.registrations.models import Registration, RegStatus
+from app.allocation.registrations.models import Registration
 from app.core import documents as docs_engine
 from app.core import uploads
 from app.core.errors import DomainError
@@ -111,14 +110,13 @@ def _reason_text(reg):
 
 
 def _cancellable(reg):
-    """取消登记 is offered where registrations.cancel allows it: 已登记 or 人工复核中, window open."""
-    return reg.status in (RegStatus.PENDING, RegStatus.APPEALED) and \
-        plans.window_state(reg.plan, clock.now()) == "open"
+    """取消登记 is offered where registrations.cancel allows it."""
+    return registrations.may_cancel(reg)
 
 
 def _appealable(reg):
     """申请人工复核 is offered where registrations.request_review allows it."""
-    return reg.status == RegStatus.REFUSED and reg.plan.status in registrations.APPEAL_PLAN
+    return registrations.may_request_review(reg)
 
 
 class MyAllocationView(BaseView):

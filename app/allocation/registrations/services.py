@@ -152,6 +152,17 @@ def _own(user, reg_id):
     return reg
 
 
+def may_cancel(reg, moment=None):
+    """True where :func:`cancel` would accept: 已登记 or 人工复核中 while the window is open."""
+    return reg.status in (RegStatus.PENDING, RegStatus.APPEALED) and \
+        plans.window_state(reg.plan, moment or clock.now()) == "open"
+
+
+def may_request_review(reg):
+    """True where :func:`request_review` would accept (a refusal while the plan still takes them)."""
+    return reg.status == RegStatus.REFUSED and reg.plan.status in APPEAL_PLAN
+
+
 def cancel(user, reg_id, moment=None):
     """取消登记 before the window closes (seed 002 §6.2); the filing may then change again."""
     moment = moment or clock.now()
