@@ -25,7 +25,8 @@ from app.core import uploads
 from app.core.uploads import Upload
 from app.extensions import db
 
-# The labels staff give the files the public sees (app/allocation/plans views use the same words).
+# The labels of the files the public sees: the staff screens (app/allocation/plans) must give
+# photos and attachments exactly these labels for the portal to show and serve them.
 ANNOUNCEMENT_FILE = "公告附件"      # of a plan: attachments of the 《配租公告》
 PROJECT_PHOTO = "实景照片"          # of a project
 UNIT_PLAN = "户型图"                # of a unit type
