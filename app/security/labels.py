@@ -38,6 +38,8 @@ PERMISSION_LABELS = {
     "can_backfill": _l("back-fill offline contracts"), "can_certificate": _l("filing certificate"),
     "can_evaluate": _l("evaluate transactions"), "can_review": _l("review uploads"),
     "can_leave": _l("record a practitioner leaving"),
+    # allocation (issue 15): registrations
+    "can_appeal": _l("human review of a refused registration"),
 }
 
 VIEW_LABELS = {
