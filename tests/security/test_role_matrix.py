@@ -26,6 +26,7 @@ CREDIT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street",
 CONTRACT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"}
 
 RENTAL_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst", "ent_admin"}
+ALLOC_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "analyst"}
 
 # view -> (roles that may list, roles that may open the add form)
 EXPECTED_VIEWS = {
@@ -91,6 +92,11 @@ EXPECTED_VIEWS = {
     "FilingDueView": (RENTAL_READERS, set()),
     "AgencyPremisesView": (RENTAL_READERS, {"sysadmin", "ent_admin"}),
     "PractitionerView": (RENTAL_READERS, {"sysadmin", "ent_admin"}),
+    # Allocation (issue 15): registrations and objections are read by the city's staff and
+    # analysts (reviewed by 配租管理员 and reviewers); the helpdesk, enterprises and the public
+    # (applicants included) get nothing from the console.
+    "AllocationRegistrationView": (ALLOC_READERS, set()),
+    "AllocationObjectionView": (ALLOC_READERS, set()),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list

@@ -61,7 +61,12 @@ class Registration(db.Model):
         values={"status": "app.allocation.labels:REG_STATUS_LABELS",
                 "draw_result": "app.allocation.labels:DRAW_RESULT_LABELS"},
     )
-    __scope__ = {"region": "region_code", "owner": "user_id"}
+    # A plan is run by a city or a district (a 6-digit code): a district's staff compare with
+    # equality (the (region_code, id) index serves their list in order); a city-wide prefix
+    # matches every row, so it is tested unindexed and a list filtered by plan walks the
+    # (plan_id, status, id) index or the id order and stops after one page (app/core/scope.py).
+    __scope__ = {"region": "region_code", "owner": "user_id", "region_exact": {6: "region_code"},
+                 "region_unindexed": True}
     __table_args__ = (
         UniqueConstraint("plan_id", "active_user_id", name="uq_anju_alloc_registration_active"),
         Index("ix_anju_alloc_registration_plan_status", "plan_id", "status", "id"),
