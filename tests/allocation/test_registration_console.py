@@ -335,7 +335,7 @@ def test_bulk_approve_and_bulk_reject(app, login, yubei):
                       data={"action": "approve", "rowid": ids[:3], "csrf_token": token},
                       headers={"Referer": f"http://localhost{filtered}"})
         assert resp.status_code == 302 and resp.headers["Location"].endswith(filtered)   # back to the same list
-        assert "3条登记审核通过。" in text(c.get(filtered))
+        assert "共3个登记通过审核。" in text(c.get(filtered))
         assert [state_of(app, i).status for i in ids[:3]] == [RegStatus.APPROVED] * 3
         # 不通过 in bulk: a page naming the selection, one reason for all
         page = text(c.post("/allocation/registrations/action_post",
