@@ -6,9 +6,18 @@ Publishing draws the secret S and publishes C = SHA-256(S). The window job
 (app/allocation/plans/jobs.py) opens and closes windows on time; whether registration is
 possible is always decided by the clock against the window itself (:func:`window_state`),
 so a late job never lets anyone in early or late.
+
+The staff console's edits of a draft (the end of this file): :func:`save_plan`,
+:func:`save_project` / :func:`delete_project`, :func:`save_unit` (租金清单 through
+:func:`parse_rent_list`) / :func:`delete_unit`, :func:`add_files` / :func:`remove_file` (photos
+实景照片, 户型图, 室内照片: JPG or PNG; 公告附件), :func:`add_rule` / :func:`move_rule` /
+:func:`delete_rule`, :func:`save_group` / :func:`delete_group`, :func:`delete_plan`; each
+refuses anything but a draft (:func:`check_editable`).
 """
+import re
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -246,3 +255,473 @@ def countdown(plan, moment=None):
     if state == "open" and plan.reg_end:
         return state, int((plan.reg_end - moment) / timedelta(seconds=1))
     return state, 0
+
+
+# --- the staff console's edits of a draft plan (app/allocation/plans/views.py) ----------------
+# A plan's terms (its own fields, projects, unit types, photos and attachments, eligibility
+# rules, priority groups) change only while it is a draft (check_editable); each function
+# checks what staff typed, changes the rows (flushed) and leaves the commit to the caller.
+
+PROJECT_PHOTO = "实景照片"
+UNIT_PLAN = "户型图"
+UNIT_PHOTO = "室内照片"
+ATTACHMENT_LABEL = "公告附件"
+#: upload labels each kind of owner takes, and the file types each label accepts
+FILE_LABELS = {"plan": (ATTACHMENT_LABEL,), "project": (PROJECT_PHOTO,), "unit": (UNIT_PLAN, UNIT_PHOTO)}
+PICTURE_TYPES = ("jpg", "jpeg", "png")
+ATTACHMENT_TYPES = ("pdf", "docx", "jpg", "jpeg", "png")
+MAX_RENT_ROWS = 2000
+MAX_ROW_ERRORS = 20
+GROUP_CODE = re.compile(r"[a-z0-9][a-z0-9_-]{0,15}")
+
+
+def _text(value, field, required=True, limit=255):
+    text = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
+    if not text:
+        if required:
+            raise _err(field, _("is required"))
+        return None
+    if len(text) > limit:
+        raise _err(field, _("at most %(n)s characters", n=limit))
+    return text
+
+
+def _whole(value, field, low, high, default=None):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if default is not None:
+            return default
+        raise _err(field, _("is required"))
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise _err(field, _("must be a whole number"))
+    if number < low or number > high:
+        raise _err(field, _("must be between %(low)s and %(high)s", low=low, high=high))
+    return number
+
+
+def _decimal(value):
+    """A positive amount with at most 2 decimals, or None when it is not one."""
+    try:
+        number = Decimal(str(value).strip().replace(",", "").replace("，", ""))
+    except (InvalidOperation, ValueError):
+        return None
+    if not number.is_finite() or number <= 0 or number != number.quantize(Decimal("0.01")):
+        return None
+    return number.quantize(Decimal("0.01"))
+
+
+def _amount(value, field, limit):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise _err(field, _("is required"))
+    number = _decimal(value)
+    if number is None:
+        raise _err(field, _("must be a positive number with at most 2 decimal places"))
+    if number >= limit:
+        raise _err(field, _("is too large"))
+    return number
+
+
+def parse_moment(value, field):
+    """A date and time as a datetime-local box or a person types it (2026-03-01T09:00,
+    2026-03-01 09:00[:00]); None when empty."""
+    if value is None or isinstance(value, datetime):
+        return value
+    text = str(value).strip().replace("T", " ")
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise _err(field, _("must be a date and time such as 2026-03-01 09:00"))
+
+
+def _regions(levels, prefix=None):
+    from app.system.models import Region
+
+    stmt = select(Region.code, Region.name).where(Region.level.in_(levels)).order_by(Region.code)
+    return [(code, name) for code, name in db.session.execute(stmt) if not prefix or code.startswith(prefix)]
+
+
+def region_choices(user):
+    """Regions a plan of ``user`` may belong to: their own region (the city, or a district)
+    and the districts inside it; everything for a user without a region limit."""
+    from app.core.scope import user_scope
+    from app.security.roles import SCOPE_ALL, SCOPE_REGION
+    from app.system.models import RegionLevel
+
+    scope = user_scope(user)
+    if scope.level == SCOPE_ALL:
+        return _regions((RegionLevel.CITY, RegionLevel.DISTRICT))
+    if scope.level != SCOPE_REGION or not scope.region_prefix:
+        return []
+    return _regions((RegionLevel.CITY, RegionLevel.DISTRICT), scope.region_prefix)
+
+
+def district_choices(plan):
+    """Districts a project of ``plan`` may lie in: the districts of the plan's region."""
+    from app.system.models import RegionLevel, region_prefix
+
+    return _regions((RegionLevel.DISTRICT,), region_prefix(plan.region_code))
+
+
+def city_district_choices(plan):
+    """Districts of the plan's city (for conditions on the district of 户籍/居住证)."""
+    from app.system.models import Region, RegionLevel, region_prefix
+
+    region = db.session.get(Region, plan.region_code)
+    city = region.parent_code if region is not None and region.level == RegionLevel.DISTRICT else plan.region_code
+    return _regions((RegionLevel.DISTRICT,), region_prefix(city))
+
+
+def save_plan(actor, plan, data):
+    """Create a draft (``plan`` None) or change a draft's own fields; returns the plan."""
+    if plan is not None:
+        check_editable(plan)
+    code = check_code(data.get("code"), plan.id if plan is not None else None)
+    title = _text(data.get("title"), _("Plan name"), limit=200)
+    region_code = (data.get("region_code") or "").strip()
+    if not region_code:
+        raise _err(_("Region"), _("is required"))
+    if region_code not in {c for c, _n in region_choices(actor)}:
+        raise _err(_("Region"), _("please choose a region within your own"))
+    announcement = _text(data.get("announcement"), _("Allocation announcement"), required=False, limit=20000)
+    start = parse_moment(data.get("reg_start"), _("Registration starts"))
+    end = parse_moment(data.get("reg_end"), _("Registration ends"))
+    check_window(start, end)
+    values = {
+        "code": code, "title": title, "region_code": region_code, "announcement": announcement,
+        "reg_start": start, "reg_end": end,
+        "contact_phone": _text(data.get("contact_phone"), _("Service phone"), required=False, limit=64),
+        "contact_hours": _text(data.get("contact_hours"), _("Service hours"), required=False, limit=128),
+        "contact_address": _text(data.get("contact_address"), _("Service address"), required=False, limit=255),
+    }
+    if plan is None:
+        plan = AllocationPlan(status=PlanStatus.DRAFT, created_by_fk=getattr(actor, "id", None),
+                              org_id=getattr(actor, "org_id", None))
+        db.session.add(plan)
+    for key, value in values.items():
+        setattr(plan, key, value)
+    db.session.flush()
+    return plan
+
+
+def check_deletable(plan):
+    if plan.status != PlanStatus.DRAFT:
+        raise DomainError(_("The plan is %(state)s: only a draft plan can be deleted.",
+                            state=status_label(plan.status)))
+
+
+def delete_plan(plan):
+    """Delete a draft plan with its projects, unit types, rules, groups and files."""
+    check_deletable(plan)
+    remove_plan_files(plan)
+    db.session.delete(plan)
+    db.session.flush()
+
+
+def remove_plan_files(plan):
+    """Delete the upload rows of the plan, its projects and unit types (the files go with the
+    next purge); called before the plan itself is deleted."""
+    from app.core import uploads
+
+    for owner in [plan, *plan.projects, *[u for p in plan.projects for u in p.unit_types]]:
+        for upload in uploads.files_of(owner):
+            uploads.remove(upload)
+
+
+# --- projects and unit types -------------------------------------------------------------------
+
+def save_project(actor, plan, project, data):
+    """Add (``project`` None) or change a project (小区) of a draft plan."""
+    check_editable(plan)
+    name = _text(data.get("name"), _("Project name"), limit=128)
+    district = (data.get("district_code") or "").strip()
+    if not district:
+        raise _err(_("District"), _("is required"))
+    if district not in {c for c, _n in district_choices(plan)}:
+        raise _err(_("District"), _("please choose a district from the list"))
+    address = _text(data.get("address"), _("Address"), limit=255)
+    intro = _text(data.get("intro"), _("Project introduction"), required=False, limit=5000)
+    traffic = _text(data.get("traffic"), _("Traffic and amenities"), required=False, limit=2000)
+    if any(p.name == name and p is not project for p in plan.projects):
+        raise _err(_("Project name"), _("the plan already has a project of this name"))
+    order = _whole(data.get("sort_order"), _("Order"), 0, 9999,
+                   default=project.sort_order if project is not None else len(plan.projects) + 1)
+    if project is None:
+        project = AllocationProject()
+        plan.projects.append(project)
+    project.name, project.district_code, project.address = name, district, address
+    project.intro, project.traffic, project.sort_order = intro, traffic, order
+    db.session.flush()
+    return project
+
+
+def delete_project(plan, project):
+    from app.core import uploads
+
+    check_editable(plan)
+    for owner in [project, *project.unit_types]:
+        for upload in uploads.files_of(owner):
+            uploads.remove(upload)
+    plan.projects.remove(project)
+    db.session.flush()
+
+
+def parse_rent_list(text):
+    """租金清单 as staff paste it: one home a line, 房号, 楼层, 面积, 月租金 separated by commas
+    or tabs (a header line 房号… is skipped). Returns the rows as stored, or raises with every
+    bad line named (at most MAX_ROW_ERRORS)."""
+    rows, problems, seen = [], [], set()
+    lines = [(n, line) for n, line in enumerate((text or "").splitlines(), start=1) if line.strip()]
+    if lines and lines[0][1].strip().startswith(("房号", "room", "Room")):
+        lines = lines[1:]
+    if len(lines) > MAX_RENT_ROWS:
+        raise _err(_("Rent list"), _("at most %(n)s homes", n=MAX_RENT_ROWS))
+
+    def problem(n, message):
+        problems.append(_("Rent list, line %(n)s: %(message)s", n=n, message=message))
+
+    for n, line in lines:
+        cells = [c.strip() for c in re.split(r"[,，\t]", line.strip())]
+        if len(cells) != 4:
+            problem(n, _("give 4 values: room, floor, area, monthly rent"))
+            continue
+        room, floor, area, rent = cells
+        if not room or len(room) > 32:
+            problem(n, _("the room number is required (at most 32 characters)"))
+            continue
+        if room in seen:
+            problem(n, _("room %(room)s is listed twice", room=room))
+            continue
+        seen.add(room)
+        try:
+            floor_n = int(floor)
+        except ValueError:
+            floor_n = None
+        if floor_n is None or not -10 <= floor_n <= 300:
+            problem(n, _("the floor must be a whole number between -10 and 300"))
+            continue
+        area_n, rent_n = _decimal(area), _decimal(rent)
+        if area_n is None or area_n >= 10000:
+            problem(n, _("the area must be a positive number (㎡) with at most 2 decimal places"))
+            continue
+        if rent_n is None or rent_n >= 1000000:
+            problem(n, _("the monthly rent must be a positive amount with at most 2 decimal places"))
+            continue
+        rows.append({"room": room, "floor": floor_n, "area": str(area_n), "rent": str(rent_n)})
+    if problems:
+        shown = problems[:MAX_ROW_ERRORS]
+        if len(problems) > MAX_ROW_ERRORS:
+            shown.append(_("and %(n)s more problems", n=len(problems) - MAX_ROW_ERRORS))
+        raise DomainError("；".join(str(p) for p in shown))
+    return rows
+
+
+def rent_list_text(rows):
+    """The stored rent list as the lines staff edit."""
+    return "\n".join(f"{r.get('room', '')},{r.get('floor', '')},{r.get('area', '')},{r.get('rent', '')}"
+                     for r in rows or [])
+
+
+def save_unit(actor, plan, project, unit, data):
+    """Add (``unit`` None) or change a unit type (户型) of a draft plan's project."""
+    check_editable(plan)
+    name = _text(data.get("name"), _("Unit type name"), limit=64)
+    layout = _text(data.get("layout"), _("Layout"), limit=64)
+    area = _amount(data.get("area"), _("Floor area (㎡)"), Decimal("1000000"))
+    rent = _amount(data.get("rent"), _("Monthly rent (yuan)"), Decimal("100000000"))
+    count = _whole(data.get("count"), _("Number of homes"), 1, 100000)
+    rows = parse_rent_list(data.get("rent_list"))
+    if rows and len(rows) != count:
+        raise DomainError(_("The rent list has %(rows)s homes but the unit type offers %(count)s: give one "
+                            "line per home.", rows=len(rows), count=count))
+    description = _text(data.get("description"), _("Unit type description"), required=False, limit=2000)
+    if any(u.name == name and u is not unit for u in project.unit_types):
+        raise _err(_("Unit type name"), _("the project already has a unit type of this name"))
+    order = _whole(data.get("sort_order"), _("Order"), 0, 9999,
+                   default=unit.sort_order if unit is not None else len(project.unit_types) + 1)
+    if unit is None:
+        unit = UnitType()
+        project.unit_types.append(unit)
+    unit.name, unit.layout, unit.area, unit.rent, unit.count = name, layout, area, rent, count
+    unit.rent_list, unit.description, unit.sort_order = rows or None, description, order
+    db.session.flush()
+    return unit
+
+
+def delete_unit(plan, unit):
+    from app.core import uploads
+
+    check_editable(plan)
+    for upload in uploads.files_of(unit):
+        uploads.remove(upload)
+    unit.project.unit_types.remove(unit)
+    db.session.flush()
+
+
+# --- photos and announcement attachments --------------------------------------------------------
+
+def file_owner(plan, kind, owner_id):
+    """The plan itself, one of its projects or one of its unit types; None when ``owner_id``
+    is no such record of this plan."""
+    try:
+        owner_id = int(owner_id)
+    except (TypeError, ValueError):
+        return None
+    if kind == "plan":
+        return plan if owner_id == plan.id else None
+    if kind == "project":
+        return next((p for p in plan.projects if p.id == owner_id), None)
+    if kind == "unit":
+        return next((u for p in plan.projects for u in p.unit_types if u.id == owner_id), None)
+    return None
+
+
+def _owner_kind(owner):
+    return {AllocationPlan: "plan", AllocationProject: "project", UnitType: "unit"}[type(owner)]
+
+
+def add_files(actor, plan, owner, label, files):
+    """Photos of a project (实景照片) or unit type (户型图 / 室内照片): JPG or PNG; attachments of
+    the announcement (公告附件): PDF, DOCX, JPG or PNG. All or none are stored."""
+    import os
+
+    from app.core import uploads
+
+    check_editable(plan)
+    kind = _owner_kind(owner)
+    if label not in FILE_LABELS[kind]:
+        raise _err(_("Document"), _("please choose one of the listed options"))
+    chosen = [f for f in files or [] if isinstance(f, tuple) or getattr(f, "filename", None)]
+    if not chosen:
+        raise DomainError(_("Choose at least one file to upload."))
+    allowed = ATTACHMENT_TYPES if kind == "plan" else PICTURE_TYPES
+    for f in chosen:
+        filename = f[0] if isinstance(f, tuple) else f.filename
+        shown = uploads.clean_name(filename) or _("(no name)")
+        if os.path.splitext(shown)[1].lower().lstrip(".") not in allowed:
+            if kind == "plan":
+                raise DomainError(_("The file %(name)s is not of an allowed type (allowed: %(types)s).",
+                                    name=shown, types="PDF, DOCX, JPG, PNG"))
+            raise DomainError(_("The file %(name)s is not a JPG or PNG picture.", name=shown))
+    return uploads.save_many(chosen, label=label, owner=owner, user=actor)
+
+
+def plan_files(plan):
+    """{(kind, id): [uploads]} of the plan, its projects and unit types, in one query."""
+    from app.core.uploads import Upload
+
+    owners = {("alloc_plan", plan.id): ("plan", plan.id)}
+    for p in plan.projects:
+        owners[("alloc_project", p.id)] = ("project", p.id)
+        for u in p.unit_types:
+            owners[("alloc_unit", u.id)] = ("unit", u.id)
+    out = {key: [] for key in owners.values()}
+    types = {t for t, _i in owners}
+    ids = {i for _t, i in owners}
+    rows = db.session.execute(select(Upload).where(Upload.owner_type.in_(types), Upload.owner_id.in_(ids))
+                              .order_by(Upload.id)).scalars()
+    for upload in rows:
+        key = owners.get((upload.owner_type, upload.owner_id))
+        if key is not None:
+            out[key].append(upload)
+    return out
+
+
+def remove_file(plan, upload_id):
+    """Delete a photo or attachment of a draft plan; False when it is none of this plan's."""
+    from app.core import uploads
+    from app.core.uploads import Upload
+
+    check_editable(plan)
+    try:
+        upload = db.session.get(Upload, int(upload_id))
+    except (TypeError, ValueError):
+        upload = None
+    if upload is None:
+        return False
+    owner = uploads.owner_of(upload)
+    if owner is None or type(owner) not in (AllocationPlan, AllocationProject, UnitType):
+        return False
+    if file_owner(plan, _owner_kind(owner), owner.id) is not owner:
+        return False
+    uploads.remove(upload)
+    return True
+
+
+# --- eligibility rules and priority groups -------------------------------------------------------
+
+def add_rule(plan, field, op, value, reason, group=None):
+    """An eligibility rule of the plan, or (``group``) a condition of a priority group (its
+    reason defaults to the group's name)."""
+    from app.allocation.plans import rules as rules_engine
+    from app.allocation.plans.models import EligibilityRule
+
+    check_editable(plan)
+    if group is not None and not (reason or "").strip():
+        reason = group.name
+    field, op, value, reason = rules_engine.clean_rule(field, op, value, reason)
+    siblings = [r for r in plan.rules if r.group_id == (group.id if group is not None else None)]
+    rule = EligibilityRule(field=field, op=op, value=value, reason=reason,
+                           sort_order=max([r.sort_order for r in siblings] or [0]) + 1)
+    plan.rules.append(rule)
+    if group is not None:
+        group.conditions.append(rule)
+    db.session.flush()
+    return rule
+
+
+def delete_rule(plan, rule):
+    check_editable(plan)
+    if rule.group is not None:
+        rule.group.conditions.remove(rule)
+    plan.rules.remove(rule)
+    db.session.flush()
+
+
+def move_rule(plan, rule, step):
+    """Move a rule one place up (step -1) or down (+1) among the rules of its kind."""
+    check_editable(plan)
+    siblings = sorted((r for r in plan.rules if r.group_id == rule.group_id), key=lambda r: (r.sort_order, r.id))
+    for i, r in enumerate(siblings, start=1):
+        r.sort_order = i
+    at = siblings.index(rule)
+    other = at + (1 if step > 0 else -1)
+    if 0 <= other < len(siblings):
+        siblings[at].sort_order, siblings[other].sort_order = siblings[other].sort_order, siblings[at].sort_order
+    db.session.flush()
+
+
+def save_group(plan, group, data):
+    """Add (``group`` None) or change a priority group: its code (letters and digits, used in
+    the lottery's file names), name and draw order."""
+    check_editable(plan)
+    code = (data.get("code") or "").strip().lower()
+    if not code:
+        raise _err(_("Group code"), _("is required"))
+    if not GROUP_CODE.fullmatch(code):
+        raise _err(_("Group code"), _("lower-case letters, digits, - and _ only, at most 16"))
+    if any(g.code == code and g is not group for g in plan.groups):
+        raise _err(_("Group code"), _("the plan already has a group with this code"))
+    name = _text(data.get("name"), _("Priority group name"), limit=64)
+    if any(g.name == name and g is not group for g in plan.groups):
+        raise _err(_("Priority group name"), _("the plan already has a group of this name"))
+    order = _whole(data.get("draw_order"), _("Draw order"), 1, 99)
+    if group is None:
+        group = PriorityGroup(is_default=False)
+        plan.groups.append(group)
+    group.code, group.name, group.draw_order = code, name, order
+    db.session.flush()
+    return group
+
+
+def delete_group(plan, group):
+    check_editable(plan)
+    for rule in list(group.conditions):
+        if rule in plan.rules:
+            plan.rules.remove(rule)
+    plan.groups.remove(group)
+    db.session.flush()
