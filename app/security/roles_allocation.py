@@ -12,7 +12,7 @@ ALLOC_MENU = "Allocation"
 # --- 配租计划: plans, projects, unit types, rules, groups; the plan's states and the draw ------
 # (app/allocation/plans/views.py, api.py). The housing centre's 配租管理员 runs plans in its
 # region (the city); the city administrator and analysts read them.
-_PLANS_READ = [*menus(ALLOC_MENU, "Allocation plans"), *perms("AllocationPlanView", READ),
+_PLANS_READ = [*menus(ALLOC_MENU, "Allocation plans"), *perms("AllocationPlanView", READ, EXPORT),
                *perms("AllocationPlanApi", API_READ)]
 _PLANS_RUN = [
     *_PLANS_READ,
