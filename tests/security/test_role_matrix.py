@@ -97,6 +97,9 @@ EXPECTED_VIEWS = {
     # (applicants included) get nothing from the console.
     "AllocationRegistrationView": (ALLOC_READERS, set()),
     "AllocationObjectionView": (ALLOC_READERS, set()),
+    # Allocation plans (issue 15): run by the housing centre's 配租管理员 (alloc_admin, not a
+    # matrix role: tests/allocation/test_plan_console.py); the city and analysts read.
+    "AllocationPlanView": (ALLOC_READERS, {"sysadmin"}),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -209,6 +212,7 @@ EXPECTED_WRITES = {
     "LegalPageView": ({"sysadmin", "gov_admin"}, set()),
     "AgencyPremisesView": ({"sysadmin", "ent_admin"}, {"sysadmin", "ent_admin"}),
     "PractitionerView": ({"sysadmin", "ent_admin"}, {"sysadmin", "ent_admin"}),
+    "AllocationPlanView": ({"sysadmin"}, {"sysadmin"}),
 }
 # sysadmin belongs to no enterprise: the staff edit form sends it away (302) with the reason.
 EDIT_REDIRECTS = {("sysadmin", "StaffView")}
@@ -260,6 +264,9 @@ def a_row_in_every_view(app):
         db.session.add(Practitioner(name="矩阵经纪", id_number=new_id_number(), mobile="13700009999", post="agent",
                                     info_card_no=f"JZ{premises.id:08d}", premises_id=premises.id, org_id=ent_a,
                                     region_code="500103", status="active"))
+        from tests.allocation.helpers import new_plan
+
+        new_plan(state="draft", title="矩阵配租计划")    # a draft plan (only drafts are edited), newest first
         sm = app.appbuilder.sm
         if sm.find_group("matrix") is None:
             sm.add_group("matrix", "矩阵", "role matrix test group")
