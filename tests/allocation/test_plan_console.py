@@ -276,7 +276,9 @@ def test_publicity_freeze_draw_and_results(ctx, login):
     page = c.get(show).get_data(as_text=True)
     link = f"/allocation/registrations/list/?_flt_0_plan_id={plan.id}"
     assert 'id="reg-registered">4<' in page and f'id="reg-pending"><a href="{link}&amp;_flt_0_status=pending">4<' in page
-    assert f'id="reg-list-link" href="{link}"' in page or f'href="{link}" id="reg-list-link"' in page
+    assert f'href="{link}" id="reg-list-link"' in page
+    listed = c.get(f"{link}&_flt_0_status=pending").get_data(as_text=True)     # the registrations console
+    assert all(r.number in listed for r in regs)
     after = plan.reg_end + timedelta(minutes=1)
     with at(after):
         plans.sync_windows()
@@ -311,6 +313,8 @@ def test_publicity_freeze_draw_and_results(ctx, login):
             if pool.size:
                 assert pool.seed in page
         assert "本计划已摇号：房源2套，中签2户。" in page and "/allocation/plan/%d/lottery.zip" % plan.id in page
+        bundle = c.get(f"/allocation/plan/{plan.id}/lottery.zip")                  # the portal's published files
+        assert bundle.status_code == 200 and bundle.data[:2] == b"PK"
         resp = post(c, f"{BASE}/{plan.id}/draw", {"entropy": "123456"}, page=f"{BASE}/{plan.id}/draw")
         assert "本计划已摇号，每个计划只能摇号一次。" in resp.get_data(as_text=True)
         assert lottery.draw_of(plan_of(plan.id)).entropy == "305871"
