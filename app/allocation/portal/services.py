@@ -22,15 +22,16 @@ from app.allocation import clock
 from app.allocation.plans import services as plans
 from app.allocation.plans.models import AllocationPlan, AllocationProject, PlanStatus, UnitType
 from app.core import uploads
+from app.allocation.plans import services as plans_services
 from app.core.uploads import Upload
 from app.extensions import db
 
-# The labels of the files the public sees: the staff screens (app/allocation/plans) must give
-# photos and attachments exactly these labels for the portal to show and serve them.
-ANNOUNCEMENT_FILE = "公告附件"      # of a plan: attachments of the 《配租公告》
-PROJECT_PHOTO = "实景照片"          # of a project
-UNIT_PLAN = "户型图"                # of a unit type
-UNIT_PHOTO = "室内照片"             # of a unit type
+# The labels of the files the public sees: the ones the staff screens give (one source:
+# app/allocation/plans/services.py).
+ANNOUNCEMENT_FILE = plans_services.ATTACHMENT_LABEL     # of a plan: attachments of the 《配租公告》
+PROJECT_PHOTO = plans_services.PROJECT_PHOTO            # of a project
+UNIT_PLAN = plans_services.UNIT_PLAN                    # of a unit type
+UNIT_PHOTO = plans_services.UNIT_PHOTO                  # of a unit type
 OWNER_PLAN, OWNER_PROJECT, OWNER_UNIT = "alloc_plan", "alloc_project", "alloc_unit"
 PUBLIC_LABELS = {
     OWNER_PLAN: (ANNOUNCEMENT_FILE,),
