@@ -170,6 +170,17 @@ def window_state(plan, moment=None):
     return "after"
 
 
+def shown_status(plan, moment=None):
+    """The state the public reads: the window decides between 已发布 / 登记中 / 登记结束 even in
+    the minute before the window job moves the stored state."""
+    state = window_state(plan, moment)
+    if plan.status == PlanStatus.PUBLISHED and state == "open":
+        return PlanStatus.OPEN
+    if plan.status in (PlanStatus.PUBLISHED, PlanStatus.OPEN) and state == "after":
+        return PlanStatus.CLOSED
+    return plan.status
+
+
 def sync_windows(moment=None, session=None):
     """Open plans whose window began and close plans whose window ended; end result publicity.
     Returns counts (the job's run log)."""

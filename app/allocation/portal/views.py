@@ -97,7 +97,7 @@ class AllocationPortalView(BaseView):
         moment = clock.now()
         body = self.render_template(
             PORTAL + template, signed_in=user is not None, now=moment,
-            plan_status=lambda code: label(PLAN_STATUS_LABELS, code),
+            plan_status=lambda plan: label(PLAN_STATUS_LABELS, plans.shown_status(plan, moment)),
             draw_result=lambda code: label(DRAW_RESULT_LABELS, code),
             media_url=lambda f: url_for("AllocationPortalView.media", token=f.token),
             register_url=lambda plan_id: REGISTER_URL.format(plan_id=plan_id),
