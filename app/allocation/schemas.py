@@ -595,7 +595,8 @@ class AllocationPlanOut(Schema):
 
 COMPONENTS = (AllocationPlanIn, AllocationTransitionIn, AllocationDrawIn, AllocationReviewIn,
               AllocationAppealDecisionIn, AllocationFilingIn, AllocationRegisterIn, AllocationAppealIn,
-              AllocationPlanOut, AllocationFilingOut, AllocationRecord, AllocationRecordDetail, AllocationStaffEvent, AllocationReviewed)
+              AllocationPlanOut, AllocationFilingOut, AllocationRecord, AllocationRecordDetail, AllocationStaffEvent,
+              AllocationReviewed)
 
 
 def stamp(value):
