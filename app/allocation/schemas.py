@@ -499,6 +499,9 @@ class AllocationRecord(Schema):
     draw_result = _nullable(fields.String())
     draw_result_label = _nullable(fields.String())
     created_on = _nullable(fields.String())
+    may_cancel = fields.Boolean(metadata={"description": "取消登记 is possible now (POST /records/{reg_id}/cancel)"})
+    may_request_review = fields.Boolean(metadata={
+        "description": "申请人工复核 is possible now (POST /records/{reg_id}/appeal)"})
 
 
 class AllocationRecordDetail(AllocationRecord):

@@ -131,6 +131,7 @@ def test_the_public_flow_by_rest(ctx, call):
     assert body["status"] == "pending" and body["number"].startswith("BZ") and body["reasons"] == []
     assert body["status_label"] == body["progress"] == "已登记，待审核"
     assert body["project_name"] == plan.projects[0].name
+    assert body["may_cancel"] is True and body["may_request_review"] is False
 
     status, body = me("get", f"{APP}/records")
     assert status == 200 and body["count"] == 1 and body["result"][0]["number"] == first["number"]
@@ -253,6 +254,7 @@ def test_a_refused_registration_and_its_human_review_by_rest(ctx, call):
     assert status == 201, body
     assert body["status"] == "refused" and body["number"] is None
     assert body["reasons"] == ["家庭人均年收入须不高于5万元", "须在本市无自有住房"]
+    assert body["may_request_review"] is True and body["may_cancel"] is False
     reg_id = body["id"]
     status, body = me("post", f"{APP}/records/{reg_id}/appeal", json={"text": "  "})
     assert (status, body["message"]) == (400, "申请人工复核：此项为必填项。")
@@ -289,10 +291,9 @@ def test_a_plan_is_drafted_edited_and_published_by_rest(ctx, call):
              "contact_phone": "023-12345678"}
     status, body = staff("post", f"{PLAN}/", json={**draft, "reg_end": draft["reg_start"]})
     assert (status, body["message"]) == (422, "登记结束时间：须晚于开始时间")
-    status, body = staff("post", f"{PLAN}/", json={**draft, "region_code": "500103001"})
-    assert (status, body["message"]) == (422, "行政区划：请选择市或区县"), body
-    status, body = staff("post", f"{PLAN}/", json={**draft, "region_code": "110000"})
-    assert (status, body["message"]) == (422, "行政区划：须为本单位所在行政区划或其下辖区县"), body
+    for region in ("500103001", "110000"):  # a street; another city
+        status, body = staff("post", f"{PLAN}/", json={**draft, "region_code": region})
+        assert (status, body["message"]) == (422, "行政区划：请选择本单位辖区内的区域"), body
     status, body = staff("post", f"{PLAN}/", json=draft)
     assert status == 201, body
     pk = body["id"]
@@ -582,7 +583,7 @@ def test_an_alloc_admin_of_another_district_sees_nothing_of_a_city_plan(ctx, cal
     status, body2 = yubei("post", f"{PLAN}/", json={"code": f"YB2-{reg.id}", "title": "越界计划",
                                                       "region_code": "500000", "reg_start": "2030-01-01T09:00:00",
                                                       "reg_end": "2030-01-09T09:00:00"})
-    assert (status, body2["message"]) == (422, "行政区划：须为本单位所在行政区划或其下辖区县")
+    assert (status, body2["message"]) == (422, "行政区划：请选择本单位辖区内的区域")
     assert call("alloc_admin")("get", f"{PLAN}/{body['id']}")[0] == 200
 
 

@@ -80,7 +80,8 @@ def record_out(reg, detail=False):
            "draw_rank": reg.draw_rank if drawn else None, "draw_order": reg.draw_order if drawn else None,
            "draw_result": reg.draw_result if drawn else None,
            "draw_result_label": reg.draw_result_label if drawn and reg.draw_result else None,
-           "created_on": stamp(reg.created_on)}
+           "created_on": stamp(reg.created_on),
+           "may_cancel": registrations.may_cancel(reg), "may_request_review": registrations.may_request_review(reg)}
     if detail:
         out["snapshot"] = reg.snapshot if isinstance(reg.snapshot, dict) else None
         out["history"] = [event_out(e) for e in reg.events]

@@ -6,8 +6,9 @@ the console (plans.services, registrations.services, lottery.services).
   the window) and ``GET /<pk>``: the plan with its projects and unit types, rules, groups,
   registrations by status and the lottery: the commitment C always, the frozen pools' hashes,
   and S, E and the seeds only once drawn (never the secret S before the draw);
-* ``POST /``: a draft; ``PUT /<pk>``: change a draft's terms (only the fields sent). Projects,
-  unit types, photos, rules and groups are read here and written in the console;
+* ``POST /``: a draft; ``PUT /<pk>``: change a draft's terms (only the fields sent), both through
+  ``plans.save_plan`` as in the console. Projects, unit types, photos, rules and groups are read
+  here and written in the console;
 * ``POST /<pk>/transition`` ``{"action": publish|withdraw|publicity|freeze|results}``;
 * ``POST /<pk>/draw`` ``{"entropy", "witnesses"}``: the public draw (once).
 
@@ -15,7 +16,6 @@ A body of the wrong shape answers 400, a broken rule 422 (Chinese), a plan outsi
 caller's region 404.
 """
 from flask_appbuilder.api import expose, protect, safe
-from flask_babel import gettext as _
 
 from app.allocation import labels, schemas
 from app.allocation.lottery import services as lottery
@@ -24,8 +24,7 @@ from app.allocation.plans import services as plans
 from app.allocation.plans.models import AllocationPlan, PlanStatus
 from app.allocation.registrations import services as registrations
 from app.allocation.schemas import Answers, NotFound, body, documented, load, stamp
-from app.core.errors import DomainError
-from app.core.scope import current_user_obj, user_scope
+from app.core.scope import current_user_obj
 from app.core.views import AnjuModelRestApi, ScopedInterface
 from app.extensions import db
 
@@ -105,43 +104,15 @@ def plan_out(plan):
     return out
 
 
-def _region(user, code):
-    """The plan's region: the caller's own (default) or a city or district inside it."""
-    from app.security.roles import SCOPE_ALL
-    from app.system.models import Region, RegionLevel
-
-    field = _("Region")
-    org = getattr(user, "org", None)
-    code = (code or "").strip() or (org.region_code if org is not None else "")
-    if not code:
-        raise DomainError(_("%(field)s: %(message)s", field=field, message=_("is required")))
-    region = db.session.get(Region, code)
-    if region is None or region.level not in (RegionLevel.CITY, RegionLevel.DISTRICT):
-        raise DomainError(_("%(field)s: %(message)s", field=field, message=_("please choose a city or a district")))
-    scope = user_scope(user)
-    if scope.level != SCOPE_ALL and not (scope.region_prefix and code.startswith(scope.region_prefix)):
-        raise DomainError(_("%(field)s: %(message)s", field=field,
-                            message=_("must be your own region or a district inside it")))
-    return code
-
-
 def _terms(plan, data, user):
-    """Apply the terms sent (a PUT sends only what changes) with the services' checks."""
-    if "code" in data:
-        plan.code = plans.check_code(data["code"], plan.id)
-    if "region_code" in data or plan.region_code is None:
-        plan.region_code = _region(user, data.get("region_code"))
-    start = data.get("reg_start", plan.reg_start)
-    end = data.get("reg_end", plan.reg_end)
-    plans.check_window(start, end)
-    plan.reg_start, plan.reg_end = start, end
-    if "title" in data:
-        plan.title = data["title"].strip()
-    for key in ("announcement", "contact_phone", "contact_hours", "contact_address"):
-        if key in data:
-            value = data[key]
-            setattr(plan, key, value.strip() or None if isinstance(value, str) else None)
-    return plan
+    """The plan's terms for :func:`plans.save_plan`: what was sent over what the draft holds (a
+    PUT sends only what changes); a new plan's region defaults to the caller's own."""
+    terms = {key: getattr(plan, key) for key in TERMS} if plan is not None else {}
+    if plan is None:
+        org = getattr(user, "org", None)
+        terms["region_code"] = org.region_code if org is not None else None
+    terms.update({k: v for k, v in data.items() if not (k == "region_code" and v is None)})
+    return terms
 
 
 _PLAN_ANSWER = """
@@ -243,11 +214,7 @@ class AllocationPlanApi(Answers, AnjuModelRestApi):
         def run():
             data = load(schemas.AllocationPlanIn, body())
             user = current_user_obj()
-            plan = AllocationPlan(status=PlanStatus.DRAFT, created_by_fk=getattr(user, "id", None),
-                                  org_id=getattr(user, "org_id", None))
-            _terms(plan, data, user)
-            db.session.add(plan)
-            db.session.flush()
+            plan = plans.save_plan(user, None, _terms(None, data, user))
             return {"id": plan.id, "result": plan_out(plan)}
         return self._answer(run, 201)
 
@@ -278,9 +245,8 @@ class AllocationPlanApi(Answers, AnjuModelRestApi):
         def run():
             plan = self._plan(pk)
             data = load(schemas.AllocationPlanIn, body(), partial=True)
-            plans.check_editable(plan)
-            _terms(plan, data, current_user_obj())
-            db.session.flush()
+            user = current_user_obj()
+            plans.save_plan(user, plan, _terms(plan, data, user))
             return {"id": plan.id, "result": plan_out(plan)}
         return self._answer(run)
 
