@@ -125,6 +125,10 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     "rental_contract_filing": RENTAL_READERS,
     "rental_premises": RENTAL_READERS,
     "rental_practitioner": RENTAL_READERS,
+    # Housing allocation (issue 15): the city's administrators, reviewers and analysts read plans and
+    # registrations (alloc_admin runs them; its own tests are in tests/allocation/test_api.py).
+    "allocation_plan": {"sysadmin", "gov_admin", "gov_reviewer", "analyst"},
+    "allocation_registration": {"sysadmin", "gov_admin", "gov_reviewer", "analyst"},
 }
 
 
