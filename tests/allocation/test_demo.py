@@ -162,6 +162,15 @@ def test_finished_plan_went_through_every_step(ctx):
     assert groups == sorted(groups, key=lambda g: g != "priority") and "priority" in groups
     assert Counter(r for *_x, r in drawn)[DrawResult.SELECTED] == plans.homes_of(plan)
     assert [r for *_x, r in drawn] == sorted((r for *_x, r in drawn), key=lambda r: r != DrawResult.SELECTED)
+    # every ranked registration has its history line "中签 · 1" / "轮候 · 41"
+    from app.allocation.labels import DRAW_RESULT_LABELS
+
+    lines = db.session.execute(select(Registration.draw_order, Registration.draw_result, RegistrationEvent.reason)
+                               .join(RegistrationEvent, RegistrationEvent.registration_id == Registration.id)
+                               .where(Registration.plan_id == plan.id, RegistrationEvent.action == "draw")).all()
+    assert len(lines) == len(drawn)
+    assert all(reason == f"{DRAW_RESULT_LABELS[result]} · {order}" for order, result, reason in lines)
+    assert {reason.split(" · ")[0] for _o, _r, reason in lines} == {"中签", "轮候"}
 
 
 def test_finished_plan_files_verify_with_the_standalone_verifier(ctx, tmp_path):
@@ -192,7 +201,10 @@ def test_applicant1_can_register_at_once(app, ctx, login):
     reasons, group, _facts = registrations.screen_filing(plan, filing)
     assert reasons == [] and group == "general"                     # 立即登记 would pass the screening
     assert registrations.records_of(u) == []
-    assert login("applicant1").get("/").status_code == 200           # the demo password signs in
+    client = login("applicant1")                                     # the demo password signs in
+    page = client.get(f"/allocation/my/filing/{plan.id}")
+    assert page.status_code == 200 and "王小六" in page.get_data(as_text=True)
+    assert client.get("/allocation/my/records").status_code == 200
     for name in ("alloc_admin", "applicant1", "public1"):
         assert name in demo.__doc__
 
