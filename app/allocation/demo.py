@@ -28,8 +28,8 @@ What a newcomer finds (password of every demo account: the demo password, ``Anju
 
 The demo families are public accounts ``alloc_demo_001`` … ``alloc_demo_300`` (real-name
 verified; mobiles 13620000001 …; ID numbers of 沙坪坝/九龙坡/南岸/巴南, areas no test uses).
-Everything that has a rule goes through the services (plans.check_code / check_window /
-publish, rules.clean_rule, filings.clean (filings.save for applicant1), registrations.register /
+Everything that has a rule goes through the services (the plans console's save_plan /
+save_project / save_unit / add_files / add_rule / save_group, plans.publish, filings.clean (filings.save for applicant1), registrations.register /
 request_review / decide_appeal / review / start_publicity / object_to / decide_objection,
 lottery.freeze / draw / publish_results, the window job's sync_windows) with the module's clock
 moved to the moment it happened. Loading it all takes a few seconds (about 450 audited
@@ -192,7 +192,8 @@ def exterior_photo(seed, size=(960, 600)):
 
 
 def floor_plan(rooms, seed, size=(800, 600)):
-    """户型图: walls, rooms in soft colours, door arcs, a balcony."""
+    """户型图 of ``rooms`` bedrooms (0: a studio): walls, rooms in soft colours, door arcs, kitchen,
+    bathroom, balcony."""
     from PIL import Image, ImageDraw
 
     rnd = random.Random(seed)
@@ -201,7 +202,7 @@ def floor_plan(rooms, seed, size=(800, 600)):
     d = ImageDraw.Draw(img)
     left, top, right, bottom = 60, 60, w - 60, h - 110
     colours = [(222, 235, 247), (253, 236, 214), (226, 240, 217), (240, 226, 240), (255, 245, 204)]
-    cols = max(2, rooms)
+    cols = rooms + 1                     # the bedrooms and the living room
     xs = sorted(rnd.sample(range(left + 120, right - 120), cols - 1))
     xs = [left] + xs + [right]
     mid = rnd.randint(top + 160, bottom - 120)
@@ -330,54 +331,41 @@ def _rent_list(project_no, unit_no, area, rent, rooms, seed):
 
 def _new_plan(admin, code, title, start, end, projects, photo_seed, photos=True):
     """A draft plan with its projects, unit types (rent lists, photos), rules and priority group,
-    as the staff would enter it; checked by the plan services (number, window, rules)."""
-    from app.allocation.plans import rules as rules_engine
+    entered as the staff console enters them: through the plans services' draft edits
+    (save_plan, save_project, save_unit, add_files, add_rule, save_group)."""
     from app.allocation.plans import services as plans
-    from app.allocation.plans.models import (AllocationPlan, AllocationProject, EligibilityRule, PriorityGroup,
-                                             UnitType)
-    from app.core import uploads
 
-    code = plans.check_code(code)
-    plans.check_window(start, end)
     homes = sum(u[4] for p in projects for u in p[5])
-    plan = AllocationPlan(code=code, title=title, region_code=REGION, org_id=admin.org_id, created_by_fk=admin.id,
-                          announcement=_announcement(title, start, end, projects, homes), reg_start=start,
-                          reg_end=end, **CONTACT)
+    stamp = "%Y-%m-%d %H:%M:%S"
+    plan = plans.save_plan(admin, None, dict(
+        code=code, title=title, region_code=REGION, announcement=_announcement(title, start, end, projects, homes),
+        reg_start=start.strftime(stamp), reg_end=end.strftime(stamp), **CONTACT))
     for p_no, (name, district, address, intro, traffic, units) in enumerate(projects):
-        project = AllocationProject(name=name, district_code=district, address=address, intro=intro,
-                                    traffic=traffic, sort_order=p_no)
+        project = plans.save_project(admin, plan, None, {"name": name, "district_code": district, "address": address,
+                                                         "intro": intro, "traffic": traffic, "sort_order": p_no})
         for u_no, (u_name, layout, area, rent, rooms) in enumerate(units):
             rent_list = _rent_list(p_no, u_no, area, rent, rooms, photo_seed + p_no * 10 + u_no)
-            project.unit_types.append(UnitType(
-                name=u_name, layout=layout, area=Decimal(area), rent=min(Decimal(r["rent"]) for r in rent_list),
-                count=len(rent_list), rent_list=rent_list, sort_order=u_no,
-                description=f"{layout}，建筑面积约{area}㎡，全装修，配空调、热水器、衣柜、床和基本厨具。"))
-        plan.projects.append(project)
-    for i, (field, op, value, reason) in enumerate(RULES):
-        f, o, v, r = rules_engine.clean_rule(field, op, value, reason)
-        plan.rules.append(EligibilityRule(field=f, op=o, value=v, reason=r, sort_order=i))
+            plans.save_unit(admin, plan, project, None, {
+                "name": u_name, "layout": layout, "area": area, "rent": min(Decimal(r["rent"]) for r in rent_list),
+                "count": len(rent_list), "rent_list": plans.rent_list_text(rent_list), "sort_order": u_no,
+                "description": f"{layout}，建筑面积约{area}㎡，全装修，配空调、热水器、衣柜、床和基本厨具。"})
+    for field, op, value, reason in RULES:
+        plans.add_rule(plan, field, op, value, reason)
     g_code, g_name, g_order, conditions = PRIORITY
-    group = PriorityGroup(code=g_code, name=g_name, draw_order=g_order)
+    group = plans.save_group(plan, None, {"code": g_code, "name": g_name, "draw_order": g_order})
     for field, op, value, reason in conditions:
-        f, o, v, r = rules_engine.clean_rule(field, op, value, reason)
-        group.conditions.append(EligibilityRule(field=f, op=o, value=v, reason=r, plan=plan))
-    plan.groups.append(group)
-    plans.ensure_default_group(plan)
-    db.session.add(plan)
-    db.session.flush()
+        plans.add_rule(plan, field, op, value, reason, group=group)
     if photos:
         for p_no, project in enumerate(plan.projects):
-            for k in range(3):
-                uploads.save((f"{project.name}-实景{k + 1}.jpg", exterior_photo(photo_seed + p_no * 7 + k)),
-                             label="实景照片", owner=project, user=admin)
+            plans.add_files(admin, plan, project, plans.PROJECT_PHOTO, [
+                (f"{project.name}-实景{k + 1}.jpg", exterior_photo(photo_seed + p_no * 7 + k)) for k in range(3)])
             for u_no, unit in enumerate(project.unit_types):
-                rooms = {"开": 1, "一": 1, "两": 2, "三": 3}.get(unit.layout[0], 2)
-                uploads.save((f"{project.name}-{unit.name}户型图.png", floor_plan(rooms, photo_seed + u_no)),
-                             label="户型图", owner=unit, user=admin)
-                for k in range(2):
-                    uploads.save((f"{project.name}-{unit.name}室内{k + 1}.jpg",
-                                  interior_photo(photo_seed + p_no * 31 + u_no * 5 + k)),
-                                 label="室内照片", owner=unit, user=admin)
+                rooms = {"开": 0, "一": 1, "两": 2, "三": 3}.get(unit.layout[0], 2)
+                plans.add_files(admin, plan, unit, plans.UNIT_PLAN,
+                                [(f"{project.name}-{unit.name}户型图.png", floor_plan(rooms, photo_seed + u_no))])
+                plans.add_files(admin, plan, unit, plans.UNIT_PHOTO, [
+                    (f"{project.name}-{unit.name}室内{k + 1}.jpg", interior_photo(photo_seed + p_no * 31 + u_no * 5 + k))
+                    for k in range(2)])
     db.session.flush()
     return plan
 
