@@ -198,6 +198,9 @@ def load_demo(password=None):
     from app.rental import demo as rental_demo
 
     created["rental"] = rental_demo.load_demo()
+    from app.allocation import demo as allocation_demo
+
+    created["allocation"] = allocation_demo.load_demo()
     return created
 
 

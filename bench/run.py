@@ -19,7 +19,10 @@
    信息公示 pages and the records list against bare SQL);
 9. then the rental benchmark, bench/rental.py, likewise (1,000,000 registry rows and contracts:
    the contract list per role against bare SQL, the overdue-filing job, the registry import
-   through the page, listing verification through the REST API with a platform key).
+   through the page, listing verification through the REST API with a platform key);
+10. then the allocation benchmark, bench/allocation.py, likewise (100,000 approved registrations in
+   one plan: freeze and draw, eligibility screening, the registrations list, a burst of 立即登记
+   through the real endpoint against a real server; on PostgreSQL with ALLOC_DATABASE_URL).
 
 Environment: BENCH_ROWS, BENCH_DIR (scratch dir; default a new temp dir, removed at the
 end unless BENCH_KEEP=1), BENCH_REUSE=1 (reuse the database already in BENCH_DIR),
@@ -27,8 +30,8 @@ BENCH_RUNS (timed runs per page, default 7, after 1 warm-up), BENCH_BATCH (inser
 default 20,000), BENCH_VERIFY=0 (skip the hash-chain check), BENCH_EXPORT=0 (skip export),
 BENCH_ONLY (comma-separated: audit = parts 1-3, accounts = part 4, or its halves
 registrations / registry, complaints = part 5, staff = part 6, peer = part 7: our lists
-against Django admin over one SQLite file, bench/peer.py, credit = part 8, rental = part 9; default
-everything). The
+against Django admin over one SQLite file, bench/peer.py, credit = part 8, rental = part 9, allocation = part 10;
+default everything). The
 accounts settings are in bench/accounts.py, the complaints settings in bench/complaints.py, the credit
 settings (CREDIT_ENTERPRISES, CREDIT_RECORDS) in bench/credit.py.
 Results: the printed tables and bench/out/results.json (the accounts part under "accounts",
@@ -63,7 +66,8 @@ DO_EXPORT = os.environ.get("BENCH_EXPORT", "1") != "0"
 REUSE = os.environ.get("BENCH_REUSE", "0") == "1"
 KEEP = os.environ.get("BENCH_KEEP", "0") == "1"
 ONLY = {p.strip() for p in os.environ.get("BENCH_ONLY", "").split(",") if p.strip()}
-_PARTS = {"audit", "accounts", "registrations", "registry", "complaints", "staff", "peer", "credit", "rental"}
+_PARTS = {"audit", "accounts", "registrations", "registry", "complaints", "staff", "peer", "credit", "rental",
+          "allocation"}
 if ONLY - _PARTS:
     raise SystemExit(f"BENCH_ONLY: unknown part(s) {', '.join(sorted(ONLY - _PARTS))}; "
                      f"use {', '.join(sorted(_PARTS))}")
@@ -74,6 +78,7 @@ RUN_STAFF = not ONLY or "staff" in ONLY
 RUN_PEER = not ONLY or "peer" in ONLY
 RUN_CREDIT = not ONLY or "credit" in ONLY
 RUN_RENTAL = not ONLY or "rental" in ONLY
+RUN_ALLOCATION = not ONLY or "allocation" in ONLY
 PSIZE = 50
 DEEP_PAGE = 20_000
 SLOW_S = 20.0  # a page slower than this gets 3 timed runs instead of RUNS
@@ -629,7 +634,8 @@ def run_audit(bench_dir):
     results["loadavg_end"] = os.getloadavg()
     out = os.path.join(OUT_DIR, "results.json")
     kept = [part for part, run in (("accounts", RUN_ACCOUNTS), ("complaints", RUN_COMPLAINTS),
-                                   ("credit", RUN_CREDIT), ("rental", RUN_RENTAL)) if not run]
+                                   ("credit", RUN_CREDIT), ("rental", RUN_RENTAL),
+                                   ("allocation", RUN_ALLOCATION)) if not run]
     if kept and os.path.exists(out):  # keep the last figures of the parts not run now
         try:
             with open(out) as fh:
@@ -693,6 +699,13 @@ def run_rental(bench_dir):
     return subprocess.run([sys.executable, os.path.join(HERE, "rental.py")], env=env).returncode
 
 
+def run_allocation(bench_dir):
+    """Part 10: bench/allocation.py in its own process, on its own database under bench_dir."""
+    env = dict(os.environ, BENCH_DIR=os.path.join(bench_dir, "allocation"), BENCH_FROM_RUN="1")
+    log("allocation benchmark: bench/allocation.py in its own process ...")
+    return subprocess.run([sys.executable, os.path.join(HERE, "allocation.py")], env=env).returncode
+
+
 def main():
     bench_dir = os.environ.get("BENCH_DIR")
     made_dir = False
@@ -735,6 +748,11 @@ def main():
         if rc_r:
             print(f"rental benchmark FAILED (exit {rc_r}); see above")
             rc = rc or rc_r
+    if RUN_ALLOCATION:
+        rc_al = run_allocation(bench_dir)
+        if rc_al:
+            print(f"allocation benchmark FAILED (exit {rc_al}); see above")
+            rc = rc or rc_al
     if made_dir and not KEEP:
         shutil.rmtree(bench_dir, ignore_errors=True)
     else:
