@@ -15,7 +15,9 @@ def _sqlite_pragmas(dbapi_connection, _record):
     """An on-disk SQLite database runs in WAL mode with synchronous=NORMAL: readers never wait
     for a writer, and a commit (every audited page view writes one) costs no fsync of the main
     file. WAL with NORMAL stays consistent after a crash; at worst the last transactions before
-    a power cut are lost. In-memory databases (the test suite) are left alone."""
+    a power cut are lost. In-memory databases (the test suite) are left alone. A writer waits up
+    to 30 s for the write lock (the driver's default is 5 s): a burst of registrations at a
+    window's opening queues instead of failing with "database is locked"."""
     import sqlite3
 
     if not isinstance(dbapi_connection, sqlite3.Connection):
@@ -26,6 +28,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
         if files and files[0]:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
     finally:
         cursor.close()
 

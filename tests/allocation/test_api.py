@@ -85,7 +85,7 @@ def district_alloc_admin():
     org = db.session.execute(select(Organization).where(
         Organization.name == "渝北区住房和城乡建设委员会")).scalar_one()
     u = sm.add_user("alloc_yubei", "渝北配租", "", "alloc_yubei@test.anju.invalid", sm.find_role("alloc_admin"),
-                    password=PASSWORD, org_id=org.id, mobile="13600000112", must_change_password=False)
+                    password=DEMO_PASSWORD, org_id=org.id, mobile="13600000112", must_change_password=False)
     db.session.commit()
     return u
 
@@ -561,7 +561,7 @@ def test_an_alloc_admin_of_another_district_sees_nothing_of_a_city_plan(ctx, cal
     refused, u2, _p = registered(plan=refused_plan)
     db.session.commit()
     district_alloc_admin()
-    yubei = call("alloc_yubei", PASSWORD)
+    yubei = call("alloc_yubei", DEMO_PASSWORD)
     status, body = yubei("get", f"{PLAN}/")
     assert status == 200 and plan.id not in [r["id"] for r in body["result"]]
     status, body = yubei("get", f"{REG}/?q=(filters:!((col:plan_id,opr:eq,value:{plan.id})))")
