@@ -49,7 +49,7 @@ def test_allocation_flow_in_the_browser(app, live_server, browser, tmp_path):
     try:
         # --- 1. public1: the 去实名 gate, real-name, 信息填报 with a document ----------------
         ctx, page = b.open("public1")
-        page.goto(live_server + f"/allocation/my/filing/{plan_id}")   # the gate answers 403 with its page
+        b.go(page, f"/allocation/my/filing/{plan_id}")
         if page.query_selector("#alloc-realname-gate"):
             assert "非实名注册用户无法进行专项配租必要的信息填报与登记" in page.inner_text("#alloc-gate-message")
             b.shot(page, "01-realname-gate")

@@ -144,7 +144,10 @@ class MyAllocationView(BaseView):
             return None
         next_url = next_url or (request.full_path.rstrip("?") if request.method == "GET" else url_for(
             "MyAllocationView.records"))
-        return self._page("gate.html", status=403, title=_("Real-name verification needed"),
+        # Opening a page is answered with the gate (200: a page telling what to do first); an
+        # action posted without real-name is refused (403).
+        return self._page("gate.html", status=200 if request.method == "GET" else 403,
+                          title=_("Real-name verification needed"),
                           realname_url=url_for("MyAccountView.realname", next=next_url),
                           has_person=accounts.person_of(user) is not None)
 
