@@ -147,7 +147,8 @@ def test_cancel_and_revoke(agency):
         services.revoke(c, agent, " ")
     services.revoke(c, admin, "双方协商一致提前解约")
     assert c.status == "revoked" and c.revoke_reason == "双方协商一致提前解约"
-    templates = db.session.execute(select(SmsMessage.template).where(SmsMessage.mobile == t["mobile"])).scalars().all()
+    templates = db.session.execute(select(SmsMessage.template).where(SmsMessage.mobile == t["mobile"])
+                                   .order_by(SmsMessage.id)).scalars().all()
     assert templates == ["rental_contract_signed", "rental_contract_revoked"]
     with pytest.raises(DomainError, match="只有已签约"):
         services.revoke(c, admin, "again")
