@@ -87,8 +87,7 @@ def register_modules(appbuilder):
     from app.system import application_views, job_views
     from app.system import sms_views
     from app.system import notice_views
-    from app.property import views as property_views
-    from app.property import care_api, care_views, filing_api, filing_views, staff_api, staff_views
+    import app.property as property_module
     from app.complaints import api as complaint_api
     from app.complaints import stats as complaint_stats
     from app.complaints import views as complaint_views
@@ -103,10 +102,7 @@ def register_modules(appbuilder):
     job_views.register(appbuilder)
     application_views.register(appbuilder)
     accounts_views.register(appbuilder)
-    property_views.register(appbuilder)
-    staff_views.register(appbuilder)
-    care_views.register(appbuilder)
-    filing_views.register(appbuilder)
+    property_module.register_views(appbuilder)
     complaint_views.register(appbuilder)
     complaint_stats.register(appbuilder)
     credit_views.register(appbuilder)
@@ -116,9 +112,7 @@ def register_modules(appbuilder):
     system_api.register(appbuilder)
     accounts_api.register(appbuilder)
     complaint_api.register(appbuilder)
-    staff_api.register(appbuilder)
-    care_api.register(appbuilder)
-    filing_api.register(appbuilder)
+    property_module.register_api(appbuilder)
     credit_api.register(appbuilder)
     rental.register_api(appbuilder)
     allocation.register_api(appbuilder)

@@ -257,7 +257,8 @@ def _demo_staff(orgs):
     from datetime import date
 
     from app.core.validators import id_check_char
-    from app.property import services as property_services
+    from app.property.areas import services as property_services
+    from app.property.staff import accounts as staff_accounts
     from app.property.models import PropertyArea, Staff
 
     count = 0
@@ -271,7 +272,7 @@ def _demo_staff(orgs):
                       hired_on=date.fromisoformat(hired), status="active", areas=list(areas))
         db.session.add(staff)
         db.session.flush()
-        property_services.bind_accounts(org_id, staff_ids=[staff.id])
+        staff_accounts.bind_accounts(org_id, staff_ids=[staff.id])
         db.session.refresh(staff)
         property_services.sync_leads(staff, None)
         count += 1

@@ -446,6 +446,12 @@ def _agency_approved(application, actor):
                  summary=_("Agency admin account opened by filing %(number)s", number=application.number))
 
 
+workflow.register_payload_labels({
+    "name": _l("Name"), "credit_code": _l("Unified social credit code"),
+    "legal_rep": _l("Legal representative"), "contact_name": _l("Contact person"),
+    "contact_mobile": _l("Contact mobile"), "address": _l("Business address"),
+    "district_code": _l("District"), "city_code": _l("Registration city"),
+})
 workflow.register_type(ApplicationType(
     code=ORG_REGISTRATION, label=_l("Organisation registration"), prefix="JG",
     on_approve=_org_approved, on_return=_org_returned, on_reject=_org_rejected,

@@ -452,7 +452,7 @@ def application_document(application, mask=None, qr=None, payload_labels=None, p
     from app.core import workflow
 
     if payload_labels is None:
-        from app.system.application_views import PAYLOAD_LABELS as payload_labels
+        payload_labels = workflow.payload_labels(application)
     hide = should_mask(mask)
     a = application
     rows = [

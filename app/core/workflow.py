@@ -135,11 +135,27 @@ class ApplicationType:
 
 
 _TYPES = {}
+# Labels of payload keys shared by every type (modules register theirs at import: the
+# organisation registration's, the enterprise filing's); a type's own
+# ``extra["payload_labels"]`` come after them.
+_PAYLOAD_LABELS = {}
 
 
 def register_type(app_type):
     _TYPES[app_type.code] = app_type
     return app_type
+
+
+def register_payload_labels(labels):
+    """Add labels (key -> lazy text) for payload keys shown on every application's page and form."""
+    _PAYLOAD_LABELS.update(labels)
+
+
+def payload_labels(application):
+    """The labels of the payload keys an application shows: the shared ones, then its type's own."""
+    app_type = _TYPES.get(application.app_type)
+    own = (app_type.extra or {}).get("payload_labels") if app_type is not None else None
+    return {**_PAYLOAD_LABELS, **own} if own else dict(_PAYLOAD_LABELS)
 
 
 def get_type(code):

@@ -125,24 +125,6 @@ class ApplicationView(AnjuModelView):
         return redirect(url_for("ApplicationView.show", pk=pk))
 
 
-PAYLOAD_LABELS = {
-    "name": _l("Name"), "credit_code": _l("Unified social credit code"),
-    "legal_rep": _l("Legal representative"), "contact_name": _l("Contact person"),
-    "contact_mobile": _l("Contact mobile"), "address": _l("Business address"),
-    "district_code": _l("District"), "city_code": _l("Registration city"),
-    # 企业信息备案 (app/property/filing_services.py FIELDS). Mobiles and ID numbers are
-    # masked on the page by documents.mask_kind_of, whatever their key.
-    "legal_rep_mobile": _l("Legal representative's mobile"),
-    "branch_manager_mobile": _l("Local manager's mobile"),
-    "registered_capital": _l("Registered capital (10,000 yuan)"), "established_on": _l("Date of establishment"),
-    "registered_address": _l("Registered address"), "office_address": _l("Office address"),
-    "business_scope": _l("Business scope"), "staff_total": _l("Total number of employees"),
-    "home_region": _l("Place of registration"), "branch_name": _l("Name of the local branch"),
-    "branch_manager": _l("Local manager"), "branch_address": _l("Local office address"),
-    "entered_on": _l("Date of entering the city"),
-}
-
-
 def _extra(application, key, raw=False):
     """What the application's type declared in ``extra`` (workflow.ApplicationType): labels
     and masks of its payload keys, a link to its subject. A callable is called with the
@@ -162,8 +144,7 @@ def _extra(application, key, raw=False):
 
 def payload_labels_of(application):
     """The labels of the payload keys shown: the shared ones, then the type's own."""
-    own = _extra(application, "payload_labels", raw=True) or {}
-    return {**PAYLOAD_LABELS, **own} if own else PAYLOAD_LABELS
+    return workflow.payload_labels(application)
 
 
 def payload_mask_of(application):

@@ -111,7 +111,7 @@ def test_complaint_form_prefills_a_verified_person(app):
 # --- 是否本地企业 from the registration --------------------------------------------------------
 
 def test_is_local_follows_the_credit_code_of_the_registration(ctx):
-    from app.property.filing_services import initial_values, is_local_by_registration
+    from app.property.enterprise.services import initial_values, is_local_by_registration
     from app.system.models import Organization, Region
 
     def org(code, region="500103"):

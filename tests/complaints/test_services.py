@@ -421,7 +421,7 @@ def test_jobs_are_registered_and_log_their_work(ctx):
 
 
 def test_area_checks(ctx):
-    from app.property import services as property_services
+    from app.property.areas import services as property_services
     from app.property.models import PropertyArea
 
     a = PropertyArea(name="测试", district_code="500103", street_code="500112002")

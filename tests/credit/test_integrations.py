@@ -189,20 +189,20 @@ def test_enterprise_list_has_a_level_column_and_filter(app, login):
 
 def test_level_filter_by_service(app):
     """enterprise_page: the filter counts as it lists (the total follows the level)."""
-    from app.property import filing_services
+    from app.property.enterprise import detail as enterprise_detail
 
     c_id, c_name = _deducted_enterprise(app)
     with app.test_request_context():
-        rows, total = filing_services.enterprise_page(user("gov_admin"), c_name, level="C")
+        rows, total = enterprise_detail.enterprise_page(user("gov_admin"), c_name, level="C")
         assert total == 1 and rows[0].org.id == c_id and rows[0].credit_level == "C" and rows[0].credit_score == 48
-        assert filing_services.enterprise_page(user("gov_admin"), c_name, level="A") == ([], 0)
+        assert enterprise_detail.enterprise_page(user("gov_admin"), c_name, level="A") == ([], 0)
 
 
 # --- business applications ----------------------------------------------------------------------
 
 def _application(app, org_id, applicant="ent_b"):
     from app.core import workflow
-    from app.property.filing_services import ENTERPRISE_FILING
+    from app.property.enterprise.services import ENTERPRISE_FILING
 
     with app.app_context():
         a = workflow.create(ENTERPRISE_FILING, applicant=user(applicant), title=f"信用警示测试{org_id}", org_id=org_id,

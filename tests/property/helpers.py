@@ -18,7 +18,8 @@ def org_id(name_or_username):
 
 def make_staff(org, name, post="cleaning", areas=(), id_number=None, mobile=None, actor=None):
     """A staff record in service, bound to an account with the same ID number if there is one."""
-    from app.property import services
+    from app.property.areas import services
+    from app.property.staff import accounts
     from app.property.models import PropertyArea, Staff
 
     oid = org_id(org)
@@ -29,7 +30,7 @@ def make_staff(org, name, post="cleaning", areas=(), id_number=None, mobile=None
                   current_key=id_number, post=post, status="active", areas=area_rows)
     db.session.add(staff)
     db.session.flush()
-    services.bind_accounts(oid, staff_ids=[staff.id])
+    accounts.bind_accounts(oid, staff_ids=[staff.id])
     db.session.refresh(staff)
     services.sync_leads(staff, actor)
     db.session.commit()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.core.notices import Notice
 from app.extensions import db
-from app.property import care_services as services
+from app.property.care import services
 from app.property.models import CarePlan, Equipment, InspectionRecord, MaintenanceRecord
 from tests.complaints.helpers import make_area, user
 from tests.property.test_equipment import (
@@ -322,7 +322,7 @@ def test_maintenance_record_with_photos_staff_and_company(app, login):
 
 def test_job_flags_once_and_notifies_once_per_enterprise(app):
     from app.core.jobs import registered
-    from app.property import jobs
+    from app.property.care import jobs
 
     spec = registered()["property.care_due"]
     assert spec.trigger == "cron" and spec.trigger_args == {"hour": 6, "minute": 30}

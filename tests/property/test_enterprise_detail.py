@@ -294,7 +294,7 @@ def test_honors_written_by_city_and_district_within_their_region(app, login):
 
 def test_honor_rules_in_chinese(app):
     from app.core.errors import DomainError
-    from app.property.filing_services import check_honor
+    from app.property.enterprise.services import check_honor
     from app.property.models import EnterpriseHonor
     from app.system.models import Organization
 

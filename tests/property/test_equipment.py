@@ -36,7 +36,7 @@ def other_area():
 def make_equipment(area_name, name=None, equip_type="elevator", installed_on=None, status="in_use",
                    building=None, unit=None, maintenance_company=None):
     """An equipment row made directly (the pages are tested through the client), with due dates."""
-    from app.property import care_services
+    from app.property.care import services as care_services
 
     a = area(area_name) if isinstance(area_name, str) else area_name
     e = Equipment(org_id=a.company_org_id, area_id=a.id, region_code=a.region_code, building=building, unit=unit,
@@ -51,7 +51,7 @@ def make_equipment(area_name, name=None, equip_type="elevator", installed_on=Non
 
 def make_plan(kind, cycle_value, cycle_unit="day", org="ent_a", area_name=None, equip_type=None, equipment=None,
               name=None, created_on=None, active=True):
-    from app.property import care_services
+    from app.property.care import services as care_services
 
     a = area(area_name) if area_name else None
     org_id = equipment.org_id if equipment is not None else (a.company_org_id if a else user(org).org_id)
@@ -469,11 +469,11 @@ def test_import_naming_another_enterprises_area_refused_row_by_row(app, login):
                              ("4", "物业管理区域不存在或不在您的管理范围内：解放碑商住楼")]
     # A project lead imports into the areas they lead only.
     with app.app_context():
-        from app.property import care_services
+        from app.property.care import imports as care_imports
 
         rows = [{"_row": 2, "area": "和平小区", "equip_type": "elevator", "name": "x"},
                 {"_row": 3, "area": ANOTHER_AREA, "equip_type": "elevator", "name": "y"}]
-        errors = care_services.validate_import_rows(rows, user("pm_a"))
+        errors = care_imports.validate_import_rows(rows, user("pm_a"))
         assert errors == [(3, "area", f"物业管理区域不存在或不在您的管理范围内：{ANOTHER_AREA}")]
     pm = login("pm_a")
     resp = upload_import(pm, xlsx_bytes([["和平小区", None, None, "电梯", None, f"{tag}负责人", None, None, None,

@@ -98,7 +98,7 @@ def error_of(resp):
 
 
 def file_by_service(app, username, data=None):
-    from app.property import filing_services
+    from app.property.enterprise import services as filing_services
 
     with app.app_context():
         application = filing_services.file_enterprise(user(username), dict(data or LOCAL))
@@ -106,7 +106,7 @@ def file_by_service(app, username, data=None):
 
 
 def decide(app, pk, action, reason=None, username="reviewer"):
-    from app.property import filing_services
+    from app.property.enterprise import services as filing_services
 
     with app.app_context():
         a = db.session.get(Application, pk)
@@ -115,7 +115,7 @@ def decide(app, pk, action, reason=None, username="reviewer"):
 
 def close_open_filings(app, org_id):
     """Bring any open filing of an enterprise to an end (the session database is shared)."""
-    from app.property import filing_services
+    from app.property.enterprise import services as filing_services
 
     with app.app_context():
         a = filing_services.open_filing(org_id)
@@ -151,7 +151,7 @@ def test_form_shows_both_groups_and_prefills_from_the_organisation(app, login):
 
 def test_local_enterprise_required_fields(app):
     from app.core.errors import DomainError
-    from app.property.filing_services import clean_filing
+    from app.property.enterprise.services import clean_filing
 
     labels = {"legal_rep": "法定代表人", "contact_name": "联系人", "contact_mobile": "联系电话",
               "registered_capital": "注册资本（万元）", "established_on": "成立日期", "registered_address": "注册地址",
@@ -171,7 +171,7 @@ def test_local_enterprise_required_fields(app):
 
 def test_nonlocal_enterprise_required_fields(app):
     from app.core.errors import DomainError
-    from app.property.filing_services import clean_filing
+    from app.property.enterprise.services import clean_filing
 
     labels = {"legal_rep": "法定代表人", "contact_name": "联系人", "contact_mobile": "联系电话",
               "home_region": "注册所在地", "branch_name": "本地分支机构名称", "branch_manager": "本地负责人",
@@ -189,7 +189,7 @@ def test_nonlocal_enterprise_required_fields(app):
 
 def test_field_checks_name_the_field_in_chinese(app):
     from app.core.errors import DomainError
-    from app.property.filing_services import clean_filing
+    from app.property.enterprise.services import clean_filing
 
     future = (date.today() + timedelta(days=1)).isoformat()
     cases = [

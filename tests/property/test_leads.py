@@ -75,7 +75,7 @@ def test_change_lead_page_moves_the_area_and_the_complaints(app, login):
 
 
 def test_change_lead_refusals(app, login):
-    from app.property import services
+    from app.property.areas import services
 
     with app.app_context():
         a = make_area("拒绝换人小区")
@@ -132,7 +132,7 @@ def test_one_current_lead_per_area_is_a_database_rule(app):
 
 
 def test_sync_leads_from_staff_records(app):
-    from app.property import services
+    from app.property.areas import services
 
     with app.app_context():
         a = make_area("同步小区")

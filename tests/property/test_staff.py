@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.core.validators import id_check_char
 from app.extensions import db
-from app.property import staff_services as services
+from app.property.staff import services
 from app.property.models import Certificate, LeadAssignment, PropertyArea, Staff
 from tests.complaints.helpers import make_area, user
 

@@ -139,7 +139,7 @@ def test_scope_outside_answers_404(app, api):
     name = uniq("甲方接口")
     pk = add_staff(app, name=name)
     with app.app_context():
-        from app.property import staff_services
+        from app.property.staff import services as staff_services
         from tests.complaints.helpers import user
 
         cert = staff_services.create_certificate(user("ent_a"), pk, {"cert_type": "other", "number": uniq("C")})

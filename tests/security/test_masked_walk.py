@@ -46,9 +46,9 @@ def _more_people(app):
     with a legal representative, a care record, a second staff member."""
     from app.complaints import services as complaints
     from app.extensions import db
-    from app.property import filing_services
+    from app.property.enterprise import services as filing_services
     from app.property.models import Equipment, InspectionRecord
-    from app.property import care_services
+    from app.property.care import services as care_services
     from tests.complaints.helpers import area, file_complaint, user
     from tests.property.helpers import make_staff
 

@@ -169,7 +169,7 @@ def _seed_work(app):
     from app.accounts.services import AGENCY_FILING
     from app.core import jobs, notices, workflow
     from app.core.workflow import Action
-    from app.property.filing_services import ENTERPRISE_FILING
+    from app.property.enterprise.services import ENTERPRISE_FILING
     from app.property.models import Certificate, Equipment, Staff
     from tests.complaints.helpers import make_area
 

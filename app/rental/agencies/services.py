@@ -8,7 +8,7 @@
   ``practitioner_post``, a 信息卡号 unique across the city, a card validity and optionally one
   of the enterprise's premises. One record per person (ID number) and enterprise.
 * A practitioner is bound to a login account by ID number, as property staff are
-  (app/property/services.py bind_accounts): the account's person (app/accounts Person) must
+  (app/property/staff/accounts.py bind_accounts): the account's person (app/accounts Person) must
   carry the same ID number. Naming an account whose person has another ID number is refused
   with both numbers' last digits, so the administrator sees which one to correct.
 * 离职 keeps the record as history and unbinds the account.

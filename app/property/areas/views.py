@@ -15,7 +15,7 @@ from app.core.errors import DomainError
 from app.core.scope import current_user_obj
 from app.core.views import AnjuModelView, ScopedInterface
 from app.extensions import db
-from app.property import services
+from app.property.areas import services
 from app.property.models import LeadAssignment, PropertyArea, Staff
 from app.system.models import OrgType
 

@@ -1,5 +1,5 @@
 """设施设备管理, 巡检维保计划, 巡检记录, 维保记录 and 本周到期巡检维保 (SPEC §7; seed 004
-设施设备管理). Thin: every rule is in app/property/care_services.py."""
+设施设备管理). Thin: every rule is in app/property/care/services.py."""
 from flask import abort, flash, g, request
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.fields import QuerySelectField
@@ -19,7 +19,7 @@ from app.core.schemas import fits_key
 from app.core.scope import apply_scope, current_user_obj
 from app.core.views import AnjuModelView, ScopedInterface, masked
 from app.extensions import db
-from app.property import care_services as services
+from app.property.care import imports, services
 from app.property.models import (
     CareKind,
     CarePlan,
@@ -303,10 +303,10 @@ class EquipmentView(_FormPages, AnjuModelView):
         ]
 
     def validate_import(self, rows):
-        return services.validate_import_rows(rows, current_user_obj())
+        return imports.validate_import_rows(rows, current_user_obj())
 
     def import_rows(self, rows):
-        return services.import_rows(rows, current_user_obj())
+        return imports.import_rows(rows, current_user_obj())
 
     def pre_add(self, item):
         super().pre_add(item)
@@ -596,7 +596,7 @@ class CareDueView(BaseView):
 
 
 def register(appbuilder):
-    from app.property import jobs  # noqa: F401  (registers the daily care job)
+    from app.property.care import jobs  # noqa: F401  (registers the daily care job)
 
     uploads.register_owner("inspection", InspectionRecord, ("can_show", "InspectionRecordView"))
     uploads.register_owner("maintenance", MaintenanceRecord, ("can_show", "MaintenanceRecordView"))

@@ -22,7 +22,7 @@ from app.core.errors import DomainError
 from app.core.scope import current_user_obj
 from app.core.views import AnjuModelRestApi, ScopedInterface, can_view_full_pii
 from app.extensions import db
-from app.property import filing_services as services
+from app.property.enterprise import services
 
 
 def _json():

@@ -1,7 +1,7 @@
 """从业人员管理 (seed 003 §17, seed 004 企业人员管理): the scoped, masked list with the seed's
 columns and filters; add, edit, 离职 and delete for the enterprise; the person's detail with
 their certificates; the printable 从业人员信息 sheet; Excel template, import and export.
-Thin: the rules live in app/property/staff_services.py."""
+Thin: the rules live in app/property/staff/services.py."""
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -22,7 +22,7 @@ from app.core.schemas import fits_key
 from app.core.scope import current_user_obj
 from app.core.views import AnjuModelView, ScopedInterface
 from app.extensions import db
-from app.property import staff_services as services
+from app.property.staff import services
 from app.property.models import Certificate, PropertyArea, Staff, StaffStatus, staff_area
 from app.system import dicts
 

@@ -1,12 +1,12 @@
 """REST resources ``equipment``, ``inspection_record`` and ``maintenance_record``: scoped
 list/get/post/put/delete with the same services and checks as the pages
-(app/property/care_services.py); a refused write answers 422 with the Chinese reason."""
+(app/property/care/services.py); a refused write answers 422 with the Chinese reason."""
 from flask import g
 
 from app.core.scope import current_user_obj
 from app.core.views import AnjuModelRestApi, ScopedInterface
 from app.extensions import db
-from app.property import care_services as services
+from app.property.care import services
 from app.property.models import CareKind, Equipment, InspectionRecord, MaintenanceRecord
 
 _PERMISSIONS = ["can_get", "can_info", "can_post", "can_put", "can_delete"]

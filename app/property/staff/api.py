@@ -1,5 +1,5 @@
 """REST resources ``staff`` and ``certificate``: the scoped, masked list and detail; writes and
-离职 through the same services as the pages (app/property/staff_services.py); a broken rule
+离职 through the same services as the pages (app/property/staff/services.py); a broken rule
 answers 422 with its Chinese message, a record outside the caller's scope 404."""
 from flask import request
 from flask_appbuilder.api import expose, protect, safe
@@ -8,7 +8,7 @@ from app.accounts.api import _DomainMixin, _json
 from app.core import masking
 from app.core.scope import current_user_obj
 from app.core.views import AnjuModelRestApi, ScopedInterface
-from app.property import staff_services as services
+from app.property.staff import services
 from app.property.models import Certificate, Staff
 
 # The areas (many-to-many) are added per page by one query (_with_areas): FAB's join of a

@@ -2,7 +2,7 @@
 企业人员管理).
 
 Plain functions taking the acting user and raising DomainError with a Chinese message; the
-pages (app/property/staff_views.py), the REST resources (app/property/staff_api.py) and the
+pages (app/property/staff/views.py), the REST resources (app/property/staff/api.py) and the
 Excel import all go through them.
 
 * An enterprise keeps its own staff: the enterprise of every record is the actor's, never a
@@ -11,7 +11,7 @@ Excel import all go through them.
   ID number while in service and NULL after 离职, under a unique (org, current_key) index. A
   person who left keeps the old record as history; a rehire is a new record.
 * After every save the record is bound to the person's login (same ID number, same
-  enterprise) and the project-lead assignments follow the record (app/property/services.py
+  enterprise) and the project-lead assignments follow the record (app/property/areas/services.py
   ``bind_accounts`` and ``sync_leads``).
 * A record referred to elsewhere (a bound login, lead history, inspection or maintenance
   records) is not deleted: 离职 keeps it.
@@ -29,7 +29,8 @@ from app.core import masking, uploads, validators
 from app.core.errors import DomainError
 from app.core.mixins import now
 from app.extensions import db
-from app.property import services as area_services
+from app.property.areas import services as area_services
+from app.property.staff import accounts as staff_accounts
 from app.property.models import Certificate, PropertyArea, Staff, StaffStatus, staff_area
 from app.system import dicts
 
@@ -262,7 +263,7 @@ def _after_save(staff, actor):
     """Bind the person's login and keep the lead assignments in line (both flush). Two saves
     making leads of one area at the same moment meet the unique current assignment."""
     try:
-        area_services.bind_accounts(staff.org_id, staff_ids=[staff.id])
+        staff_accounts.bind_accounts(staff.org_id, staff_ids=[staff.id])
         db.session.refresh(staff)
         area_services.sync_leads(staff, actor)
     except IntegrityError:
@@ -369,7 +370,7 @@ def resign_many(actor, staffs, left_on=None, reason=None, commit=True):
 
 def delete_problem(staff):
     """Why the record cannot be deleted (Chinese), or None."""
-    reasons = area_services.staff_references(staff)
+    reasons = staff_accounts.staff_references(staff)
     if not reasons:
         return None
     return _("%(name)s cannot be deleted: %(reasons)s. Use 离职 (resign) instead; the record is kept as history.",
@@ -639,7 +640,7 @@ def import_rows(actor, rows):
         links = [{"staff_id": ids[r["id_number"]], "area_id": a} for r in with_areas for a in r["_area_ids"]]
         for i in range(0, len(links), batch):
             db.session.execute(insert(staff_area), links[i:i + batch])
-    area_services.bind_accounts(org_id)
+    staff_accounts.bind_accounts(org_id)
     if lead_numbers:
         for i in range(0, len(lead_numbers), 500):
             leads = db.session.execute(select(Staff).where(

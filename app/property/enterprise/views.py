@@ -1,5 +1,5 @@
 """企业信息备案, 企业信息详情 and 奖励和处罚 (seed 004): thin pages over
-app/property/filing_services.py.
+app/property/enterprise/services.py.
 
 * ``EnterpriseFilingView`` (/enterprise/filing): the enterprise's filed information, its
   filings with their state, the filing form (new, or amending a returned filing), a
@@ -28,7 +28,8 @@ from app.core.errors import DomainError
 from app.core.scope import current_user_obj
 from app.core.views import AnjuModelView, ScopedInterface, can_view_full_pii
 from app.extensions import db
-from app.property import filing_services as services
+from app.property.enterprise import detail as enterprise_pages
+from app.property.enterprise import services
 from app.property.models import EnterpriseHonor, HonorKind
 from app.system import dicts
 from app.system.models import Organization, OrgType
@@ -224,7 +225,7 @@ def credit_section(detail):
     if credit is None:
         return documents.Text(_("No credit information."), title=_("Credit"))
     rows = [(_("Credit level"), credit.level), (_("Credit score"), credit.score)]
-    entries = [services.credit_entry_text(e) for e in credit.entries]
+    entries = [enterprise_pages.credit_entry_text(e) for e in credit.entries]
     rows.append((_("Red and black lists"), "\n".join(entries) if entries else _("None"), True))
     return documents.Fields(rows, columns=4, title=_("Credit"))
 
@@ -284,7 +285,7 @@ class EnterpriseDetailView(BaseView):
     @has_access
     def list(self):
         user = current_user_obj()
-        own = services.own_enterprise_id(user)
+        own = enterprise_pages.own_enterprise_id(user)
         if own is not None:
             return redirect(url_for("EnterpriseDetailView.show", org_id=own))
         q = (request.args.get("q") or "").strip()[:128]
@@ -292,24 +293,24 @@ class EnterpriseDetailView(BaseView):
         if ent_type not in dict(dicts.items("enterprise_type")):
             ent_type = ""
         level = request.args.get("level") or ""
-        if level not in services.credit_levels():
+        if level not in enterprise_pages.credit_levels():
             level = ""
         page_arg = request.args.get("page", "0")
         page = int(page_arg) if page_arg.isdigit() and len(page_arg) < 7 else 0
-        rows, total = services.enterprise_page(user, q, ent_type, page, PAGE_SIZE, level=level)
+        rows, total = enterprise_pages.enterprise_page(user, q, ent_type, page, PAGE_SIZE, level=level)
         pages = max(1, -(-total // PAGE_SIZE))
         return self.render_template(
             "anju/property/enterprise_list.html", title=_("Enterprise details"), rows=rows, total=total,
             page=page, pages=pages, q=q, ent_type=ent_type, types=dicts.items("enterprise_type"),
-            level=level, levels=services.credit_levels(),
+            level=level, levels=enterprise_pages.credit_levels(),
         )
 
     def _detail(self, org_id):
         user = current_user_obj()
-        org = services.visible_enterprise(user, org_id)
+        org = enterprise_pages.visible_enterprise(user, org_id)
         if org is None:
             abort(404)
-        return services.enterprise_detail(user, org, show_name=_show("name"))
+        return enterprise_pages.enterprise_detail(user, org, show_name=_show("name"))
 
     @expose("/<int:org_id>")
     @has_access
@@ -320,8 +321,8 @@ class EnterpriseDetailView(BaseView):
             show=_value_shower(), fields=services.FIELD_BY_KEY, common_keys=services.COMMON_KEYS,
             nonlocal_keys=services.NONLOCAL_KEYS, is_local_label=services.IS_LOCAL_LABEL,
             filing_state=_filing_state(detail), honor_kind_label=services.honor_kind_label,
-            own=services.own_enterprise_id(current_user_obj()) == detail.org.id,
-            credit_entry_text=services.credit_entry_text,
+            own=enterprise_pages.own_enterprise_id(current_user_obj()) == detail.org.id,
+            credit_entry_text=enterprise_pages.credit_entry_text,
         )
 
     @expose("/<int:org_id>/print")
