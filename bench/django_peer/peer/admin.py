@@ -1,5 +1,5 @@
 """The three lists as Django admin shows them: same columns, joins, filters and search as our
-views (app/complaints/views.py ComplaintView, app/property/staff_views.py StaffView,
+views (app/complaints/views.py ComplaintView, app/property/staff/views.py StaffView,
 app/system/views.py AuditLogView). A region user (district1) sees what our scope shows."""
 from datetime import datetime
 
