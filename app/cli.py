@@ -139,6 +139,9 @@ DEMO_ORGS = [
     ("agency_a", "重庆安居住房租赁有限公司", "enterprise", "rental_company", "91500103MA5U9R2T37", "500103", "district1"),
     ("platform_a", "重庆市房屋租赁信息共享平台", "enterprise", "platform", "91500103MA5UAP3X4C", "500103", "district1"),
     ("housing_centre", "重庆市住房保障中心", "city", None, None, "500000", "city"),
+    ("dev_a", "重庆渝开置业有限公司", "enterprise", "developer", "91500103MA5UKF2D3Y", "500103", "district1"),
+    ("committee_a", "和平小区业主委员会", "owners_committee", "owners_committee", "53500103MA5UYW7H2D", "500103",
+     "district1"),
 ]
 
 DEMO_USERS = [
@@ -158,6 +161,8 @@ DEMO_USERS = [
     ("agent_a", "王小五", "rental_agent", "agency_a", "13800000013"),
     ("platform_a", "共享平台接口账号", "api_client", "platform_a", "13800000014"),
     ("alloc_admin", "配租管理员", "alloc_admin", "housing_centre", "13800000015"),
+    ("dev_a", "渝开置业管理员", "dev_admin", "dev_a", "13800000017"),
+    ("committee_a", "和平小区业委会", "committee", "committee_a", "13800000018"),
 ]
 
 

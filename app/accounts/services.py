@@ -333,11 +333,21 @@ def _notify_result(application, text):
         sms.send_sms(user.mobile, "notice", text=text)
 
 
+# The role an approved registration gives the organisation's account: a developer's files areas
+# and houses, an owners committee's files itself and writes news, any other enterprise's
+# administers the enterprise (staff, equipment, filings).
+ADMIN_ROLE_BY_TYPE = {"developer": "dev_admin", "owners_committee": "committee"}
+
+
+def admin_role_of(org):
+    return ADMIN_ROLE_BY_TYPE.get(org.enterprise_type or "", "ent_admin")
+
+
 def _org_approved(application, actor):
     org = _org_of(application)
     org.active, org.review_status, org.review_reason = True, "approved", None
     user = application.applicant
-    user.roles = [r for r in user.roles if r.name != APPLICANT_ROLE] + [_role("ent_admin")]
+    user.roles = [r for r in user.roles if r.name != APPLICANT_ROLE] + [_role(admin_role_of(org))]
     _notify_result(application, _("Your organisation registration %(number)s was approved. "
                                   "Log in with the credit code.", number=application.number))
 

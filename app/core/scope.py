@@ -164,8 +164,10 @@ def scope_clause(model, user=None):
             return clause
         scope = UserScope(SCOPE_ORG, scope.user_id, scope.org_id)
     if scope.level == SCOPE_ORG:
-        if spec.get("org") and scope.org_id:
-            return getattr(model, spec["org"]) == scope.org_id
+        org = spec.get("org")
+        if org and scope.org_id:
+            # A callable builds the clause itself (a row that belongs to several organisations).
+            return org(scope.org_id) if callable(org) else getattr(model, org) == scope.org_id
         scope = UserScope(SCOPE_OWN, scope.user_id)
     if scope.level == SCOPE_AREA:
         clause = _area_clause(model, spec, scope)
@@ -209,7 +211,7 @@ def stamp(obj, user=None):
     if user is None:
         return
     org_col = spec.get("org")
-    if org_col and org_col != "id" and getattr(obj, org_col, None) is None:
+    if isinstance(org_col, str) and org_col != "id" and getattr(obj, org_col, None) is None:
         setattr(obj, org_col, getattr(user, "org_id", None))
     region_col = spec.get("region")
     if region_col and "." not in region_col and getattr(obj, region_col, None) is None:

@@ -5,11 +5,34 @@
 * ``staff``       企业人员管理: staff records, certificates, import, and the binding of a record to
                   its person's login;
 * ``care``        设施设备管理, 巡检 and 维保: equipment, plans, records, due dates and the daily job;
-* ``enterprise``  企业信息备案, 企业信息详情 and awards and penalties.
+* ``enterprise``  企业信息备案, 企业信息详情 and awards and penalties;
+* ``houses``      房屋: the house registry of an area, filled by 房屋信息补充.
+
+``public.py`` holds the sections of an area's public page that parts register.
 
 Each sub-package has the same rooms (models, services, views, api, jobs); ``models.py`` here
 gathers every table; ``hooks.py`` is what the module registers with engines at start-up.
 """
+
+
+from flask_babel import lazy_gettext as _l
+
+# Menu groups of the module (the seeds' left menu): 物业管理 (areas, staff, enterprise),
+# 物业区域业务办理 (the filings), 综合查询, 小区动态, 物业服务 (repairs, surveys, inspections).
+MENUS = {
+    "Property": (_l("Property management"), "fa-building"),
+    "Property filings": (_l("Property filing business"), "fa-file-text-o"),
+    "Comprehensive query": (_l("Comprehensive query"), "fa-search"),
+    "Community news": (_l("Community news"), "fa-newspaper-o"),
+    "Property services": (_l("Property services"), "fa-handshake-o"),
+}
+
+
+def menu(appbuilder, view, name, label, icon, category="Property filings"):
+    """Add ``view`` to one of the module's menu groups (MENUS)."""
+    category_label, category_icon = MENUS[category]
+    appbuilder.add_view(view, name, label=label, icon=icon, category=category, category_label=category_label,
+                        category_icon=category_icon)
 
 
 def register_views(appbuilder):
@@ -19,7 +42,11 @@ def register_views(appbuilder):
     from app.property.enterprise import views as enterprise
     from app.property.staff import views as staff
 
+    from app.core.chrome import register_group_icon
+
     hooks.register()
+    for group, (_label, icon) in MENUS.items():
+        register_group_icon(group, icon)
     areas.register(appbuilder)
     staff.register(appbuilder)
     care.register(appbuilder)

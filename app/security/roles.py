@@ -160,14 +160,17 @@ CREDIT_ENTERPRISE = [
 from app.security.roles_rental import rental_permissions  # noqa: E402
 # Housing allocation grants (app/security/roles_allocation.py), declared the same way.
 from app.security.roles_allocation import allocation_permissions  # noqa: E402
+# Property filings, houses, committees, news and service grants (app/security/roles_property.py).
+from app.security.roles_property import property_permissions  # noqa: E402
 
 
 def module_permissions(role):
     """What the modules that declare their grants by part give ``role``."""
     out = list(rental_permissions(role))
-    for pair in allocation_permissions(role):
-        if pair not in out:
-            out.append(pair)
+    for source in (allocation_permissions, property_permissions):
+        for pair in source(role):
+            if pair not in out:
+                out.append(pair)
     return out
 
 ROLES = {
@@ -276,6 +279,28 @@ ROLES = {
             *menus("Accounts", "Open staff account"),
             ("can_add", "StaffAccountView"),
             (PII_PERMISSION, PII_VIEW),
+        ],
+    },
+    # The administrator of a 开发建设单位 (developer; seed 004 开发建设单位): files the areas it
+    # built and their houses, and sees those areas.
+    "dev_admin": {
+        "label": _l("Developer administrator"),
+        "scope": SCOPE_ORG,
+        "permissions": [
+            *module_permissions("dev_admin"),
+            *NOTICES,
+            *perms("DictItemApi", API_READ),
+        ],
+    },
+    # An owners committee (业主委员会; seed 004 业主委员会), logging in with its 机构代码: files
+    # itself (业委会备案), writes 小区动态, and sees its area.
+    "committee": {
+        "label": _l("Owners committee"),
+        "scope": SCOPE_ORG,
+        "permissions": [
+            *module_permissions("committee"),
+            *NOTICES,
+            *perms("DictItemApi", API_READ),
         ],
     },
     "project_lead": {
@@ -411,7 +436,8 @@ def data_scope(role_names):
 # Which roles a user may grant to the accounts they manage (checked on the server).
 GRANTABLE = {
     "gov_admin": ["gov_admin", "gov_reviewer", "district", "street", "helpdesk", "analyst",
-                  "ent_admin", "project_lead", "rental_agent", "api_client", "alloc_admin"],
+                  "ent_admin", "project_lead", "rental_agent", "api_client", "alloc_admin",
+                  "dev_admin", "committee"],
     "district": ["street", "analyst"],
     "ent_admin": ["ent_admin", "project_lead", "rental_agent"],
 }
@@ -441,6 +467,8 @@ ROLE_RANK = {
     "analyst": 50,
     "helpdesk": 50,       # serves enterprises and the public, not government staff
     "ent_admin": 40,
+    "dev_admin": 40,
+    "committee": 35,
     "api_client": 40,
     "project_lead": 30,
     "rental_agent": 30,

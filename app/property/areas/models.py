@@ -2,7 +2,7 @@
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, select, union
 from sqlalchemy.orm import relationship
 
 from app.core.audit import AuditSpec
@@ -30,9 +30,16 @@ class PropertyArea(TimestampMixin, db.Model):
                 "street_code": _l("Street"), "community_code": _l("Community"), "address": _l("Address"),
                 "company_org_id": _l("Property service company"), "project_lead_id": _l("Project lead account"),
                 "lead_staff_id": _l("Project lead"), "public_code": _l("Public code"),
-                "staff": _l("Staff")},
+                "staff": _l("Staff"), "property_type": _l("Property type"), "boundaries": _l("Boundaries"),
+                "land_area": _l("Land area (m²)"), "building_area": _l("Building area (m²)"),
+                "building_count": _l("Number of buildings"), "developer_org_id": _l("Developer"),
+                "committee_org_id": _l("Owners committee"), "contract_filed": _l("Service contract filed"),
+                "houses": _l("Houses")},
     )
-    __scope__ = {"org": "company_org_id", "region": "region_code", "owner": None, "area": "id"}
+    # An enterprise sees the areas it serves (物业服务企业), built (开发建设单位) or represents
+    # (业主委员会): three indexed lookups.
+    __scope__ = {"org": lambda org_id: PropertyArea.id.in_(org_area_ids(org_id)),
+                 "region": "region_code", "owner": None, "area": "id"}
     __table_args__ = (
         Index("ix_anju_property_area_lead", "project_lead_id"),
     )
@@ -51,11 +58,22 @@ class PropertyArea(TimestampMixin, db.Model):
     lead_staff_id = Column(Integer, ForeignKey("anju_staff.id", use_alter=True,
                                                name="fk_anju_property_area_lead_staff"))
     public_code = Column(String(16), nullable=False, unique=True, default=_public_code)
+    # 物业区域备案 (seed 004 开发建设单位 2): what the filing adds to the area.
+    property_type = Column(String(32))                       # dictionary property_type (物业类型)
+    boundaries = Column(Text)                                # 四至
+    land_area = Column(Numeric(14, 2))                       # 占地面积 (m²)
+    building_area = Column(Numeric(14, 2))                   # 建筑面积 (m²)
+    building_count = Column(Integer)                         # 楼栋数
+    developer_org_id = Column(Integer, ForeignKey("anju_org.id", name="fk_anju_property_area_developer"), index=True)   # 开发建设单位
+    committee_org_id = Column(Integer, ForeignKey("anju_org.id", name="fk_anju_property_area_committee"), index=True)   # 业主委员会
+    contract_filed = Column(Boolean, nullable=False, default=False, server_default="0")  # 是否合同备案
 
     district = relationship("Region", foreign_keys=[district_code], lazy="joined", innerjoin=True)
     street = relationship("Region", foreign_keys=[street_code], lazy="joined")
     community = relationship("Region", foreign_keys=[community_code])
     company = relationship("Organization", foreign_keys=[company_org_id], lazy="joined")
+    developer = relationship("Organization", foreign_keys=[developer_org_id])
+    committee = relationship("Organization", foreign_keys=[committee_org_id])
     project_lead = relationship("AnjuUser", foreign_keys=[project_lead_id])
     lead_staff = relationship("Staff", foreign_keys=[lead_staff_id], post_update=True)
 
@@ -67,10 +85,16 @@ class PropertyArea(TimestampMixin, db.Model):
         self.region_code = self.street_code or self.district_code
 
 
+def org_area_ids(org_id):
+    """The areas an organisation serves, built or represents, as a SELECT of ids (the org scope
+    of areas and of what hangs off them: houses, filings, news)."""
+    return union(select(PropertyArea.id).where(PropertyArea.company_org_id == org_id),
+                 select(PropertyArea.id).where(PropertyArea.developer_org_id == org_id),
+                 select(PropertyArea.id).where(PropertyArea.committee_org_id == org_id))
+
+
 def led_area_ids(user_id):
     """The areas a user leads now, as a SELECT for the data scope (app/core/scope.py)."""
-    from sqlalchemy import select
-
     return select(PropertyArea.id).where(PropertyArea.project_lead_id == user_id)
 
 
