@@ -199,6 +199,9 @@ def load_demo(password=None):
     created["persons"] = _demo_persons()
     created["areas"] = _demo_areas(orgs)
     created["staff"] = _demo_staff(orgs)
+    from app.property.filings import demo as filings_demo
+
+    created["property_contracts"] = filings_demo.load_demo()
     created["credit"] = _demo_credit(orgs)
     from app.rental import demo as rental_demo
 

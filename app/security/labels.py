@@ -69,6 +69,9 @@ VIEW_LABELS = {
     "CareDueView": _l("Care due this week"), "EnterpriseFilingView": _l("Enterprise information filing"),
     "EnterpriseDetailView": _l("Enterprise details"), "EnterpriseHonorView": _l("Awards and penalties"),
     "PropertyAreaView": _l("Property management areas"),
+    "ServiceContractFilingView": _l("Service contract filing"), "AcceptanceFilingView": _l("Acceptance inspection filing"),
+    "ServiceContractFilingApi": _l("Service contract filing API"),
+    "AcceptanceFilingApi": _l("Acceptance inspection filing API"),
     # rental (issue 14): public pages and APIs not named after a menu page
     "ListingPublicView": _l("Listing code check (public)"), "RentalServicesView": _l("Housing rental services"),
     "ContractCheckView": _l("Contract verification"), "RentalRightsView": _l("Rights protection (public)"),

@@ -23,7 +23,24 @@ AREAS = {}
 HOUSES = {}
 
 # --- contracts: 物业服务合同备案, 物业承接查验备案 (app/property/filings/) --------------------------
-CONTRACTS = {}
+_CONTRACT_VIEWS = ("ServiceContractFilingView", "AcceptanceFilingView")
+_CONTRACT_APIS = ("ServiceContractFilingApi", "AcceptanceFilingApi")
+_CONTRACT_READ_API = [pair for api in _CONTRACT_APIS for pair in perms(api, API_READ)]
+CONTRACTS = {
+    # The property company files (its own filings: the org scope of business applications).
+    "ent_admin": [
+        *menus(FILINGS_MENU, "Service contract filing", "Acceptance inspection filing"),
+        *[pair for view in _CONTRACT_VIEWS for pair in perms(view, ("can_list", "can_file"))],
+        *_CONTRACT_READ_API,
+        *[pair for api in _CONTRACT_APIS for pair in perms(api, ("can_file",))],
+    ],
+    # Reviewers decide (also on the 业务单 pages); government and analysts read within their region.
+    "gov_reviewer": [*_CONTRACT_READ_API, *[pair for api in _CONTRACT_APIS for pair in perms(api, ("can_transition",))]],
+    "gov_admin": _CONTRACT_READ_API,
+    "district": _CONTRACT_READ_API,
+    "street": _CONTRACT_READ_API,
+    "analyst": _CONTRACT_READ_API,
+}
 
 # --- owners: 业主委员会 registration and 业委会备案 (app/property/owners/) -------------------------
 OWNERS = {}

@@ -27,6 +27,7 @@ GROUP_LABELS = {
     "credit": _l("Credit management"), "rental": _l("Housing rental"),
     "allocation": _l("Affordable housing allocation"), "sms": _l("SMS messages"),
     "deadline": _l("Handling deadlines"), "complaint": _l("Complaints and requests"), "upload": _l("File uploads"),
+    "property": _l("Property management"),
 }
 
 
@@ -96,6 +97,11 @@ PARAMS = {p.key: p for p in [
               _l("Seconds the public pages reuse the number registered"), "allocation", 0, 300),
     ParamSpec("allocation.public_cache_seconds", "int", 30,
               _l("Seconds browsers and proxies may keep the public plan pages"), "allocation", 0, 3600),
+    # 物业服务合同备案 (app/property/filings): due days after signing, and the credit standard of a late filing.
+    ParamSpec("property.contract_filing_days", "int", 15,
+              _l("Days after signing within which a property service contract must be filed"), "property", 1, 365),
+    ParamSpec("property.contract_overdue_rule", "str", "WY-K-001",
+              _l("Scoring standard applied to property service contracts not filed in time"), "property"),
     ParamSpec("upload.max_mb", "int", 10, _l("Largest file one upload may hold (MB)"), "system", 1, 100),
     ParamSpec("sms.code_ttl_minutes", "int", 5, _l("SMS verification code validity (minutes)"), "sms", 1, 60),
     ParamSpec("sms.resend_seconds", "int", 60, _l("Seconds before a new SMS code may be requested"), "sms", 10, 3600),

@@ -117,6 +117,9 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     "inspection_record": RECORD_READERS,
     "maintenance_record": RECORD_READERS,
     "enterprise_filing": RECORD_READERS | {"gov_reviewer"},
+    # Property filings (issue 16): the company its own, government and analysts their region.
+    "service_contract_filing": CONTRACT_READERS,
+    "acceptance_filing": CONTRACT_READERS,
     "credit_rule": CREDIT_READERS - {"ent_admin"},
     "credit_record": CREDIT_READERS,
     "credit_list": CREDIT_READERS,

@@ -3,13 +3,35 @@ set-based checks, then one Core INSERT per batch."""
 from collections import defaultdict
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
 
+from app.core import xlsx
 from app.core.mixins import now
 from app.core.scope import apply_scope
 from app.extensions import db
+from app.property.care import services
 from app.property.care.services import BATCH, _date_of, _user, recompute, today
 from app.property.models import Equipment, EquipmentStatus, PropertyArea
+from app.system import dicts
+
+# The equipment workbook (its template, import and export), shared by 设施设备管理 and the
+# equipment of a 承接查验备案 (app/property/filings).
+EQUIPMENT_COLUMNS = [
+    xlsx.XColumn(key="area", label=_l("Property management area name"), required=True, max_length=128, width=24),
+    xlsx.XColumn(key="building", label=_l("Building name"), max_length=64, example="1栋"),
+    xlsx.XColumn(key="unit", label=_l("Unit / stairway"), max_length=32, example="2单元"),
+    xlsx.XColumn(key="equip_type", label=_l("Facility or equipment type"), kind="choice", required=True,
+                 choices=dicts.choices("equipment_type"), example="电梯"),
+    xlsx.XColumn(key="code", label=_l("Equipment number"), max_length=64),
+    xlsx.XColumn(key="name", label=_l("Equipment name"), required=True, max_length=128, width=24, example="1号客梯"),
+    xlsx.XColumn(key="model", label=_l("Model"), max_length=64),
+    xlsx.XColumn(key="manufacturer", label=_l("Manufacturer"), max_length=128, width=24),
+    xlsx.XColumn(key="installed_on", label=_l("Installation date"), kind="date"),
+    xlsx.XColumn(key="maintenance_company", label=_l("Maintenance company"), max_length=128, width=24),
+    xlsx.XColumn(key="status", label=_l("Status"), kind="choice",
+                 choices=lambda: list(services.STATUS_LABELS.items()), example="在用"),
+]
 
 
 def validate_import_rows(rows, user=None, on=None):

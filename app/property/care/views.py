@@ -209,21 +209,7 @@ class _FormPages:
 
 # --- equipment ---------------------------------------------------------------------------------
 
-EQUIPMENT_COLUMNS = [
-    xlsx.XColumn(key="area", label=_l("Property management area name"), required=True, max_length=128, width=24),
-    xlsx.XColumn(key="building", label=_l("Building name"), max_length=64, example="1栋"),
-    xlsx.XColumn(key="unit", label=_l("Unit / stairway"), max_length=32, example="2单元"),
-    xlsx.XColumn(key="equip_type", label=_l("Facility or equipment type"), kind="choice", required=True,
-                 choices=dicts.choices("equipment_type"), example="电梯"),
-    xlsx.XColumn(key="code", label=_l("Equipment number"), max_length=64),
-    xlsx.XColumn(key="name", label=_l("Equipment name"), required=True, max_length=128, width=24, example="1号客梯"),
-    xlsx.XColumn(key="model", label=_l("Model"), max_length=64),
-    xlsx.XColumn(key="manufacturer", label=_l("Manufacturer"), max_length=128, width=24),
-    xlsx.XColumn(key="installed_on", label=_l("Installation date"), kind="date"),
-    xlsx.XColumn(key="maintenance_company", label=_l("Maintenance company"), max_length=128, width=24),
-    xlsx.XColumn(key="status", label=_l("Status"), kind="choice",
-                 choices=lambda: list(services.STATUS_LABELS.items()), example="在用"),
-]
+EQUIPMENT_COLUMNS = imports.EQUIPMENT_COLUMNS
 
 _EQUIPMENT_LABELS = {
     "area": _l("Property management area"), "building": _l("Building name"), "unit": _l("Unit / stairway"),
