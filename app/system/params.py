@@ -27,6 +27,7 @@ GROUP_LABELS = {
     "credit": _l("Credit management"), "rental": _l("Housing rental"),
     "allocation": _l("Affordable housing allocation"), "sms": _l("SMS messages"),
     "deadline": _l("Handling deadlines"), "complaint": _l("Complaints and requests"), "upload": _l("File uploads"),
+    "property": _l("Property management"),
 }
 
 
@@ -109,6 +110,31 @@ PARAMS = {p.key: p for p in [
     ParamSpec("complaint.auto_close_days", "int", 7, _l("Days after handling before an unevaluated request closes"), "complaint", 1, 90),
     ParamSpec("complaint.overdue_deduction_points", "int", 2, _l("Credit points proposed for deduction per overdue request"), "complaint", 0, 100),
     ParamSpec("deadline.due_soon_hours", "int", 24, _l("Hours before a deadline counted as due soon"), "deadline", 1, 720),
+    # 物业服务 (app/property/service): 报修 photos, 满意度调查 and 检查考评 thresholds and their credit rules.
+    ParamSpec("property.repair_photo_max_mb", "int", 5, _l("Largest photo of a repair report (MB)"), "property", 1, 20),
+    ParamSpec("property.repair_photo_max_files", "int", 6, _l("Most photos of one repair report"), "property", 1, 20),
+    ParamSpec("property.survey_min_answers", "int", 1,
+              _l("Fewest answers a company needs in a survey before its average counts for credit"), "property", 1, 100000),
+    ParamSpec("property.survey_deduction_below", "decimal", "3.0",
+              _l("Survey average (1 to 5) below which the company gets a credit deduction"), "property"),
+    ParamSpec("property.survey_bonus_at", "decimal", "4.5",
+              _l("Survey average (1 to 5) at or above which the company gets a credit bonus"), "property"),
+    ParamSpec("property.survey_deduction_rule", "str", "WY-K-008",
+              _l("Scoring standard applied to a company whose survey average is too low"), "property"),
+    ParamSpec("property.survey_bonus_rule", "str", "WY-J-003",
+              _l("Scoring standard applied to a company whose survey average is excellent"), "property"),
+    ParamSpec("property.evaluation_items", "str",
+              '[{"name": "综合管理", "max": 20}, {"name": "房屋管理", "max": 15}, {"name": "共用设施设备", "max": 20}, '
+              '{"name": "秩序维护", "max": 15}, {"name": "环境卫生", "max": 15}, {"name": "绿化", "max": 15}]',
+              _l("Checklist of inspection evaluations (JSON: name and full score of each item)"), "property"),
+    ParamSpec("property.evaluation_deduction_below", "int", 60,
+              _l("Inspection total below which the company gets a credit deduction"), "property", 0, 1000),
+    ParamSpec("property.evaluation_bonus_at", "int", 90,
+              _l("Inspection total at or above which the company gets a credit bonus"), "property", 0, 1000),
+    ParamSpec("property.evaluation_deduction_rule", "str", "WY-K-009",
+              _l("Scoring standard applied to a failed inspection evaluation"), "property"),
+    ParamSpec("property.evaluation_bonus_rule", "str", "WY-J-005",
+              _l("Scoring standard applied to an excellent inspection evaluation"), "property"),
     # The footer of every public page (app/templates/anju/public_base.html): who to call for help.
     ParamSpec("site.service_contact", "str", "服务热线：12345（工作日 9:00—17:00）",
               _l("Service contact shown in the footer of public pages"), "system"),
