@@ -200,6 +200,9 @@ def load_demo(password=None):
     created["areas"] = _demo_areas(orgs)
     created["staff"] = _demo_staff(orgs)
     created["credit"] = _demo_credit(orgs)
+    from app.property.service import demo as service_demo
+
+    created["property_service"] = service_demo.load_demo()
     from app.rental import demo as rental_demo
 
     created["rental"] = rental_demo.load_demo()

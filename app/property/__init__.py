@@ -40,6 +40,7 @@ def register_views(appbuilder):
     from app.property.areas import views as areas
     from app.property.care import views as care
     from app.property.enterprise import views as enterprise
+    from app.property.service import views as service
     from app.property.staff import views as staff
 
     from app.core.chrome import register_group_icon
@@ -51,13 +52,16 @@ def register_views(appbuilder):
     staff.register(appbuilder)
     care.register(appbuilder)
     enterprise.register(appbuilder)
+    service.register(appbuilder)
 
 
 def register_api(appbuilder):
     from app.property.care import api as care
     from app.property.enterprise import api as enterprise
+    from app.property.service import api as service
     from app.property.staff import api as staff
 
     staff.register(appbuilder)
     care.register(appbuilder)
     enterprise.register(appbuilder)
+    service.register(appbuilder)

@@ -43,6 +43,7 @@ class Repair(db.Model):
     )
     __scope__ = {"org": "org_id", "region": "region_code", "area": "area_id", "owner": None}
     __table_args__ = (
+        UniqueConstraint("number", name="uq_anju_repair_number"),
         Index("ix_anju_repair_org_status", "org_id", "status", "submitted_at"),
         Index("ix_anju_repair_area_date", "area_id", "submitted_at"),
         Index("ix_anju_repair_region", "region_code", "submitted_at"),
@@ -50,7 +51,7 @@ class Repair(db.Model):
     )
 
     id = Column(Integer, primary_key=True)
-    number = Column(String(24), nullable=False, unique=True)
+    number = Column(String(24), nullable=False)
     area_id = Column(Integer, ForeignKey("anju_property_area.id", name="fk_anju_repair_area"), nullable=False)
     org_id = Column(Integer, ForeignKey("anju_org.id", name="fk_anju_repair_org"))
     region_code = Column(String(12), nullable=False)
@@ -230,13 +231,14 @@ class Evaluation(db.Model):
     )
     __scope__ = {"org": "org_id", "region": "region_code", "area": "area_id", "owner": "inspector_id"}
     __table_args__ = (
+        UniqueConstraint("number", name="uq_anju_evaluation_number"),
         Index("ix_anju_evaluation_org", "org_id", "checked_on"),
         Index("ix_anju_evaluation_region", "region_code", "checked_on"),
         Index("ix_anju_evaluation_area", "area_id", "checked_on"),
     )
 
     id = Column(Integer, primary_key=True)
-    number = Column(String(24), nullable=False, unique=True)
+    number = Column(String(24), nullable=False)
     area_id = Column(Integer, ForeignKey("anju_property_area.id", name="fk_anju_evaluation_area"), nullable=False)
     org_id = Column(Integer, ForeignKey("anju_org.id", name="fk_anju_evaluation_org"), nullable=False)
     region_code = Column(String(12), nullable=False)
