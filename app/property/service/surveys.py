@@ -148,6 +148,8 @@ def open_for_answers(survey, today=None):
     today = today or now().date()
     if survey is None or survey.status == S.DRAFT:
         return _("This survey does not exist.")
+    if survey.status == S.CLOSED and survey.closed_at is not None:
+        return _("This survey ended on %(day)s.", day=min(survey.closed_at.date(), survey.end_date).isoformat())
     if survey.status == S.CLOSED or today > survey.end_date:
         return _("This survey ended on %(day)s.", day=survey.end_date.isoformat())
     if today < survey.start_date:
