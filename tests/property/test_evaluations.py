@@ -104,7 +104,7 @@ def test_total_credit_once_and_the_company_reads_it(app, login, api, place):
     assert ent.get(f"/evaluations/edit/{pk}").status_code in (403, 404)
     http, headers = api("ent_a")
     body = http.get(f"/api/v1/evaluation/{pk}", headers=headers).get_json()
-    assert body["result"]["total"] == 55.0
+    assert float(body["result"]["total"]) == 55.0
     assert http.post("/api/v1/evaluation/submit", json={"area": place["a"]}, headers=headers).status_code == 403
 
 
