@@ -7,6 +7,8 @@
 * ``care``        设施设备管理, 巡检 and 维保: equipment, plans, records, due dates and the daily job;
 * ``enterprise``  企业信息备案, 企业信息详情 and awards and penalties;
 * ``houses``      房屋: the house registry of an area, filled by 房屋信息补充.
+* ``service``     物业服务: 报修 (repairs from the public page), 满意度调查 (surveys of owners) and
+                  检查考评 (inspection evaluations), both feeding credit.
 
 ``public.py`` holds the sections of an area's public page that parts register.
 

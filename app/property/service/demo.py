@@ -7,9 +7,9 @@ from sqlalchemy import select
 from app.core.mixins import now
 from app.extensions import db
 from app.property.areas.models import PropertyArea
+from app.property.service.evaluations import checklist
 from app.property.service.models import Evaluation, Repair, RepairStatus as S, Survey, SurveyArea, SurveyStatus
 from app.property.service.repairs import new_number
-from app.property.service.evaluations import checklist
 
 DEMO_REPAIRS = [
     # location, content, status, result or reason, satisfaction
