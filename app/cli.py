@@ -203,6 +203,9 @@ def load_demo(password=None):
 
     created["property_contracts"] = filings_demo.load_demo()
     created["credit"] = _demo_credit(orgs)
+    from app.property.service import demo as service_demo
+
+    created["property_service"] = service_demo.load_demo()
     from app.rental import demo as rental_demo
 
     created["rental"] = rental_demo.load_demo()

@@ -7,6 +7,8 @@
 * ``care``        设施设备管理, 巡检 and 维保: equipment, plans, records, due dates and the daily job;
 * ``enterprise``  企业信息备案, 企业信息详情 and awards and penalties;
 * ``houses``      房屋: the house registry of an area, filled by 房屋信息补充.
+* ``service``     物业服务: 报修 (repairs from the public page), 满意度调查 (surveys of owners) and
+                  检查考评 (inspection evaluations), both feeding credit.
 
 ``public.py`` holds the sections of an area's public page that parts register.
 
@@ -41,6 +43,7 @@ def register_views(appbuilder):
     from app.property.care import views as care
     from app.property.enterprise import views as enterprise
     from app.property.filings import views as filings
+    from app.property.service import views as service
     from app.property.staff import views as staff
 
     from app.core.chrome import register_group_icon
@@ -53,15 +56,18 @@ def register_views(appbuilder):
     care.register(appbuilder)
     enterprise.register(appbuilder)
     filings.register(appbuilder)
+    service.register(appbuilder)
 
 
 def register_api(appbuilder):
     from app.property.care import api as care
     from app.property.enterprise import api as enterprise
     from app.property.filings import api as filings
+    from app.property.service import api as service
     from app.property.staff import api as staff
 
     staff.register(appbuilder)
     care.register(appbuilder)
     enterprise.register(appbuilder)
     filings.register(appbuilder)
+    service.register(appbuilder)

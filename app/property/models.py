@@ -6,3 +6,5 @@ from app.property.enterprise.models import EnterpriseHonor, EnterpriseProfile, H
 from app.property.staff.models import Certificate, Staff, StaffStatus, staff_area  # noqa: F401
 from app.property.houses.models import House  # noqa: F401
 from app.property.filings.models import AcceptanceEquipment, ContractFilingDue, ServiceContract  # noqa: F401
+from app.property.service.models import (Evaluation, Repair, RepairStatus, Survey, SurveyArea,  # noqa: F401
+                                         SurveyResponse, SurveyStatus)

@@ -89,6 +89,11 @@ VIEW_LABELS = {
     "AllocationApplicantApi": _l("Allocation applicant API"), "Allocation": _l("Housing allocation"),
     "Allocation plans": _l("Allocation plans"), "Allocation registrations": _l("Allocation registrations"),
     "Eligibility objections": _l("Eligibility objections"), "My allocation records": _l("My allocation records"),
+    # property services (issue 16): 报修, 满意度调查, 检查考评
+    "RepairView": _l("Repairs"), "SurveyView": _l("Satisfaction surveys"),
+    "EvaluationView": _l("Inspections and evaluations"), "RepairApi": _l("Repairs API"),
+    "SurveyApi": _l("Satisfaction surveys API"), "EvaluationApi": _l("Inspections and evaluations API"),
+    "RepairPublicView": _l("Repair report (public)"), "SurveyPublicView": _l("Satisfaction survey (public)"),
     # menu names
     "System": _l("System"), "Security": _l("Security"), "Organizations": _l("Organizations"),
     "Organization users": _l("Organization users"), "Regions": _l("Regions"),

@@ -50,7 +50,26 @@ HONOUR = {}
 NEWS = {}
 
 # --- service: 报修, 满意度调查, 检查考评 (app/property/service/) ------------------------------------
-SERVICE = {}
+# The company handles the repairs of its areas (a project lead: the areas they lead) and reads
+# the inspections of its areas; government reads repairs in its region, organises surveys (city,
+# district, street) and inspects (district, street); analysts read. The helpdesk, developers,
+# committees and the public get nothing from the console (residents use the public pages).
+_REPAIRS_READ = [*menus(SERVICE_MENU, "Repairs"), *perms("RepairView", READ, EXPORT), *perms("RepairApi", API_READ)]
+_REPAIRS_ACT = [("can_act", "RepairView"), ("can_act", "RepairApi")]
+_SURVEYS_READ = [*menus(SERVICE_MENU, "Satisfaction surveys"), *perms("SurveyView", READ, EXPORT),
+                 *perms("SurveyApi", API_READ)]
+_SURVEYS_ORGANISE = [("can_add", "SurveyView"), ("can_act", "SurveyView")]
+_EVALUATIONS_READ = [*menus(SERVICE_MENU, "Inspections and evaluations"), *perms("EvaluationView", READ, EXPORT),
+                     *perms("EvaluationApi", API_READ)]
+_EVALUATIONS_SUBMIT = [("can_add", "EvaluationView"), ("can_submit", "EvaluationApi")]
+SERVICE = {
+    "ent_admin": [*_REPAIRS_READ, *_REPAIRS_ACT, *_EVALUATIONS_READ],
+    "project_lead": [*_REPAIRS_READ, *_REPAIRS_ACT],
+    "gov_admin": [*_REPAIRS_READ, *_SURVEYS_READ, *_SURVEYS_ORGANISE, *_EVALUATIONS_READ],
+    "district": [*_REPAIRS_READ, *_SURVEYS_READ, *_SURVEYS_ORGANISE, *_EVALUATIONS_READ, *_EVALUATIONS_SUBMIT],
+    "street": [*_REPAIRS_READ, *_SURVEYS_READ, *_SURVEYS_ORGANISE, *_EVALUATIONS_READ, *_EVALUATIONS_SUBMIT],
+    "analyst": [*_REPAIRS_READ, *_SURVEYS_READ, *_EVALUATIONS_READ],
+}
 
 PARTS = (AREAS, HOUSES, CONTRACTS, OWNERS, HONOUR, NEWS, SERVICE)
 

@@ -313,6 +313,8 @@ class EquipmentView(_FormPages, AnjuModelView):
     @expose("/show/<int:pk>", methods=["GET"])
     @has_access
     def show(self, pk):
+        from app.property.service import repairs as repair_services
+
         item = self._item_or_404(pk)
         person = masked("name")
         return self.render_template(
@@ -321,6 +323,7 @@ class EquipmentView(_FormPages, AnjuModelView):
             status_label=services.status_label(item.status), due=services.due_plans(item),
             inspections=services.history(item, CareKind.INSPECTION),
             maintenance=services.history(item, CareKind.MAINTENANCE),
+            repairs=repair_services.repairs_of_equipment(item), repair_status=repair_services.status_label,
             result_label=services.result_label, due_text=services.due_text, person=person, today=services.today(),
             can_edit=self._can("can_edit"), can_add_plan=self._can("can_add", "CarePlanView"),
             can_inspect=self._can("can_add", "InspectionRecordView") and item.status != EquipmentStatus.SCRAPPED,
