@@ -98,6 +98,12 @@ class AuditLog(db.Model):
     def __repr__(self):
         return f"{self.action} {self.entity or ''} {self.entity_id or ''}"
 
+    @property
+    def summary_text(self):
+        """The summary in words, read with this entry's own entity (two models may label one
+        field name differently)."""
+        return readable(self.summary, self.entity)
+
 
 class AuditHead(db.Model):
     """One row: the chain's head. Updating it first serialises all audit writers."""

@@ -358,12 +358,12 @@ class AuditLogView(AnjuModelView):
     show_title = _l("Audit entry")
     label_columns = {"ts": _l("Time"), "username": _l("User"), "user_id": _l("User ID"), "ip": _l("IP address"),
                      "action": _l("Operation"), "entity": _l("Object"), "entity_id": _l("Object ID"),
-                     "summary": _l("Summary"), "before": _l("Before"), "after": _l("After"),
+                     "summary": _l("Summary"), "summary_text": _l("Summary"), "before": _l("Before"), "after": _l("After"),
                      "hash": _l("Hash"), "prev_hash": _l("Previous hash")}
-    list_columns = ["ts", "username", "ip", "action", "entity", "entity_id", "summary"]
+    list_columns = ["ts", "username", "ip", "action", "entity", "entity_id", "summary_text"]
     search_columns = ["ts", "username", "action", "entity", "entity_id", "summary", "ip"]
     # before/after are shown as the labelled, masked table of the show template.
-    show_columns = ["ts", "username", "user_id", "ip", "action", "entity", "entity_id", "summary",
+    show_columns = ["ts", "username", "user_id", "ip", "action", "entity", "entity_id", "summary_text",
                     "prev_hash", "hash"]
     show_template = "anju/audit_show.html"
     base_order = ("id", "desc")
