@@ -4,4 +4,5 @@ from app.property.care.models import (CarePlan, CareKind, CycleUnit, Equipment, 
                                       InspectionRecord, InspectionResult, MaintenanceRecord, MaintenanceResult)
 from app.property.enterprise.models import EnterpriseHonor, EnterpriseProfile, HonorKind  # noqa: F401
 from app.property.staff.models import Certificate, Staff, StaffStatus, staff_area  # noqa: F401
-from app.property.houses.models import House  # noqa: F401
+from app.property.houses.models import House, HouseStaged  # noqa: F401
+from app.property.owners.models import CommitteeMember, CommitteeRole  # noqa: F401
