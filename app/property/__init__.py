@@ -40,6 +40,8 @@ def register_views(appbuilder):
     from app.property.areas import views as areas
     from app.property.care import views as care
     from app.property.enterprise import views as enterprise
+    from app.property.houses import views as houses
+    from app.property.owners import views as owners
     from app.property.staff import views as staff
 
     from app.core.chrome import register_group_icon
@@ -51,13 +53,17 @@ def register_views(appbuilder):
     staff.register(appbuilder)
     care.register(appbuilder)
     enterprise.register(appbuilder)
+    houses.register(appbuilder); owners.register(appbuilder)  # noqa: E702  (owners part: houses, committees)
 
 
 def register_api(appbuilder):
     from app.property.care import api as care
     from app.property.enterprise import api as enterprise
+    from app.property.houses import api as houses
+    from app.property.owners import api as owners
     from app.property.staff import api as staff
 
     staff.register(appbuilder)
     care.register(appbuilder)
     enterprise.register(appbuilder)
+    houses.register(appbuilder); owners.register(appbuilder)  # noqa: E702  (owners part: houses, committees)

@@ -69,6 +69,12 @@ VIEW_LABELS = {
     "CareDueView": _l("Care due this week"), "EnterpriseFilingView": _l("Enterprise information filing"),
     "EnterpriseDetailView": _l("Enterprise details"), "EnterpriseHonorView": _l("Awards and penalties"),
     "PropertyAreaView": _l("Property management areas"),
+    # property owners part (issue 16): houses and owners committees
+    "HouseImportView": _l("House information supplement"), "HouseView": _l("House information"),
+    "Houses": _l("House information"), "House information supplement": _l("House information supplement"),
+    "CommitteeFilingView": _l("Owners committee filing"), "Owners committee filing": _l("Owners committee filing"),
+    "HouseImportApi": _l("House information supplement API"), "HouseApi": _l("House information API"),
+    "CommitteeFilingApi": _l("Owners committee filing API"),
     # rental (issue 14): public pages and APIs not named after a menu page
     "ListingPublicView": _l("Listing code check (public)"), "RentalServicesView": _l("Housing rental services"),
     "ContractCheckView": _l("Contract verification"), "RentalRightsView": _l("Rights protection (public)"),

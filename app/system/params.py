@@ -27,6 +27,7 @@ GROUP_LABELS = {
     "credit": _l("Credit management"), "rental": _l("Housing rental"),
     "allocation": _l("Affordable housing allocation"), "sms": _l("SMS messages"),
     "deadline": _l("Handling deadlines"), "complaint": _l("Complaints and requests"), "upload": _l("File uploads"),
+    "property": _l("Property management"),
 }
 
 
@@ -109,6 +110,8 @@ PARAMS = {p.key: p for p in [
     ParamSpec("complaint.auto_close_days", "int", 7, _l("Days after handling before an unevaluated request closes"), "complaint", 1, 90),
     ParamSpec("complaint.overdue_deduction_points", "int", 2, _l("Credit points proposed for deduction per overdue request"), "complaint", 0, 100),
     ParamSpec("deadline.due_soon_hours", "int", 24, _l("Hours before a deadline counted as due soon"), "deadline", 1, 720),
+    ParamSpec("property.committee_filing_days", "int", 30,
+              _l("Days after its election within which an owners committee must file"), "property", 1, 365),
     # The footer of every public page (app/templates/anju/public_base.html): who to call for help.
     ParamSpec("site.service_contact", "str", "服务热线：12345（工作日 9:00—17:00）",
               _l("Service contact shown in the footer of public pages"), "system"),
