@@ -48,7 +48,7 @@ MAX_MEMBERS = 60
 MAX_COUNT = 1_000_000
 MAX_AREA = Decimal("100000000")
 
-VALID_TEXT = _l("Valid")
+VALID_TEXT = _l("Valid: an owner of the area")
 NOT_IN_REGISTRY = _l("The ID number is not in this area's house registry")
 NAME_DIFFERS = _l("The name differs from the owner in the house registry")
 
@@ -157,7 +157,7 @@ def deadline_state(application, today=None):
     if application.status in EDITABLE:
         moment = datetime.combine(today, datetime.min.time()) if today else None
         if deadlines.state(_due_moment(last), now=moment, soon_hours=0) == deadlines.OVERDUE:
-            return True, _("Overdue")
+            return True, _("Overdue, not filed")
         left = (last - (today or date.today())).days
         return False, _("%(n)s days left", n=left) if left > 0 else _("Last day today")
     if payload.get("filed_late"):
