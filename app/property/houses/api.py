@@ -114,8 +114,8 @@ class HouseImportApi(AnjuModelRestApi):
             if application is None:
                 errors = [{"row": e.row, "column": e.column, "value": e.value, "reason": str(e.reason)}
                           for e in result.listed[:1000]]
-                return self.response_422(
-                    message=_("Nothing was imported: %(n)s problems were found. Correct them and upload again.",
+                return self.response(
+                    422, message=_("Nothing was imported: %(n)s problems were found. Correct them and upload again.",
                               n=result.error_count), errors=errors)
             return self.response(201, **self._result(application, imported=len(result.rows)))
         return self._run(run)

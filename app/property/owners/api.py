@@ -88,7 +88,7 @@ class CommitteeFilingApi(AnjuModelRestApi):
                 extra["members"] = self._checks(payload["members"], results)
             except DomainError:
                 db.session.rollback()
-            return self.response_422(message=str(exc), **extra)
+            return self.response(422, message=str(exc), **extra)
         return self.response(201 if application is None else 200, **self._result(item))
 
     @expose("/file", methods=["POST"])
