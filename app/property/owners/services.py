@@ -142,11 +142,6 @@ def due_date(election_date):
     return last
 
 
-def _due_moment(last_day):
-    """The deadline as a moment: the end of the last day."""
-    return datetime.combine(last_day + timedelta(days=1), datetime.min.time())
-
-
 def deadline_state(application, today=None):
     """(overdue, text) of a filing: days left or 已逾期 while the committee has it (草稿,
     已退回); 按期提交 / 逾期提交 once submitted."""
@@ -155,10 +150,9 @@ def deadline_state(application, today=None):
         return False, ""
     last = date.fromisoformat(payload["due_date"])
     if application.status in EDITABLE:
-        moment = datetime.combine(today, datetime.min.time()) if today else None
-        if deadlines.state(_due_moment(last), now=moment, soon_hours=0) == deadlines.OVERDUE:
-            return True, _("Overdue, not filed")
         left = (last - (today or date.today())).days
+        if left < 0:
+            return True, _("Overdue, not filed")
         return False, _("%(n)s days left", n=left) if left > 0 else _("Last day today")
     if payload.get("filed_late"):
         return True, _("Filed late")
