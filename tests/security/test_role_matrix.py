@@ -100,6 +100,11 @@ EXPECTED_VIEWS = {
     # Allocation plans (issue 15): run by the housing centre's 配租管理员 (alloc_admin, not a
     # matrix role: tests/allocation/test_plan_console.py); the city and analysts read.
     "AllocationPlanView": (ALLOC_READERS, {"sysadmin"}),
+    # Property houses (issue 16): the registry is read in each role's scope (an enterprise its
+    # areas, a project lead the areas led, government its region); written only by approved
+    # 房屋信息补充 applications; not by the helpdesk or the public.
+    "HouseView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "project_lead",
+                   "analyst"}, set()),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -129,6 +134,12 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     # registrations (alloc_admin runs them; its own tests are in tests/allocation/test_api.py).
     "allocation_plan": {"sysadmin", "gov_admin", "gov_reviewer", "analyst"},
     "allocation_registration": {"sysadmin", "gov_admin", "gov_reviewer", "analyst"},
+    # Property owners part (issue 16): house imports are the filers' and government's; the house
+    # registry also the project lead's (areas led); committee filings government's (and the
+    # committees', not matrix roles: tests/property/test_committee.py).
+    "house_import": {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"},
+    "house": {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "project_lead", "analyst"},
+    "committee_filing": {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"},
 }
 
 
