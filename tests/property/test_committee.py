@@ -3,7 +3,6 @@
 the area by name and ID number (the reason when not, one query for the whole list), the
 per-member 验证, the deadline across a holiday, approval writing the members and linking
 the area (the committee then sees it), REST, and who may see a filing."""
-import io
 import itertools
 import re
 from datetime import date, timedelta
