@@ -212,6 +212,9 @@ def load_demo(password=None):
     from app.allocation import demo as allocation_demo
 
     created["allocation"] = allocation_demo.load_demo()
+    from app.property.owners import demo as owners_demo
+
+    created["houses"] = owners_demo.load_demo()
     return created
 
 

@@ -44,6 +44,8 @@ def register_views(appbuilder):
     from app.property.enterprise import views as enterprise
     from app.property.filings import views as filings
     from app.property.service import views as service
+    from app.property.houses import views as houses
+    from app.property.owners import views as owners
     from app.property.staff import views as staff
 
     from app.core.chrome import register_group_icon
@@ -57,6 +59,8 @@ def register_views(appbuilder):
     enterprise.register(appbuilder)
     filings.register(appbuilder)
     service.register(appbuilder)
+    houses.register(appbuilder)
+    owners.register(appbuilder)
 
 
 def register_api(appbuilder):
@@ -64,6 +68,8 @@ def register_api(appbuilder):
     from app.property.enterprise import api as enterprise
     from app.property.filings import api as filings
     from app.property.service import api as service
+    from app.property.houses import api as houses
+    from app.property.owners import api as owners
     from app.property.staff import api as staff
 
     staff.register(appbuilder)
@@ -71,3 +77,5 @@ def register_api(appbuilder):
     enterprise.register(appbuilder)
     filings.register(appbuilder)
     service.register(appbuilder)
+    houses.register(appbuilder)
+    owners.register(appbuilder)

@@ -72,6 +72,12 @@ VIEW_LABELS = {
     "ServiceContractFilingView": _l("Service contract filing"), "AcceptanceFilingView": _l("Acceptance inspection filing"),
     "ServiceContractFilingApi": _l("Service contract filing API"),
     "AcceptanceFilingApi": _l("Acceptance inspection filing API"),
+    # property owners part (issue 16): houses and owners committees
+    "HouseImportView": _l("House information supplement"), "HouseView": _l("House information"),
+    "Houses": _l("House information"), "House information supplement": _l("House information supplement"),
+    "CommitteeFilingView": _l("Owners committee filing"), "Owners committee filing": _l("Owners committee filing"),
+    "HouseImportApi": _l("House information supplement API"), "HouseApi": _l("House information API"),
+    "CommitteeFilingApi": _l("Owners committee filing API"),
     # rental (issue 14): public pages and APIs not named after a menu page
     "ListingPublicView": _l("Listing code check (public)"), "RentalServicesView": _l("Housing rental services"),
     "ContractCheckView": _l("Contract verification"), "RentalRightsView": _l("Rights protection (public)"),

@@ -19,8 +19,27 @@ SERVICE_MENU = "Property services"
 AREAS = {}
 
 # --- houses: 房屋信息补充 (house import as a business application), the house registry ---------
-# (app/property/houses/)
-HOUSES = {}
+# (app/property/houses/). The filer (a developer or a property company) imports and submits; the
+# registry is read in each role's scope (an enterprise its areas, a project lead the areas led,
+# government its region, a committee its area once its filing is approved); reviewers open an
+# import from the 业务单 (its subject link) and decide there. Owner name and ID number are
+# masked for roles without the PII permission.
+_HOUSES_READ = [*menus("Property", "Houses"), *perms("HouseView", READ, EXPORT), *perms("HouseApi", API_READ)]
+_HOUSE_FILER = [*_HOUSES_READ, *menus(FILINGS_MENU, "House information supplement"),
+                *perms("HouseImportView", ("can_list", "can_show", "can_import")),
+                *perms("HouseImportApi", API_READ, ("can_import",))]
+_HOUSE_GOV = [*_HOUSES_READ, ("can_show", "HouseImportView"), *perms("HouseImportApi", API_READ)]
+HOUSES = {
+    "dev_admin": _HOUSE_FILER,
+    "ent_admin": _HOUSE_FILER,
+    "project_lead": [*menus("Property", "Houses"), *perms("HouseView", READ), *perms("HouseApi", API_READ)],
+    "committee": [*menus("Property", "Houses"), *perms("HouseView", READ), *perms("HouseApi", API_READ)],
+    "gov_admin": _HOUSE_GOV,
+    "gov_reviewer": _HOUSE_GOV,
+    "district": _HOUSE_GOV,
+    "street": _HOUSE_GOV,
+    "analyst": _HOUSE_GOV,
+}
 
 # --- contracts: 物业服务合同备案, 物业承接查验备案 (app/property/filings/) --------------------------
 _CONTRACT_VIEWS = ("ServiceContractFilingView", "AcceptanceFilingView")
@@ -43,7 +62,19 @@ CONTRACTS = {
 }
 
 # --- owners: 业主委员会 registration and 业委会备案 (app/property/owners/) -------------------------
-OWNERS = {}
+# The committee files itself; government reads the filings of its region (reviewers decide on
+# the 业务单 page, which links to the filing's members).
+_COMMITTEE_GOV = [("can_show", "CommitteeFilingView"), *perms("CommitteeFilingApi", API_READ)]
+OWNERS = {
+    "committee": [*menus(FILINGS_MENU, "Owners committee filing"),
+                  *perms("CommitteeFilingView", ("can_list", "can_show", "can_file")),
+                  *perms("CommitteeFilingApi", API_READ, ("can_file",))],
+    "gov_admin": _COMMITTEE_GOV,
+    "gov_reviewer": _COMMITTEE_GOV,
+    "district": _COMMITTEE_GOV,
+    "street": _COMMITTEE_GOV,
+    "analyst": _COMMITTEE_GOV,
+}
 
 # --- honour and news: 诚信登记/良好行为申报 with publicity, 小区动态 (app/property/honour/, news/) --
 HONOUR = {}

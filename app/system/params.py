@@ -140,6 +140,8 @@ PARAMS = {p.key: p for p in [
               _l("Scoring standard applied to a failed inspection evaluation"), "property"),
     ParamSpec("property.evaluation_bonus_rule", "str", "WY-J-005",
               _l("Scoring standard applied to an excellent inspection evaluation"), "property"),
+    ParamSpec("property.committee_filing_days", "int", 30,
+              _l("Days after its election within which an owners committee must file"), "property", 1, 365),
     # The footer of every public page (app/templates/anju/public_base.html): who to call for help.
     ParamSpec("site.service_contact", "str", "服务热线：12345（工作日 9:00—17:00）",
               _l("Service contact shown in the footer of public pages"), "system"),

@@ -148,7 +148,7 @@ def test_organization_application_by_rest(app, api):
     assert r.get_json()["status"] == "approved" and r.get_json()["status_label"] == "审核通过"
     with app.app_context():
         u = db.session.execute(select(AnjuUser).where(AnjuUser.username == code)).scalar_one()
-        assert [x.name for x in u.roles] == ["ent_admin"]
+        assert [x.name for x in u.roles] == ["dev_admin"]  # a developer (开发建设单位) gets its own role
     assert reviewer_http.post("/api/v1/organization_application/999999/transition", headers=rev,
                               json={"action": "accept"}).status_code == 404
 

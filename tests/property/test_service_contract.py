@@ -50,7 +50,7 @@ def test_step_two_prefills_the_developer_and_the_company(app, login):
 
 @pytest.mark.parametrize("change, message", [
     ({"contract_type": ""}, "物业合同类型：请选择其中一项"),
-    ({"end_on": (date.today() - timedelta(days=30)).isoformat()}, "委托期限止：应晚于委托期限的开始日期"),
+    ({"end_on": (date.today() - timedelta(days=30)).isoformat()}, "委托期限止：应晚于起始日期"),
     ({"signed_on": (date.today() + timedelta(days=1)).isoformat()}, "合同签订日期：不能晚于今天"),
     ({"client_phone": "12345"}, "选聘单位联系电话：请填写手机号码或固定电话（如023-63881234）"),
     ({"residential_fee": "abc"}, "住宅物业服务费（元/㎡·月）：请填写金额，如2.50"),
@@ -222,7 +222,7 @@ def test_rest_create_submit_amend_detail_and_list(app, api):
     http, headers = api("ent_a")
     bad = http.post("/api/v1/service_contract_filing/file", json=contract_data(area_id, end_on="2000-01-01"),
                     headers=headers)
-    assert bad.status_code == 422 and bad.get_json()["message"] == "委托期限止：应晚于委托期限的开始日期"
+    assert bad.status_code == 422 and bad.get_json()["message"] == "委托期限止：应晚于起始日期"
     resp = http.post("/api/v1/service_contract_filing/file",
                      json={**contract_data(area_id), "area_id": None, "area_name": None, "submit": False},
                      headers=headers)

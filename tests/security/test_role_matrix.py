@@ -110,6 +110,11 @@ EXPECTED_VIEWS = {
     "RepairView": (REPAIR_READERS, set()),
     "SurveyView": (SURVEY_READERS, {"sysadmin", "gov_admin", "district", "street"}),
     "EvaluationView": (EVALUATION_READERS, {"sysadmin", "district", "street"}),
+    # Property houses (issue 16): the registry is read in each role's scope (an enterprise its
+    # areas, a project lead the areas led, government its region); written only by approved
+    # 房屋信息补充 applications; not by the helpdesk or the public.
+    "HouseView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "project_lead",
+                   "analyst"}, set()),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -145,6 +150,12 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     "repair": REPAIR_READERS,
     "survey": SURVEY_READERS,
     "evaluation": EVALUATION_READERS,
+    # Property owners part (issue 16): house imports are the filers' and government's; the house
+    # registry also the project lead's (areas led); committee filings government's (and the
+    # committees', not matrix roles: tests/property/test_committee.py).
+    "house_import": {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"},
+    "house": {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "project_lead", "analyst"},
+    "committee_filing": {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"},
 }
 
 

@@ -60,3 +60,36 @@ class House(db.Model):
     def __repr__(self):
         return "-".join(x for x in (self.building, self.unit, self.room) if x)
 
+
+
+class HouseStaged(db.Model):
+    """A house row of a 房屋信息补充 application waiting for its decision (never in the JSON
+    payload: an import may hold tens of thousands of rows). Approval copies the rows into
+    :class:`House` with one INSERT ... SELECT and deletes them; a re-import replaces them."""
+
+    __tablename__ = "anju_house_staged"
+    __audit__ = AuditSpec(
+        _l("House awaiting review"), row=lambda h: "-".join(x for x in (h.building, h.unit, h.room) if x) or None,
+        labels={"application_id": _l("Business application"), "area_id": _l("Property management area"),
+                "row_no": _l("Row number"), "building": _l("Building"), "unit": _l("Unit"),
+                "room": _l("Room number"), "floor": _l("Floor"), "floor_area": _l("Building area (m²)"),
+                "owner_name": _l("Owner's name"), "owner_id_number": _l("Owner's ID number")},
+        masks={"owner_name": "name", "owner_id_number": "id_number"},
+    )
+    __table_args__ = (
+        Index("ix_anju_house_staged_app", "application_id", "row_no"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    application_id = Column(Integer, ForeignKey("anju_application.id", ondelete="CASCADE",
+                                                name="fk_anju_house_staged_application"), nullable=False)
+    area_id = Column(Integer, ForeignKey("anju_property_area.id", name="fk_anju_house_staged_area"),
+                     nullable=False)
+    row_no = Column(Integer, nullable=False)                 # the row in the uploaded workbook
+    building = Column(String(64), nullable=False)
+    unit = Column(String(32), nullable=False, default="")
+    room = Column(String(32), nullable=False)
+    floor = Column(Integer)
+    floor_area = Column(Numeric(12, 2))
+    owner_name = Column(String(64))
+    owner_id_number = Column(String(32))
