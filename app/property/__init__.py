@@ -6,7 +6,9 @@
                   its person's login;
 * ``care``        设施设备管理, 巡检 and 维保: equipment, plans, records, due dates and the daily job;
 * ``enterprise``  企业信息备案, 企业信息详情 and awards and penalties;
-* ``houses``      房屋: the house registry of an area, filled by 房屋信息补充.
+* ``houses``      房屋: the house registry of an area, filled by 房屋信息补充;
+* ``honour``      诚信登记 / 企业良好行为申报: declaration, publicity with objections, 公告, credit bonus;
+* ``news``        小区动态: news of an area, drafted, published on its public page, withdrawn.
 
 ``public.py`` holds the sections of an area's public page that parts register.
 
@@ -40,6 +42,8 @@ def register_views(appbuilder):
     from app.property.areas import views as areas
     from app.property.care import views as care
     from app.property.enterprise import views as enterprise
+    from app.property.honour import views as honour
+    from app.property.news import views as news
     from app.property.staff import views as staff
 
     from app.core.chrome import register_group_icon
@@ -51,13 +55,17 @@ def register_views(appbuilder):
     staff.register(appbuilder)
     care.register(appbuilder)
     enterprise.register(appbuilder)
+    honour.register(appbuilder); news.register(appbuilder)  # noqa: E702  (诚信登记, 小区动态)
 
 
 def register_api(appbuilder):
     from app.property.care import api as care
     from app.property.enterprise import api as enterprise
+    from app.property.honour import api as honour
+    from app.property.news import api as news
     from app.property.staff import api as staff
 
     staff.register(appbuilder)
     care.register(appbuilder)
     enterprise.register(appbuilder)
+    honour.register(appbuilder); news.register(appbuilder)  # noqa: E702

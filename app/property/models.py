@@ -5,3 +5,5 @@ from app.property.care.models import (CarePlan, CareKind, CycleUnit, Equipment, 
 from app.property.enterprise.models import EnterpriseHonor, EnterpriseProfile, HonorKind  # noqa: F401
 from app.property.staff.models import Certificate, Staff, StaffStatus, staff_area  # noqa: F401
 from app.property.houses.models import House  # noqa: F401
+from app.property.honour.models import HonourObjection, HonourPublicity, PublicityState  # noqa: F401
+from app.property.news.models import AreaNews, NewsStatus  # noqa: F401

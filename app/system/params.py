@@ -27,6 +27,7 @@ GROUP_LABELS = {
     "credit": _l("Credit management"), "rental": _l("Housing rental"),
     "allocation": _l("Affordable housing allocation"), "sms": _l("SMS messages"),
     "deadline": _l("Handling deadlines"), "complaint": _l("Complaints and requests"), "upload": _l("File uploads"),
+    "property": _l("Property management"),
 }
 
 
@@ -109,6 +110,11 @@ PARAMS = {p.key: p for p in [
     ParamSpec("complaint.auto_close_days", "int", 7, _l("Days after handling before an unevaluated request closes"), "complaint", 1, 90),
     ParamSpec("complaint.overdue_deduction_points", "int", 2, _l("Credit points proposed for deduction per overdue request"), "complaint", 0, 100),
     ParamSpec("deadline.due_soon_hours", "int", 24, _l("Hours before a deadline counted as due soon"), "deadline", 1, 720),
+    # 诚信登记 / 良好行为申报 (app/property/honour): publicity for objections, then the credit bonus.
+    ParamSpec("property.honour_publicity_days", "int", 5,
+              _l("Publicity of a good-behaviour declaration for objections (working days)"), "property", 1, 60),
+    ParamSpec("property.honour_bonus_rule", "str", "WY-J-002",
+              _l("Scoring standard applied to an approved good-behaviour declaration"), "property"),
     # The footer of every public page (app/templates/anju/public_base.html): who to call for help.
     ParamSpec("site.service_contact", "str", "服务热线：12345（工作日 9:00—17:00）",
               _l("Service contact shown in the footer of public pages"), "system"),
