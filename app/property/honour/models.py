@@ -43,7 +43,7 @@ class HonourPublicity(db.Model):
         labels={"application_id": _l("Business application"), "area_id": _l("Property management area"),
                 "org_id": _l("Property service company"), "region_code": _l("Region"),
                 "category": _l("Behaviour category"), "title": _l("Title"), "happened_on": _l("Date of the behaviour"),
-                "description": _l("Description"), "state": _l("Publicity state"),
+                "description": _l("Account of what happened"), "state": _l("Publicity state"),
                 "starts_at": _l("Publicity starts"), "ends_at": _l("Publicity ends"),
                 "announced_at": _l("Announced at"), "end_noticed_at": _l("End of publicity notified at"),
                 "objections": _l("Objections")},

@@ -66,14 +66,14 @@ PUBLIC_LIMIT = 10
 
 LABELS = {
     "area_id": _l("Property management area"), "category": _l("Behaviour category"), "title": _l("Title"),
-    "happened_on": _l("Date of the behaviour"), "description": _l("Description"),
+    "happened_on": _l("Date of the behaviour"), "description": _l("Account of what happened"),
     "files": _l("Evidence"),
 }
 # The payload as the 业务单 page and the 申请表 show it (app/system/application_views.py).
 PAYLOAD_LABELS = {
     "area_name": _l("Property management area"), "category_label": _l("Behaviour category"),
     "behaviour_title": _l("Title of the behaviour"), "happened_on": _l("Date of the behaviour"),
-    "description": _l("Description"),
+    "description": _l("Account of what happened"),
 }
 
 
@@ -330,18 +330,19 @@ def _accepted(application, actor):
     if area is None:
         raise DomainError(_("The property management area of this declaration no longer exists."))
     start = now()
+    end = publicity_end(start)
     publicity = publicity_of(application)
     if publicity is None:
         publicity = HonourPublicity(application_id=application.id)
-        db.session.add(publicity)
     publicity.area_id, publicity.org_id, publicity.region_code = area.id, application.org_id, area.region_code
     publicity.category = payload.get("category") or "other"
     publicity.title = (payload.get("behaviour_title") or application.title)[:200]
     publicity.happened_on = date.fromisoformat(payload["happened_on"]) if payload.get("happened_on") else start.date()
     publicity.description = payload.get("description") or ""
     publicity.state = PublicityState.PUBLICITY
-    publicity.starts_at, publicity.ends_at = start, publicity_end(start)
+    publicity.starts_at, publicity.ends_at = start, end
     publicity.announced_at = publicity.end_noticed_at = None
+    db.session.add(publicity)
     _notify(application, _("Good behaviour declaration %(number)s was accepted; it is in publicity on the area's "
                            "public page until %(end)s.", number=application.number,
                            end=publicity.ends_at.strftime("%Y-%m-%d %H:%M")))
