@@ -27,6 +27,11 @@ CONTRACT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street
 
 RENTAL_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst", "ent_admin"}
 ALLOC_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "analyst"}
+# Property filings (issue 16): 诚信登记 is the property company's, read by government in its
+# region; 小区动态 also by project leads.
+HONOUR_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"}
+NEWS_READERS = HONOUR_READERS | {"project_lead"}
+NEWS_WRITERS = {"sysadmin", "ent_admin", "project_lead"}
 
 # view -> (roles that may list, roles that may open the add form)
 EXPECTED_VIEWS = {
@@ -100,6 +105,9 @@ EXPECTED_VIEWS = {
     # Allocation plans (issue 15): run by the housing centre's 配租管理员 (alloc_admin, not a
     # matrix role: tests/allocation/test_plan_console.py); the city and analysts read.
     "AllocationPlanView": (ALLOC_READERS, {"sysadmin"}),
+    # 小区动态 (issue 16): written by the property company and its project leads (and owners
+    # committees, not a matrix role) for their areas; government and analysts read their region.
+    "AreaNewsView": (NEWS_READERS, NEWS_WRITERS),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -129,6 +137,8 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     # registrations (alloc_admin runs them; its own tests are in tests/allocation/test_api.py).
     "allocation_plan": {"sysadmin", "gov_admin", "gov_reviewer", "analyst"},
     "allocation_registration": {"sysadmin", "gov_admin", "gov_reviewer", "analyst"},
+    "good_behaviour": HONOUR_READERS,
+    "area_news": NEWS_READERS,
 }
 
 
@@ -217,6 +227,7 @@ EXPECTED_WRITES = {
     "AgencyPremisesView": ({"sysadmin", "ent_admin"}, {"sysadmin", "ent_admin"}),
     "PractitionerView": ({"sysadmin", "ent_admin"}, {"sysadmin", "ent_admin"}),
     "AllocationPlanView": ({"sysadmin"}, {"sysadmin"}),
+    "AreaNewsView": (NEWS_WRITERS, NEWS_WRITERS),
 }
 # sysadmin belongs to no enterprise: the staff edit form sends it away (302) with the reason.
 EDIT_REDIRECTS = {("sysadmin", "StaffView")}
