@@ -45,6 +45,11 @@ class GoodBehaviourApi(AnjuModelRestApi):
     search_columns = ["number", "status", "org_id", "region_code", "submitted_at"]
     order_columns = ["id", "submitted_at", "decided_at"]
     base_order = ("id", "desc")
+    extra_response_properties = {
+        "status_label": {"type": "string", "description": "the state in Chinese"},
+        "publicity": {"type": "object", "description": "once accepted: id, state, state_label, starts_at, "
+                                                       "ends_at and the number of objections"},
+    }
 
     def _run(self, fn, ok_status=200):
         try:
