@@ -541,3 +541,25 @@ def test_government_reads_in_its_region(app, login, api, ent_a_declaration):
                      json={"action": "approve"}).status_code == 403
     # The analyst reads the declaration, not the objections.
     assert "honour-objections" not in login("analyst").get(f"/property/honour/show/{pk}").get_data(as_text=True)
+
+
+def test_the_objection_forms_code_button_sends_an_objection_code(app, ent_a_declaration):
+    """The form's 获取验证码 asks /sms/send for purpose ``objection`` (picture code first); the code
+    it sends is the one the objection takes."""
+    from tests.conftest import Client
+
+    pk, code, pub = ent_a_declaration
+    visitor = Client(app)
+    url = f"/area/{code}/honour/{pub}/object"
+    page = visitor.get(url).get_data(as_text=True)
+    assert 'data-purpose="objection"' in page
+    mobile = new_mobile("1373")
+    token = visitor.token(url)
+    visitor.http.get("/captcha/sms.png")
+    resp = visitor.http.post("/sms/send", data={"mobile": mobile, "purpose": "objection", "captcha": "TEST",
+                                                "csrf_token": token})
+    assert resp.status_code == 200 and resp.get_json()["ok"] is True
+    with app.app_context():
+        sms_code = last_code(mobile)
+    resp = visitor.form(url, {"name": "孙异议", "mobile": mobile, "sms_code": sms_code, "content": "与事实不符"})
+    assert resp.status_code == 302
