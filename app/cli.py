@@ -90,6 +90,7 @@ def load_reference():
         "rent_payment_cycle": ("租金支付周期", "Rent payment cycle"), "rental_purpose": ("租赁用途", "Rental purpose"),
         "legal_service_kind": ("法律服务机构类型", "Legal service kind"),
         "practitioner_post": ("从业岗位", "Practitioner post"),
+        "good_behaviour_category": ("良好行为类别", "Good behaviour category"),
     }
     types = set(db.session.execute(select(DictType.code)).scalars())
     items = set(db.session.execute(select(DictItem.dict_type, DictItem.code)).all())
@@ -215,6 +216,9 @@ def load_demo(password=None):
     from app.property.owners import demo as owners_demo
 
     created["houses"] = owners_demo.load_demo()
+    from app.property.honour import demo as honour_demo
+
+    created["property_honour_news"] = honour_demo.load_demo()
     return created
 
 

@@ -125,6 +125,7 @@ class ApplicationType:
     decider_roles: tuple = ("gov_reviewer",)
     # Hooks: fn(application, actor); run inside the transition, before the commit.
     on_submit: Callable | None = None
+    on_accept: Callable | None = None
     on_approve: Callable | None = None
     on_return: Callable | None = None
     on_reject: Callable | None = None
@@ -378,7 +379,7 @@ def transition(application, action, actor, reason=None, session=None):
         raise DomainError(_("This application was handled by someone else meanwhile; please reload it."))
     hook = {
         Action.SUBMIT: app_type.on_submit, Action.RESUBMIT: app_type.on_submit,
-        Action.APPROVE: app_type.on_approve, Action.RETURN: app_type.on_return,
+        Action.ACCEPT: app_type.on_accept, Action.APPROVE: app_type.on_approve, Action.RETURN: app_type.on_return,
         Action.REJECT: app_type.on_reject, Action.TERMINATE: app_type.on_terminate,
     }.get(action)
     if hook is not None:

@@ -44,6 +44,8 @@ PERMISSION_LABELS = {
     "can_results": _l("publish the results"), "can_rules": _l("edit eligibility rules"),
     "can_projects": _l("edit projects and unit types"), "can_appeal": _l("human review of a refusal"),
     "can_register": _l("register for allocation"), "can_records": _l("allocation records"),
+    # property: 诚信登记 (issue 16)
+    "can_objections": _l("read objections"),
 }
 
 VIEW_LABELS = {
@@ -100,6 +102,11 @@ VIEW_LABELS = {
     "EvaluationView": _l("Inspections and evaluations"), "RepairApi": _l("Repairs API"),
     "SurveyApi": _l("Satisfaction surveys API"), "EvaluationApi": _l("Inspections and evaluations API"),
     "RepairPublicView": _l("Repair report (public)"), "SurveyPublicView": _l("Satisfaction survey (public)"),
+    # property: 诚信登记 and 小区动态 (issue 16)
+    "GoodBehaviourView": _l("Good behaviour declaration"), "HonourPublicView": _l("Good behaviour publicity (public)"),
+    "AreaNewsView": _l("Community news management"), "NewsPublicView": _l("Community news (public)"),
+    "Good behaviour declaration": _l("Good behaviour declaration"),
+    "Community news management": _l("Community news management"),
     # menu names
     "System": _l("System"), "Security": _l("Security"), "Organizations": _l("Organizations"),
     "Organization users": _l("Organization users"), "Regions": _l("Regions"),

@@ -77,8 +77,35 @@ OWNERS = {
 }
 
 # --- honour and news: 诚信登记/良好行为申报 with publicity, 小区动态 (app/property/honour/, news/) --
-HONOUR = {}
-NEWS = {}
+# 诚信登记: the property company declares (its own); reviewers accept and decide on the 业务单 page
+# and read the objections here; government reads and sees objections in its region; analysts read.
+_HONOUR_READ = [*menus(FILINGS_MENU, "Good behaviour declaration"), ("can_list", "GoodBehaviourView"),
+                *perms("GoodBehaviourApi", API_READ)]
+_HONOUR_GOV = [*_HONOUR_READ, ("can_objections", "GoodBehaviourView")]
+HONOUR = {
+    "ent_admin": [*_HONOUR_READ, ("can_file", "GoodBehaviourView"), ("can_file", "GoodBehaviourApi")],
+    "gov_reviewer": [*_HONOUR_GOV, ("can_transition", "GoodBehaviourApi")],
+    "gov_admin": _HONOUR_GOV,
+    "district": _HONOUR_GOV,
+    "street": _HONOUR_GOV,
+    "analyst": _HONOUR_READ,
+}
+# 小区动态: written by the property company, its project leads and the owners committee (each for
+# their areas; the service checks which); government reads its region.
+_NEWS_READ = [*menus("Community news", "Community news management"), *perms("AreaNewsView", READ),
+              *perms("AreaNewsApi", API_READ)]
+_NEWS_WRITE = [*_NEWS_READ, *perms("AreaNewsView", WRITE, DELETE, ("can_publish", "can_withdraw")),
+               *perms("AreaNewsApi", API_WRITE, ("can_delete", "can_publish", "can_withdraw"))]
+NEWS = {
+    "ent_admin": _NEWS_WRITE,
+    "project_lead": _NEWS_WRITE,
+    "committee": _NEWS_WRITE,
+    "gov_admin": _NEWS_READ,
+    "gov_reviewer": _NEWS_READ,
+    "district": _NEWS_READ,
+    "street": _NEWS_READ,
+    "analyst": _NEWS_READ,
+}
 
 # --- service: 报修, 满意度调查, 检查考评 (app/property/service/) ------------------------------------
 # The company handles the repairs of its areas (a project lead: the areas they lead) and reads

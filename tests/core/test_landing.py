@@ -45,6 +45,8 @@ CASES = {
                                                          "info_card_no": "XK-" + uuid.uuid4().hex[:8], "account": "",
                                                          "card_valid_until": "2030-12-31", "premises": "__None",
                                                          "user": "__None"}),
+    # 小区动态 (issue 16): the first of ent_a's areas, a draft
+    "AreaNewsView": ("ent_a", "/orgusers/list/", {}),
 }
 
 

@@ -27,6 +27,11 @@ CONTRACT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street
 
 RENTAL_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst", "ent_admin"}
 ALLOC_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "analyst"}
+# Property filings (issue 16): 诚信登记 is the property company's, read by government in its
+# region; 小区动态 also by project leads.
+HONOUR_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"}
+NEWS_READERS = HONOUR_READERS | {"project_lead"}
+NEWS_WRITERS = {"sysadmin", "ent_admin", "project_lead"}
 
 REPAIR_READERS = {"sysadmin", "gov_admin", "district", "street", "ent_admin", "project_lead", "analyst"}
 SURVEY_READERS = {"sysadmin", "gov_admin", "district", "street", "analyst"}
@@ -115,6 +120,9 @@ EXPECTED_VIEWS = {
     # 房屋信息补充 applications; not by the helpdesk or the public.
     "HouseView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "project_lead",
                    "analyst"}, set()),
+    # 小区动态 (issue 16): written by the property company and its project leads (and owners
+    # committees, not a matrix role) for their areas; government and analysts read their region.
+    "AreaNewsView": (NEWS_READERS, NEWS_WRITERS),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -156,6 +164,8 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     "house_import": {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"},
     "house": {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "project_lead", "analyst"},
     "committee_filing": {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"},
+    "good_behaviour": HONOUR_READERS,
+    "area_news": NEWS_READERS,
 }
 
 
@@ -244,6 +254,7 @@ EXPECTED_WRITES = {
     "AgencyPremisesView": ({"sysadmin", "ent_admin"}, {"sysadmin", "ent_admin"}),
     "PractitionerView": ({"sysadmin", "ent_admin"}, {"sysadmin", "ent_admin"}),
     "AllocationPlanView": ({"sysadmin"}, {"sysadmin"}),
+    "AreaNewsView": (NEWS_WRITERS, NEWS_WRITERS),
 }
 # sysadmin belongs to no enterprise: the staff edit form sends it away (302) with the reason.
 EDIT_REDIRECTS = {("sysadmin", "StaffView")}
