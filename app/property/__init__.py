@@ -54,6 +54,7 @@ def register_views(appbuilder):
 
 
 def register_api(appbuilder):
+    from app.property.areas import api as areas
     from app.property.care import api as care
     from app.property.enterprise import api as enterprise
     from app.property.staff import api as staff
@@ -61,3 +62,4 @@ def register_api(appbuilder):
     staff.register(appbuilder)
     care.register(appbuilder)
     enterprise.register(appbuilder)
+    areas.register(appbuilder)

@@ -69,6 +69,12 @@ VIEW_LABELS = {
     "CareDueView": _l("Care due this week"), "EnterpriseFilingView": _l("Enterprise information filing"),
     "EnterpriseDetailView": _l("Enterprise details"), "EnterpriseHonorView": _l("Awards and penalties"),
     "PropertyAreaView": _l("Property management areas"),
+    # property filings (issue 16): areas
+    "AreaFilingView": _l("Property area filing"), "AreaQueryView": _l("Property management area comprehensive query"),
+    "AreaFilingApi": _l("Property area filing API"), "AreaQueryApi": _l("Area comprehensive query API"),
+    "AreaPublicView": _l("Area public page"), "Area filing": _l("Property area filing"),
+    "Area comprehensive query": _l("Property management area comprehensive query"),
+    "Property filings": _l("Property filing business"), "Comprehensive query": _l("Comprehensive query"),
     # rental (issue 14): public pages and APIs not named after a menu page
     "ListingPublicView": _l("Listing code check (public)"), "RentalServicesView": _l("Housing rental services"),
     "ContractCheckView": _l("Contract verification"), "RentalRightsView": _l("Rights protection (public)"),
