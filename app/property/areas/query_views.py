@@ -125,7 +125,7 @@ class AreaQueryView(AnjuModelView):
         "community": [["level", FilterEqual, "community"]],
     }
     formatters_columns = {"property_type": query.type_label, "contract_filed": _yes_no, "id": _row_links,
-                          "changed_on": lambda v: v.strftime("%Y-%m-%d %H:%M:%S") if v else ""}
+                          "changed_on": lambda v: v.strftime("%Y-%m-%d %H:%M") if v else ""}
     order_columns = ["name", "changed_on"]
     base_order = ("changed_on", "desc")
     show_template = "anju/property/areas/query_show.html"

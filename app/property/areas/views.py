@@ -61,7 +61,8 @@ class PropertyAreaView(AnjuModelView):
                     "correction_reason"]
     edit_form_extra_fields = {
         "property_type": SelectField(_l("Property type"),
-                                     choices=lambda: [("", _l("Please choose"))] + dicts.items("property_type")),
+                                     choices=lambda: [("", _l("Please choose"))] + dicts.items("property_type"),
+                                     validate_choice=False),   # checked in pre_update (kept when not sent)
         "correction_reason": TextAreaField(_l("Reason for the correction"),
                                            validators=[DataRequired(), Length(max=400)],
                                            description=_l("Required: kept in the audit log with the change.")),
@@ -88,7 +89,16 @@ class PropertyAreaView(AnjuModelView):
         reason = (request.form.get("correction_reason") or "").strip()[:400]
         if not reason:
             raise ValueError(_("%(field)s: %(message)s", field=_("Reason for the correction"), message=_("is required")))
+        if item.property_type and item.property_type not in dict(dicts.items("property_type")):
+            raise ValueError(_("%(field)s: %(message)s", field=_("Property type"),
+                               message=_("please choose from the list")))
         item.property_type = item.property_type or None
+        if "property_type" not in request.form:         # not on the form sent: unchanged
+            from sqlalchemy import inspect as sa_inspect
+
+            kept = sa_inspect(item).attrs.property_type.history.deleted
+            if kept:
+                item.property_type = kept[0]
         audit.record(AuditAction.UPDATE, "PropertyArea", item.id,
                      summary=_("Correction of %(area)s: %(reason)s", area=item.name, reason=reason))
         from sqlalchemy import inspect as sa_inspect
