@@ -430,11 +430,13 @@ def filing_for(actor, pk, session=None):
     return session.execute(stmt).scalars().first()
 
 
-def filings_of(org_id, session=None, limit=200):
+def filings_of(org_id, session=None, limit=200, status=None):
+    """The organisation's filings, newest first (only those in ``status`` when given)."""
     session = session or db.session
-    return session.execute(select(Application).where(Application.app_type == AREA_FILING,
-                                                     Application.org_id == org_id)
-                           .order_by(Application.id.desc()).limit(limit)).scalars().all()
+    stmt = select(Application).where(Application.app_type == AREA_FILING, Application.org_id == org_id)
+    if status in AppStatus.ALL:
+        stmt = stmt.where(Application.status == status)
+    return session.execute(stmt.order_by(Application.id.desc()).limit(limit)).scalars().all()
 
 
 def _may_change(application, actor):
@@ -613,7 +615,8 @@ def returned_todos(user):
         select(Application.id).where(Application.app_type == AREA_FILING, Application.org_id == org_id,
                                      Application.status == AppStatus.RETURNED)
         .order_by(Application.id.desc()).limit(worklist.DEFAULT_CAP + 1)).scalars().all() if org_id else []
-    url = url_for("AreaFilingView.show", pk=rows[0]) if len(rows) == 1 else url_for("AreaFilingView.index")
+    url = url_for("AreaFilingView.show", pk=rows[0]) if len(rows) == 1 else url_for(
+        "AreaFilingView.index", status=AppStatus.RETURNED)
     return [worklist.Todo("area_filing.returned", _l("Area filings returned"), min(len(rows), worklist.DEFAULT_CAP),
                           level="danger", group=_l("Property management"), url=url,
                           capped=len(rows) > worklist.DEFAULT_CAP)]

@@ -60,8 +60,10 @@ class AreaFilingView(BaseView):
         org = self._org()
         if org is None:
             return redirect(self.appbuilder.get_url_for_index)
+        status = request.args.get("status") if request.args.get("status") in workflow.AppStatus.ALL else None
         return self.render_template(TEMPLATES + "filing_index.html", title=_("Property area filing"), org=org,
-                                    filings=filing.filings_of(org.id), is_developer=filing.is_developer(org),
+                                    filings=filing.filings_of(org.id, status=status), status=status,
+                                    status_label=workflow.status_label, is_developer=filing.is_developer(org),
                                     can_file=self.appbuilder.sm.has_access("can_file", "AreaFilingView"))
 
     # --- the form ---------------------------------------------------------------------------
