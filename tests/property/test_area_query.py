@@ -205,3 +205,43 @@ def test_no_add_and_correction_needs_a_reason(app, login):
     for username in ("ent_a", "dev_a", "street1", "helpdesk"):
         assert login(username).get(f"/areas/edit/{pk}").status_code in (302, 403), username
 
+
+
+def test_committee_sees_the_area_it_represents(app, login):
+    with app.app_context():
+        a = make_area(unique("业委会小区"), company="ent_b")
+        a.committee_org_id = user("committee_a").org_id
+        db.session.commit()
+        name = a.name
+    page = listed(login("committee_a"))
+    assert name in page and "七星花园" not in page
+    assert "和平小区业主委员会" in page
+
+
+def test_list_statements_do_not_grow_with_the_page(app, login):
+    """Related names (district, street, community, developer, company, committee) come with the
+    page's one query: 5 rows or 60 rows cost the same number of statements."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        for i in range(60):
+            a = make_area(unique("批量小区"), company="ent_b" if i % 2 else "ent_a", developer="dev_a")
+            a.committee_org_id = user("committee_a").org_id
+        db.session.commit()
+    c = login("gov_admin")
+    counts = {}
+    for size in (5, 60):
+        seen = []
+
+        def spy(conn, cursor, statement, params, context, executemany):
+            seen.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", spy)
+        try:
+            assert c.get(f"/areas/query/list/?psize_AreaQueryView={size}").status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", spy)
+        counts[size] = len(seen)
+    assert counts[60] <= counts[5] + 2, counts
