@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.core import documents, masking, workflow
+from app.core import documents, masking
 from app.core.workflow import Application
 from app.extensions import db
 from app.property.areas.filing import SUBJECT
