@@ -193,6 +193,8 @@ class Application(db.Model):
     __table_args__ = (
         Index("ix_anju_application_type_status", "app_type", "status"),
         Index("ix_anju_application_region_status", "region_code", "status"),
+        # The applications about one record (an area's 查看流程图, open filings of an area).
+        Index("ix_anju_application_subject", "subject_type", "subject_id"),
     )
 
     id = Column(Integer, primary_key=True)

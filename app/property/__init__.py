@@ -71,6 +71,7 @@ def register_views(appbuilder):
 
 
 def register_api(appbuilder):
+    from app.property.areas import api as areas
     from app.property.care import api as care
     from app.property.enterprise import api as enterprise
     from app.property.filings import api as filings
@@ -90,3 +91,4 @@ def register_api(appbuilder):
     owners.register(appbuilder)
     honour.register(appbuilder)
     news.register(appbuilder)
+    areas.register(appbuilder)

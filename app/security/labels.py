@@ -80,6 +80,12 @@ VIEW_LABELS = {
     "CommitteeFilingView": _l("Owners committee filing"), "Owners committee filing": _l("Owners committee filing"),
     "HouseImportApi": _l("House information supplement API"), "HouseApi": _l("House information API"),
     "CommitteeFilingApi": _l("Owners committee filing API"),
+    # property filings (issue 16): areas
+    "AreaFilingView": _l("Property area filing"), "AreaQueryView": _l("Property management area comprehensive query"),
+    "AreaFilingApi": _l("Property area filing API"), "AreaQueryApi": _l("Area comprehensive query API"),
+    "AreaPublicView": _l("Area public page"), "Area filing": _l("Property area filing"),
+    "Area comprehensive query": _l("Property management area comprehensive query"),
+    "Property filings": _l("Property filing business"), "Comprehensive query": _l("Comprehensive query"),
     # rental (issue 14): public pages and APIs not named after a menu page
     "ListingPublicView": _l("Listing code check (public)"), "RentalServicesView": _l("Housing rental services"),
     "ContractCheckView": _l("Contract verification"), "RentalRightsView": _l("Rights protection (public)"),

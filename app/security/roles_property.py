@@ -15,8 +15,28 @@ FILINGS_MENU = "Property filings"
 SERVICE_MENU = "Property services"
 
 # --- areas: 物业区域备案 (and 信息变更), 物业管理区域综合查询, the area's public page ------------
-# (app/property/areas/)
-AREAS = {}
+# (app/property/areas/). Developers and property companies file; the reviewer decides on the
+# business-application pages (and by REST); the query is read by everyone with an area scope:
+# the city all, district and street staff their region, enterprises and committees their areas,
+# project leads theirs, the helpdesk all (read-only: no export).
+_QUERY_READ = [*menus("Comprehensive query", "Area comprehensive query"),
+               *perms("AreaQueryView", READ), *perms("AreaQueryApi", API_READ)]
+_QUERY_EXPORT = [*_QUERY_READ, *perms("AreaQueryView", EXPORT)]
+_AREA_FILE = [*menus(FILINGS_MENU, "Area filing"), *perms("AreaFilingView", ("can_list", "can_file")),
+              *perms("AreaFilingApi", API_READ, ("can_file",))]
+_AREA_FILINGS_READ = perms("AreaFilingApi", API_READ)
+AREAS = {
+    "dev_admin": [*_AREA_FILE, *_QUERY_EXPORT],
+    "ent_admin": [*_AREA_FILE, *_QUERY_EXPORT],
+    "committee": _QUERY_EXPORT,
+    "project_lead": _QUERY_EXPORT,
+    "gov_admin": [*_QUERY_EXPORT, *_AREA_FILINGS_READ],
+    "gov_reviewer": [*_QUERY_EXPORT, *_AREA_FILINGS_READ, ("can_transition", "AreaFilingApi")],
+    "district": [*_QUERY_EXPORT, *_AREA_FILINGS_READ],
+    "street": [*_QUERY_EXPORT, *_AREA_FILINGS_READ],
+    "analyst": [*_QUERY_EXPORT, *_AREA_FILINGS_READ],
+    "helpdesk": _QUERY_READ,
+}
 
 # --- houses: 房屋信息补充 (house import as a business application), the house registry ---------
 # (app/property/houses/). The filer (a developer or a property company) imports and submits; the
