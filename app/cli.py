@@ -90,6 +90,7 @@ def load_reference():
         "rent_payment_cycle": ("租金支付周期", "Rent payment cycle"), "rental_purpose": ("租赁用途", "Rental purpose"),
         "legal_service_kind": ("法律服务机构类型", "Legal service kind"),
         "practitioner_post": ("从业岗位", "Practitioner post"),
+        "good_behaviour_category": ("良好行为类别", "Good behaviour category"),
     }
     types = set(db.session.execute(select(DictType.code)).scalars())
     items = set(db.session.execute(select(DictItem.dict_type, DictItem.code)).all())
@@ -215,6 +216,9 @@ def load_demo(password=None):
     from app.property.owners import demo as owners_demo
 
     created["houses"] = owners_demo.load_demo()
+    from app.property.honour import demo as honour_demo
+
+    created["property_honour_news"] = honour_demo.load_demo()
     return created
 
 
@@ -230,29 +234,33 @@ DEMO_PERSONS = [
 
 # Property management areas: 和平小区 and 解放碑商住楼 get pm_a as project lead through pm_a's
 # staff record (DEMO_STAFF), so their 码上办 links take requests; 七星花园 has no lead yet.
+# 和平小区 and 解放碑商住楼 were built by 重庆渝开置业有限公司 (dev_a); app/property/areas/demo.py
+# adds their 物业类型 and 四至 and one approved 物业区域备案 by dev_a (渝开·山城名邸).
 DEMO_AREAS = [
-    # name, district, street, company key, public code
-    ("和平小区", "500103", "500103001", "ent_a", "demo-heping"),
-    ("七星花园", "500103", "500103001", "ent_b", "demo-qixing"),
-    ("解放碑商住楼", "500103", "500103003", "ent_a", "demo-jiefangbei"),
+    # name, district, street, company key, public code, developer key
+    ("和平小区", "500103", "500103001", "ent_a", "demo-heping", "dev_a"),
+    ("七星花园", "500103", "500103001", "ent_b", "demo-qixing", None),
+    ("解放碑商住楼", "500103", "500103003", "ent_a", "demo-jiefangbei", "dev_a"),
 ]
 
 
 def _demo_areas(orgs):
+    from app.property.areas import demo as area_demo
     from app.property.models import PropertyArea
 
     count = 0
-    for name, district, street, company, code in DEMO_AREAS:
+    for name, district, street, company, code, developer in DEMO_AREAS:
         if db.session.execute(select(PropertyArea).where(PropertyArea.name == name)).first():
             continue
         area = PropertyArea(name=name, district_code=district, street_code=street,
                             company_org_id=orgs[company].id,
+                            developer_org_id=orgs[developer].id if developer else None,
                             public_code=code, address=f"重庆市渝中区{name}")
         area.fill_region()
         db.session.add(area)
         count += 1
     db.session.commit()
-    return count
+    return count + area_demo.load_demo(orgs)
 
 
 # Staff of the demo enterprises (seed 003 §17). pm_a's record carries the ID number of pm_a's

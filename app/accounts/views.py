@@ -148,7 +148,8 @@ class RegistrationView(FormPage, BaseView):
         target = request.form.get("mobile", "")
         try:
             if purpose not in (sms.SmsPurpose.REGISTER, sms.SmsPurpose.LOGIN, sms.SmsPurpose.ACTIVATE,
-                               sms.SmsPurpose.CHANGE_MOBILE, sms.SmsPurpose.COMPLAINT):
+                               sms.SmsPurpose.CHANGE_MOBILE, sms.SmsPurpose.COMPLAINT,
+                               sms.SmsPurpose.OBJECTION):
                 raise DomainError(_("Unknown purpose of the code."))
             if purpose == sms.SmsPurpose.CHANGE_MOBILE and current_user_obj() is None:
                 raise DomainError(_("Please sign in first."))

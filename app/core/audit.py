@@ -178,8 +178,10 @@ def describe(entity, name, row=None, labels=None, masks=None, values=None):
 
 
 def audited_models():
-    """Every mapped class whose rows the listeners log."""
-    return [m.class_ for m in db.Model.registry.mappers if m.class_.__name__ not in SKIP_MODELS]
+    """Every mapped class whose rows the listeners log, by class name: the registry is a set,
+    and a label looked up across models (an entry of unknown entity) must not depend on its order."""
+    return sorted((m.class_ for m in db.Model.registry.mappers if m.class_.__name__ not in SKIP_MODELS),
+                  key=lambda c: (c.__name__, c.__module__))
 
 
 _MODEL_BY_NAME = {}

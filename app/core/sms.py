@@ -187,7 +187,8 @@ class SmsPurpose:
     ACTIVATE = "activate"
     RESET_PASSWORD = "reset_password"
     COMPLAINT = "complaint"          # submitting or following a complaint (需求及建议)
-    ALL = (REGISTER, LOGIN, CHANGE_MOBILE, ACTIVATE, RESET_PASSWORD, COMPLAINT)
+    OBJECTION = "objection"          # an objection to something in public publicity (公示异议)
+    ALL = (REGISTER, LOGIN, CHANGE_MOBILE, ACTIVATE, RESET_PASSWORD, COMPLAINT, OBJECTION)
 
 
 class SmsStatus:

@@ -125,6 +125,7 @@ class ApplicationType:
     decider_roles: tuple = ("gov_reviewer",)
     # Hooks: fn(application, actor); run inside the transition, before the commit.
     on_submit: Callable | None = None
+    on_accept: Callable | None = None
     on_approve: Callable | None = None
     on_return: Callable | None = None
     on_reject: Callable | None = None
@@ -192,6 +193,8 @@ class Application(db.Model):
     __table_args__ = (
         Index("ix_anju_application_type_status", "app_type", "status"),
         Index("ix_anju_application_region_status", "region_code", "status"),
+        # The applications about one record (an area's 查看流程图, open filings of an area).
+        Index("ix_anju_application_subject", "subject_type", "subject_id"),
     )
 
     id = Column(Integer, primary_key=True)
@@ -378,7 +381,7 @@ def transition(application, action, actor, reason=None, session=None):
         raise DomainError(_("This application was handled by someone else meanwhile; please reload it."))
     hook = {
         Action.SUBMIT: app_type.on_submit, Action.RESUBMIT: app_type.on_submit,
-        Action.APPROVE: app_type.on_approve, Action.RETURN: app_type.on_return,
+        Action.ACCEPT: app_type.on_accept, Action.APPROVE: app_type.on_approve, Action.RETURN: app_type.on_return,
         Action.REJECT: app_type.on_reject, Action.TERMINATE: app_type.on_terminate,
     }.get(action)
     if hook is not None:

@@ -9,6 +9,9 @@
 * ``houses``      房屋: the house registry of an area, filled by 房屋信息补充.
 * ``service``     物业服务: 报修 (repairs from the public page), 满意度调查 (surveys of owners) and
                   检查考评 (inspection evaluations), both feeding credit.
+* ``houses``      房屋: the house registry of an area, filled by 房屋信息补充;
+* ``honour``      诚信登记 / 企业良好行为申报: declaration, publicity with objections, 公告, credit bonus;
+* ``news``        小区动态: news of an area, drafted, published on its public page, withdrawn.
 
 ``public.py`` holds the sections of an area's public page that parts register.
 
@@ -46,6 +49,8 @@ def register_views(appbuilder):
     from app.property.service import views as service
     from app.property.houses import views as houses
     from app.property.owners import views as owners
+    from app.property.honour import views as honour
+    from app.property.news import views as news
     from app.property.staff import views as staff
 
     from app.core.chrome import register_group_icon
@@ -61,15 +66,20 @@ def register_views(appbuilder):
     service.register(appbuilder)
     houses.register(appbuilder)
     owners.register(appbuilder)
+    honour.register(appbuilder)
+    news.register(appbuilder)
 
 
 def register_api(appbuilder):
+    from app.property.areas import api as areas
     from app.property.care import api as care
     from app.property.enterprise import api as enterprise
     from app.property.filings import api as filings
     from app.property.service import api as service
     from app.property.houses import api as houses
     from app.property.owners import api as owners
+    from app.property.honour import api as honour
+    from app.property.news import api as news
     from app.property.staff import api as staff
 
     staff.register(appbuilder)
@@ -79,3 +89,6 @@ def register_api(appbuilder):
     service.register(appbuilder)
     houses.register(appbuilder)
     owners.register(appbuilder)
+    honour.register(appbuilder)
+    news.register(appbuilder)
+    areas.register(appbuilder)

@@ -9,3 +9,5 @@ from app.property.service.models import (Evaluation, Repair, RepairStatus, Surve
                                          SurveyResponse, SurveyStatus)
 from app.property.houses.models import House, HouseStaged  # noqa: F401
 from app.property.owners.models import CommitteeMember, CommitteeRole  # noqa: F401
+from app.property.honour.models import HonourObjection, HonourPublicity, PublicityState  # noqa: F401
+from app.property.news.models import AreaNews, NewsStatus  # noqa: F401

@@ -6,7 +6,8 @@ link); other parts add what they publish about the area without the page knowing
 the open satisfaction surveys (app/property/service).
 
 A section is ``fn(area) -> dict | None``: ``{"title": text, "template": "anju/property/....html",
-"context": {...}}``, rendered in ``order``; None leaves it out. The functions run on every view
+"context": {...}}``, rendered in ``order``; None leaves it out. The template is included in
+the page with ``ctx`` (the section's context) and ``section`` (the whole dict). The functions run on every view
 of the page: each must be one cheap, indexed query, and show nothing personal.
 """
 from dataclasses import dataclass

@@ -44,6 +44,8 @@ PERMISSION_LABELS = {
     "can_results": _l("publish the results"), "can_rules": _l("edit eligibility rules"),
     "can_projects": _l("edit projects and unit types"), "can_appeal": _l("human review of a refusal"),
     "can_register": _l("register for allocation"), "can_records": _l("allocation records"),
+    # property: 诚信登记 (issue 16)
+    "can_objections": _l("read objections"),
 }
 
 VIEW_LABELS = {
@@ -78,6 +80,12 @@ VIEW_LABELS = {
     "CommitteeFilingView": _l("Owners committee filing"), "Owners committee filing": _l("Owners committee filing"),
     "HouseImportApi": _l("House information supplement API"), "HouseApi": _l("House information API"),
     "CommitteeFilingApi": _l("Owners committee filing API"),
+    # property filings (issue 16): areas
+    "AreaFilingView": _l("Property area filing"), "AreaQueryView": _l("Property management area comprehensive query"),
+    "AreaFilingApi": _l("Property area filing API"), "AreaQueryApi": _l("Area comprehensive query API"),
+    "AreaPublicView": _l("Area public page"), "Area filing": _l("Property area filing"),
+    "Area comprehensive query": _l("Property management area comprehensive query"),
+    "Property filings": _l("Property filing business"), "Comprehensive query": _l("Comprehensive query"),
     # rental (issue 14): public pages and APIs not named after a menu page
     "ListingPublicView": _l("Listing code check (public)"), "RentalServicesView": _l("Housing rental services"),
     "ContractCheckView": _l("Contract verification"), "RentalRightsView": _l("Rights protection (public)"),
@@ -100,6 +108,11 @@ VIEW_LABELS = {
     "EvaluationView": _l("Inspections and evaluations"), "RepairApi": _l("Repairs API"),
     "SurveyApi": _l("Satisfaction surveys API"), "EvaluationApi": _l("Inspections and evaluations API"),
     "RepairPublicView": _l("Repair report (public)"), "SurveyPublicView": _l("Satisfaction survey (public)"),
+    # property: 诚信登记 and 小区动态 (issue 16)
+    "GoodBehaviourView": _l("Good behaviour declaration"), "HonourPublicView": _l("Good behaviour publicity (public)"),
+    "AreaNewsView": _l("Community news management"), "NewsPublicView": _l("Community news (public)"),
+    "Good behaviour declaration": _l("Good behaviour declaration"),
+    "Community news management": _l("Community news management"),
     # menu names
     "System": _l("System"), "Security": _l("Security"), "Organizations": _l("Organizations"),
     "Organization users": _l("Organization users"), "Regions": _l("Regions"),

@@ -15,8 +15,28 @@ FILINGS_MENU = "Property filings"
 SERVICE_MENU = "Property services"
 
 # --- areas: 物业区域备案 (and 信息变更), 物业管理区域综合查询, the area's public page ------------
-# (app/property/areas/)
-AREAS = {}
+# (app/property/areas/). Developers and property companies file; the reviewer decides on the
+# business-application pages (and by REST); the query is read by everyone with an area scope:
+# the city all, district and street staff their region, enterprises and committees their areas,
+# project leads theirs, the helpdesk all (read-only: no export).
+_QUERY_READ = [*menus("Comprehensive query", "Area comprehensive query"),
+               *perms("AreaQueryView", READ), *perms("AreaQueryApi", API_READ)]
+_QUERY_EXPORT = [*_QUERY_READ, *perms("AreaQueryView", EXPORT)]
+_AREA_FILE = [*menus(FILINGS_MENU, "Area filing"), *perms("AreaFilingView", ("can_list", "can_file")),
+              *perms("AreaFilingApi", API_READ, ("can_file",))]
+_AREA_FILINGS_READ = perms("AreaFilingApi", API_READ)
+AREAS = {
+    "dev_admin": [*_AREA_FILE, *_QUERY_EXPORT],
+    "ent_admin": [*_AREA_FILE, *_QUERY_EXPORT],
+    "committee": _QUERY_EXPORT,
+    "project_lead": _QUERY_EXPORT,
+    "gov_admin": [*_QUERY_EXPORT, *_AREA_FILINGS_READ],
+    "gov_reviewer": [*_QUERY_EXPORT, *_AREA_FILINGS_READ, ("can_transition", "AreaFilingApi")],
+    "district": [*_QUERY_EXPORT, *_AREA_FILINGS_READ],
+    "street": [*_QUERY_EXPORT, *_AREA_FILINGS_READ],
+    "analyst": [*_QUERY_EXPORT, *_AREA_FILINGS_READ],
+    "helpdesk": _QUERY_READ,
+}
 
 # --- houses: 房屋信息补充 (house import as a business application), the house registry ---------
 # (app/property/houses/). The filer (a developer or a property company) imports and submits; the
@@ -77,8 +97,35 @@ OWNERS = {
 }
 
 # --- honour and news: 诚信登记/良好行为申报 with publicity, 小区动态 (app/property/honour/, news/) --
-HONOUR = {}
-NEWS = {}
+# 诚信登记: the property company declares (its own); reviewers accept and decide on the 业务单 page
+# and read the objections here; government reads and sees objections in its region; analysts read.
+_HONOUR_READ = [*menus(FILINGS_MENU, "Good behaviour declaration"), ("can_list", "GoodBehaviourView"),
+                *perms("GoodBehaviourApi", API_READ)]
+_HONOUR_GOV = [*_HONOUR_READ, ("can_objections", "GoodBehaviourView")]
+HONOUR = {
+    "ent_admin": [*_HONOUR_READ, ("can_file", "GoodBehaviourView"), ("can_file", "GoodBehaviourApi")],
+    "gov_reviewer": [*_HONOUR_GOV, ("can_transition", "GoodBehaviourApi")],
+    "gov_admin": _HONOUR_GOV,
+    "district": _HONOUR_GOV,
+    "street": _HONOUR_GOV,
+    "analyst": _HONOUR_READ,
+}
+# 小区动态: written by the property company, its project leads and the owners committee (each for
+# their areas; the service checks which); government reads its region.
+_NEWS_READ = [*menus("Community news", "Community news management"), *perms("AreaNewsView", READ),
+              *perms("AreaNewsApi", API_READ)]
+_NEWS_WRITE = [*_NEWS_READ, *perms("AreaNewsView", WRITE, DELETE, ("can_publish", "can_withdraw")),
+               *perms("AreaNewsApi", API_WRITE, ("can_delete", "can_publish", "can_withdraw"))]
+NEWS = {
+    "ent_admin": _NEWS_WRITE,
+    "project_lead": _NEWS_WRITE,
+    "committee": _NEWS_WRITE,
+    "gov_admin": _NEWS_READ,
+    "gov_reviewer": _NEWS_READ,
+    "district": _NEWS_READ,
+    "street": _NEWS_READ,
+    "analyst": _NEWS_READ,
+}
 
 # --- service: 报修, 满意度调查, 检查考评 (app/property/service/) ------------------------------------
 # The company handles the repairs of its areas (a project lead: the areas they lead) and reads

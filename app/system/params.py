@@ -142,6 +142,11 @@ PARAMS = {p.key: p for p in [
               _l("Scoring standard applied to an excellent inspection evaluation"), "property"),
     ParamSpec("property.committee_filing_days", "int", 30,
               _l("Days after its election within which an owners committee must file"), "property", 1, 365),
+    # 诚信登记 / 良好行为申报 (app/property/honour): publicity for objections, then the credit bonus.
+    ParamSpec("property.honour_publicity_days", "int", 5,
+              _l("Publicity of a good-behaviour declaration for objections (working days)"), "property", 1, 60),
+    ParamSpec("property.honour_bonus_rule", "str", "WY-J-002",
+              _l("Scoring standard applied to an approved good-behaviour declaration"), "property"),
     # The footer of every public page (app/templates/anju/public_base.html): who to call for help.
     ParamSpec("site.service_contact", "str", "服务热线：12345（工作日 9:00—17:00）",
               _l("Service contact shown in the footer of public pages"), "system"),

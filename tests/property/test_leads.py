@@ -214,7 +214,7 @@ def test_a_new_company_ends_the_old_lead(app, login):
     with app.app_context():
         a = area("换公司小区")
         data = {"name": a.name, "district": a.district_code, "street": a.street_code or "", "community": "",
-                "address": a.address or "", "company": str(ent_b.id)}
+                "address": a.address or "", "company": str(ent_b.id), "correction_reason": "服务企业更换"}
     resp = gov.form(f"/areas/edit/{pk}", data)
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     with app.app_context():

@@ -25,8 +25,16 @@ CREDIT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street",
 # its own (ent_a, a property company, an empty list); the helpdesk and the public nothing.
 CONTRACT_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"}
 
+AREA_QUERY_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "project_lead",
+                      "helpdesk", "analyst"}
+
 RENTAL_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst", "ent_admin"}
 ALLOC_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "analyst"}
+# Property filings (issue 16): 诚信登记 is the property company's, read by government in its
+# region; 小区动态 also by project leads.
+HONOUR_READERS = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"}
+NEWS_READERS = HONOUR_READERS | {"project_lead"}
+NEWS_WRITERS = {"sysadmin", "ent_admin", "project_lead"}
 
 REPAIR_READERS = {"sysadmin", "gov_admin", "district", "street", "ent_admin", "project_lead", "analyst"}
 SURVEY_READERS = {"sysadmin", "gov_admin", "district", "street", "analyst"}
@@ -36,7 +44,10 @@ EVALUATION_READERS = SURVEY_READERS | {"ent_admin"}
 EXPECTED_VIEWS = {
     "ComplaintView": (COMPLAINT_READERS, set()),
     "CreditProposalView": (COMPLAINT_READERS - {"project_lead"}, set()),
-    "PropertyAreaView": (COMPLAINT_READERS, {"sysadmin", "gov_admin", "district"}),
+    # No "+": areas come from 物业区域备案 (issue 16); government corrects them (EXPECTED_WRITES).
+    "PropertyAreaView": (COMPLAINT_READERS, set()),
+    # 物业管理区域综合查询 (issue 16): everyone with an area scope; the helpdesk reads all.
+    "AreaQueryView": (AREA_QUERY_READERS, set()),
     # The city reads its notices too: overdue rental complaints are escalated to it (issue 14).
     "NoticeView": ({"sysadmin", "gov_admin", "district", "street", "ent_admin", "project_lead"}, set()),
     # sysadmin belongs to no enterprise: the staff form sends it away with the reason.
@@ -115,6 +126,9 @@ EXPECTED_VIEWS = {
     # 房屋信息补充 applications; not by the helpdesk or the public.
     "HouseView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "project_lead",
                    "analyst"}, set()),
+    # 小区动态 (issue 16): written by the property company and its project leads (and owners
+    # committees, not a matrix role) for their areas; government and analysts read their region.
+    "AreaNewsView": (NEWS_READERS, NEWS_WRITERS),
 }
 STAFF_API = {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"}
 EXPECTED_APIS = {  # resource -> roles that may GET the list
@@ -135,6 +149,9 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     # Property filings (issue 16): the company its own, government and analysts their region.
     "service_contract_filing": CONTRACT_READERS,
     "acceptance_filing": CONTRACT_READERS,
+    # 物业区域备案 (issue 16): filers (ent_admin here; dev_admin too) and government read.
+    "area_filing": {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"},
+    "area_query": AREA_QUERY_READERS,
     "credit_rule": CREDIT_READERS - {"ent_admin"},
     "credit_record": CREDIT_READERS,
     "credit_list": CREDIT_READERS,
@@ -156,6 +173,8 @@ EXPECTED_APIS = {  # resource -> roles that may GET the list
     "house_import": {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "analyst"},
     "house": {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "project_lead", "analyst"},
     "committee_filing": {"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "analyst"},
+    "good_behaviour": HONOUR_READERS,
+    "area_news": NEWS_READERS,
 }
 
 
@@ -244,6 +263,7 @@ EXPECTED_WRITES = {
     "AgencyPremisesView": ({"sysadmin", "ent_admin"}, {"sysadmin", "ent_admin"}),
     "PractitionerView": ({"sysadmin", "ent_admin"}, {"sysadmin", "ent_admin"}),
     "AllocationPlanView": ({"sysadmin"}, {"sysadmin"}),
+    "AreaNewsView": (NEWS_WRITERS, NEWS_WRITERS),
 }
 # sysadmin belongs to no enterprise: the staff edit form sends it away (302) with the reason.
 EDIT_REDIRECTS = {("sysadmin", "StaffView")}

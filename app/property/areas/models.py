@@ -42,6 +42,10 @@ class PropertyArea(TimestampMixin, db.Model):
                  "region": "region_code", "owner": None, "area": "id"}
     __table_args__ = (
         Index("ix_anju_property_area_lead", "project_lead_id"),
+        # 综合查询: filters by community and property type, newest update first.
+        Index("ix_anju_property_area_community", "community_code"),
+        Index("ix_anju_property_area_type", "property_type"),
+        Index("ix_anju_property_area_changed", "changed_on"),
     )
 
     id = Column(Integer, primary_key=True)

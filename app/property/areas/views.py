@@ -1,5 +1,7 @@
-"""物业管理区域: the list (scoped), add and edit for government staff, and the area's
-码上办 QR code that opens the public complaint form (seed 003 §9)."""
+"""物业管理区域: the list (scoped), the audited correction by government staff (an area is
+created or changed by its filing, app/property/areas/filing.py; a correction needs a 更正原因,
+kept in the audit log), 更换项目负责人, and the area's 码上办 QR code that opens the public
+complaint form (seed 003 §9)."""
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.models.sqla.filters import FilterEqual
@@ -8,6 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import select
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from app.core import audit, documents
 from app.core.audit import AuditAction
@@ -17,6 +21,7 @@ from app.core.views import AnjuModelView, ScopedInterface
 from app.extensions import db
 from app.property.areas import services
 from app.property.models import LeadAssignment, PropertyArea, Staff
+from app.system import dicts
 from app.system.models import OrgType
 
 
@@ -34,9 +39,9 @@ class PropertyAreaView(AnjuModelView):
     route_base = "/areas"
     list_title = _l("Property management areas")
     show_title = _l("Property management area")
-    add_title = _l("Add property management area")
-    edit_title = _l("Edit property management area")
-    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete", "can_export", "can_qr",
+    edit_title = _l("Correct property management area")
+    # No "+": areas come from 物业区域备案. Government staff may correct one, giving the reason.
+    base_permissions = ["can_list", "can_show", "can_edit", "can_delete", "can_export", "can_qr",
                         "can_change_lead"]
     method_permission_name = {"qr": "qr", "lead": "change_lead"}
     show_template = "anju/property/area_show.html"
@@ -45,16 +50,26 @@ class PropertyAreaView(AnjuModelView):
         "street": _l("Street"), "community": _l("Community"), "address": _l("Address"),
         "company": _l("Property service company"), "project_lead": _l("Project lead account"),
         "lead_staff": _l("Project lead"),
-        "changed_on": _l("Changed on"),
+        "changed_on": _l("Changed on"), "property_type": _l("Property type"),
+        "correction_reason": _l("Reason for the correction"),
     }
     list_columns = ["name", "district", "street", "community", "company", "lead_staff", "changed_on"]
     show_columns = ["name", "district", "street", "community", "address", "company", "lead_staff", "project_lead",
                     "changed_on"]
     # The project lead changes only through 更换项目负责人 (one action, with history).
-    add_columns = edit_columns = ["name", "district", "street", "community", "address", "company"]
+    edit_columns = ["name", "district", "street", "community", "property_type", "address", "company",
+                    "correction_reason"]
+    edit_form_extra_fields = {
+        "property_type": SelectField(_l("Property type"),
+                                     choices=lambda: [("", _l("Please choose"))] + dicts.items("property_type"),
+                                     validate_choice=False),   # checked in pre_update (kept when not sent)
+        "correction_reason": TextAreaField(_l("Reason for the correction"),
+                                           validators=[DataRequired(), Length(max=400)],
+                                           description=_l("Required: kept in the audit log with the change.")),
+    }
     search_columns = ["name", "district", "street", "company"]
     _region_level = {"district": "district", "street": "street", "community": "community"}
-    add_form_query_rel_fields = edit_form_query_rel_fields = search_form_query_rel_fields = {
+    edit_form_query_rel_fields = search_form_query_rel_fields = {
         "district": [["level", FilterEqual, "district"]],
         "street": [["level", FilterEqual, "street"]],
         "community": [["level", FilterEqual, "community"]],
@@ -62,9 +77,6 @@ class PropertyAreaView(AnjuModelView):
     }
     formatters_columns = {"lead_staff": lambda s: services.masking_name(s.name) if s is not None else "-"}
     base_order = ("id", "desc")
-
-    def pre_add(self, item):
-        self._check(item)
 
     def _check(self, item):
         try:
@@ -74,6 +86,21 @@ class PropertyAreaView(AnjuModelView):
 
     def pre_update(self, item):
         self._check(item)
+        reason = (request.form.get("correction_reason") or "").strip()[:400]
+        if not reason:
+            raise ValueError(_("%(field)s: %(message)s", field=_("Reason for the correction"), message=_("is required")))
+        if item.property_type and item.property_type not in dict(dicts.items("property_type")):
+            raise ValueError(_("%(field)s: %(message)s", field=_("Property type"),
+                               message=_("please choose from the list")))
+        item.property_type = item.property_type or None
+        if "property_type" not in request.form:         # not on the form sent: unchanged
+            from sqlalchemy import inspect as sa_inspect
+
+            kept = sa_inspect(item).attrs.property_type.history.deleted
+            if kept:
+                item.property_type = kept[0]
+        audit.record(AuditAction.UPDATE, "PropertyArea", item.id,
+                     summary=_("Correction of %(area)s: %(reason)s", area=item.name, reason=reason))
         from sqlalchemy import inspect as sa_inspect
 
         # The form sets the relationship; the id column follows at flush.
@@ -234,6 +261,17 @@ class LeadAssignmentView(AnjuModelView):
 
 
 def register(appbuilder):
+    from app.property import menu
+    from app.property.areas import filing
+    from app.property.areas.filing_views import AreaFilingView
+    from app.property.areas.public_views import AreaPublicView
+    from app.property.areas.query_views import AreaQueryView
+
+    menu(appbuilder, AreaFilingView(), "Area filing", _l("Property area filing"), "fa-map-marker")
+    menu(appbuilder, AreaQueryView(), "Area comprehensive query", _l("Property management area comprehensive query"),
+         "fa-search", category="Comprehensive query")
+    appbuilder.add_view_no_menu(AreaPublicView())
+    filing.register_worklist()
     appbuilder.add_view(PropertyAreaView(), "Property management areas", label=_l("Property management areas"),
                         category="Property", category_label=_l("Property management"), icon="fa-building")
     appbuilder.add_view(LeadAssignmentView(), "Project lead changes", label=_l("Project lead changes"),
