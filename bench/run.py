@@ -22,7 +22,10 @@
    through the page, listing verification through the REST API with a platform key);
 10. then the allocation benchmark, bench/allocation.py, likewise (100,000 approved registrations in
    one plan: freeze and draw, eligibility screening, the registrations list, a burst of 立即登记
-   through the real endpoint against a real server; on PostgreSQL with ALLOC_DATABASE_URL).
+   through the real endpoint against a real server; on PostgreSQL with ALLOC_DATABASE_URL);
+11. then the property benchmark, bench/property.py, likewise (20,000 areas, 2,000,000 houses: the
+   房屋信息补充 import through the real endpoint and its approval, 物业管理区域综合查询 per role against
+   bare SQL, the owners check of a 15-member committee).
 
 Environment: BENCH_ROWS, BENCH_DIR (scratch dir; default a new temp dir, removed at the
 end unless BENCH_KEEP=1), BENCH_REUSE=1 (reuse the database already in BENCH_DIR),
@@ -30,7 +33,7 @@ BENCH_RUNS (timed runs per page, default 7, after 1 warm-up), BENCH_BATCH (inser
 default 20,000), BENCH_VERIFY=0 (skip the hash-chain check), BENCH_EXPORT=0 (skip export),
 BENCH_ONLY (comma-separated: audit = parts 1-3, accounts = part 4, or its halves
 registrations / registry, complaints = part 5, staff = part 6, peer = part 7: our lists
-against Django admin over one SQLite file, bench/peer.py, credit = part 8, rental = part 9, allocation = part 10;
+against Django admin over one SQLite file, bench/peer.py, credit = part 8, rental = part 9, allocation = part 10, property = part 11;
 default everything). The
 accounts settings are in bench/accounts.py, the complaints settings in bench/complaints.py, the credit
 settings (CREDIT_ENTERPRISES, CREDIT_RECORDS) in bench/credit.py.
@@ -67,7 +70,7 @@ REUSE = os.environ.get("BENCH_REUSE", "0") == "1"
 KEEP = os.environ.get("BENCH_KEEP", "0") == "1"
 ONLY = {p.strip() for p in os.environ.get("BENCH_ONLY", "").split(",") if p.strip()}
 _PARTS = {"audit", "accounts", "registrations", "registry", "complaints", "staff", "peer", "credit", "rental",
-          "allocation"}
+          "allocation", "property"}
 if ONLY - _PARTS:
     raise SystemExit(f"BENCH_ONLY: unknown part(s) {', '.join(sorted(ONLY - _PARTS))}; "
                      f"use {', '.join(sorted(_PARTS))}")
@@ -79,6 +82,7 @@ RUN_PEER = not ONLY or "peer" in ONLY
 RUN_CREDIT = not ONLY or "credit" in ONLY
 RUN_RENTAL = not ONLY or "rental" in ONLY
 RUN_ALLOCATION = not ONLY or "allocation" in ONLY
+RUN_PROPERTY = not ONLY or "property" in ONLY
 PSIZE = 50
 DEEP_PAGE = 20_000
 SLOW_S = 20.0  # a page slower than this gets 3 timed runs instead of RUNS
@@ -635,7 +639,7 @@ def run_audit(bench_dir):
     out = os.path.join(OUT_DIR, "results.json")
     kept = [part for part, run in (("accounts", RUN_ACCOUNTS), ("complaints", RUN_COMPLAINTS),
                                    ("credit", RUN_CREDIT), ("rental", RUN_RENTAL),
-                                   ("allocation", RUN_ALLOCATION)) if not run]
+                                   ("allocation", RUN_ALLOCATION), ("property", RUN_PROPERTY)) if not run]
     if kept and os.path.exists(out):  # keep the last figures of the parts not run now
         try:
             with open(out) as fh:
@@ -706,6 +710,13 @@ def run_allocation(bench_dir):
     return subprocess.run([sys.executable, os.path.join(HERE, "allocation.py")], env=env).returncode
 
 
+def run_property(bench_dir):
+    """Part 11: bench/property.py in its own process, on its own database under bench_dir."""
+    env = dict(os.environ, BENCH_DIR=os.path.join(bench_dir, "property"), BENCH_FROM_RUN="1")
+    log("property benchmark: bench/property.py in its own process ...")
+    return subprocess.run([sys.executable, os.path.join(HERE, "property.py")], env=env).returncode
+
+
 def main():
     bench_dir = os.environ.get("BENCH_DIR")
     made_dir = False
@@ -753,6 +764,11 @@ def main():
         if rc_al:
             print(f"allocation benchmark FAILED (exit {rc_al}); see above")
             rc = rc or rc_al
+    if RUN_PROPERTY:
+        rc_pr = run_property(bench_dir)
+        if rc_pr:
+            print(f"property benchmark FAILED (exit {rc_pr}); see above")
+            rc = rc or rc_pr
     if made_dir and not KEEP:
         shutil.rmtree(bench_dir, ignore_errors=True)
     else:
