@@ -405,8 +405,9 @@ def delete_many(actor, staffs, commit=True):
 
 def account_candidates(actor, limit=500):
     """Staff in service of the actor's enterprise without a login account, as (id, label) for
-    the 开立从业人员账号 form: name and mobile as the viewer may see them. Empty for anyone
-    who keeps no staff."""
+    the 开立从业人员账号 form: name and mobile as the viewer may see them, the newest records
+    first (the one just added is the one an account is opened for). Empty for anyone who keeps
+    no staff."""
     from app.core.scope import apply_scope
 
     try:
@@ -415,7 +416,7 @@ def account_candidates(actor, limit=500):
         return []
     stmt = apply_scope(select(Staff).where(Staff.org_id == org_id, Staff.status == StaffStatus.ACTIVE,
                                            Staff.user_id.is_(None))
-                       .order_by(Staff.name, Staff.id).limit(limit), Staff, actor)
+                       .order_by(Staff.id.desc()).limit(limit), Staff, actor)
     return [(s.id, f"{masking.for_viewer('name', s.name)}（{post_label(s.post)}，"
                    f"{masking.for_viewer('mobile', s.mobile)}）")
             for s in db.session.execute(stmt).scalars()]
