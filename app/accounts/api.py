@@ -21,7 +21,7 @@ from app.accounts.models import Person
 from app.core import captcha, sms, workflow
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface
+from app.core.views import AnjuModelRestApi, json_object, ScopedInterface, ServiceCalls
 from app.extensions import db
 
 
@@ -29,24 +29,10 @@ def _ip():
     return (request.remote_addr or "")[:45]
 
 
-def _json():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError(_("The request body must be a JSON object."))
-    return data
+_json = json_object  # the body of a REST request as a JSON object (app/core/views.py)
 
 
-class _DomainMixin:
-    def _run(self, fn, ok_status=200):
-        try:
-            result = fn()
-        except DomainError as exc:
-            db.session.rollback()
-            return self.response_422(message=str(exc))
-        return self.response(ok_status, **(result or {}))
-
-
-class PersonApi(_DomainMixin, AnjuModelRestApi):
+class PersonApi(AnjuModelRestApi):
     resource_name = "person"
     datamodel = ScopedInterface(Person)
     base_permissions = ["can_get", "can_info"]
@@ -166,7 +152,7 @@ class PersonApi(_DomainMixin, AnjuModelRestApi):
         return self._run(run)
 
 
-class OrganizationApplicationApi(_DomainMixin, AnjuModelRestApi):
+class OrganizationApplicationApi(AnjuModelRestApi):
     resource_name = "organization_application"
     datamodel = ScopedInterface(workflow.Application)
     base_filters = [["app_type", FilterEqual, services.ORG_REGISTRATION]]
@@ -252,7 +238,7 @@ class OrganizationApplicationApi(_DomainMixin, AnjuModelRestApi):
         return self._run(run)
 
 
-class RealnameApi(_DomainMixin, BaseApi):
+class RealnameApi(ServiceCalls, BaseApi):
     resource_name = "realname"
     base_permissions = ["can_get", "can_post"]
     method_permission_name = {"status": "get", "submit": "post"}
@@ -304,7 +290,7 @@ class RealnameApi(_DomainMixin, BaseApi):
         return self._run(run)
 
 
-class HelpdeskApi(_DomainMixin, BaseApi):
+class HelpdeskApi(ServiceCalls, BaseApi):
     resource_name = "helpdesk"
     base_permissions = ["can_lookup", "can_unlock", "can_resend"]
     method_permission_name = {"lookup": "lookup", "unlock": "unlock", "resend": "resend"}

@@ -6,7 +6,7 @@ from flask_appbuilder.api import expose, protect, safe
 from sqlalchemy import select
 from sqlalchemy.orm import Load, defaultload
 
-from app.accounts.api import _DomainMixin, _ip, _json
+from app.accounts.api import _ip, _json
 from app.complaints import services
 from app.complaints.models import Complaint
 from app.core.scope import current_user_obj
@@ -43,7 +43,7 @@ class _ComplaintInterface(ScopedInterface):
         return query
 
 
-class ComplaintApi(_DomainMixin, AnjuModelRestApi):
+class ComplaintApi(AnjuModelRestApi):
     resource_name = "complaint"
     datamodel = _ComplaintInterface(Complaint)
     base_permissions = ["can_get", "can_info", "can_transition", "can_submit", "can_mine"]

@@ -1066,7 +1066,38 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
         return import_files.store(getattr(g.user, "id", "anon"), content)
 
 
-class AnjuModelRestApi(ModelRestApi):
+def json_object():
+    """The JSON object of a REST request's body, or a DomainError with the Chinese reason."""
+    from app.core.errors import DomainError
+
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError(_("The request body must be a JSON object."))
+    return data
+
+
+class ServiceCalls:
+    """For REST endpoints that call a service: ``_run(fn)`` answers ``ok_status`` with the dict
+    the service returned, or 422 with the Chinese reason of its DomainError (the session rolled
+    back, nothing half-written). ``run_commits``: commit after a successful call, for services
+    that leave the commit to their caller."""
+
+    run_commits = False
+
+    def _run(self, fn, ok_status=200):
+        from app.core.errors import DomainError
+
+        try:
+            result = fn()
+            if self.run_commits:
+                db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            return self.response_422(message=str(exc))
+        return self.response(ok_status, **(result or {}))
+
+
+class AnjuModelRestApi(ServiceCalls, ModelRestApi):
     """Base REST API: scoped datamodel, masking, capped pages, owner stamping."""
 
     allow_browser_login = False

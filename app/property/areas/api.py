@@ -59,14 +59,7 @@ class AreaFilingApi(AnjuModelRestApi):
     order_columns = ["id", "submitted_at", "decided_at"]
     base_order = ("id", "desc")
 
-    def _run(self, fn, ok_status=200):
-        try:
-            result = fn()
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            return self.response_422(message=str(exc))
-        return self.response(ok_status, **(result or {}))
+    run_commits = True
 
     def _mask(self, row):
         super()._mask(row)

@@ -12,7 +12,6 @@
   applicant steps under the ``file`` permission, which enterprise administrators hold
   (they do not hold ``transition``).
 """
-from flask import request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import gettext as _
@@ -20,16 +19,11 @@ from flask_babel import gettext as _
 from app.core import workflow
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface, can_view_full_pii
-from app.extensions import db
+from app.core.views import AnjuModelRestApi, can_view_full_pii, json_object, ScopedInterface
 from app.property.enterprise import services
 
 
-def _json():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError(_("The request body must be a JSON object."))
-    return data
+_json = json_object  # the body of a REST request as a JSON object (app/core/views.py)
 
 
 class EnterpriseFilingApi(AnjuModelRestApi):
@@ -44,14 +38,6 @@ class EnterpriseFilingApi(AnjuModelRestApi):
     search_columns = ["number", "status", "org_id", "region_code", "submitted_at"]
     order_columns = ["id", "submitted_at", "decided_at"]
     base_order = ("id", "desc")
-
-    def _run(self, fn, ok_status=200):
-        try:
-            result = fn()
-        except DomainError as exc:
-            db.session.rollback()
-            return self.response_422(message=str(exc))
-        return self.response(ok_status, **(result or {}))
 
     def _mask(self, row):
         super()._mask(row)

@@ -21,16 +21,12 @@ from flask_babel import gettext as _
 from app.core import workflow
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface, can_view_full_pii
+from app.core.views import AnjuModelRestApi, can_view_full_pii, json_object, ScopedInterface
 from app.extensions import db
 from app.property.filings import acceptance, contracts
 
 
-def _json():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError(_("The request body must be a JSON object."))
-    return data
+_json = json_object  # the body of a REST request as a JSON object (app/core/views.py)
 
 
 class _FilingApi(AnjuModelRestApi):
@@ -46,14 +42,6 @@ class _FilingApi(AnjuModelRestApi):
     base_order = ("id", "desc")
     services = None
     submit_by_default = True
-
-    def _run(self, fn, ok_status=200):
-        try:
-            result = fn()
-        except DomainError as exc:
-            db.session.rollback()
-            return self.response_422(message=str(exc))
-        return self.response(ok_status, **(result or {}))
 
     def _mask(self, row):
         super()._mask(row)

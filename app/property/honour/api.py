@@ -51,14 +51,6 @@ class GoodBehaviourApi(AnjuModelRestApi):
                                                        "ends_at and the number of objections"},
     }
 
-    def _run(self, fn, ok_status=200):
-        try:
-            result = fn()
-        except DomainError as exc:
-            db.session.rollback()
-            return self.response_422(message=str(exc))
-        return self.response(ok_status, **(result or {}))
-
     def _mask(self, row):
         super()._mask(row)
         if row and row.get("status"):

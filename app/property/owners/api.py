@@ -17,18 +17,14 @@ from flask_babel import gettext as _
 from app.core import masking, workflow
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface, can_view_full_pii
+from app.core.views import AnjuModelRestApi, can_view_full_pii, json_object, ScopedInterface
 from app.extensions import db
 from app.property.owners import services
 
 MEMBER_MASKS = {"name": "name", "id_number": "id_number", "mobile": "mobile"}
 
 
-def _json():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError(_("The request body must be a JSON object."))
-    return data
+_json = json_object  # the body of a REST request as a JSON object (app/core/views.py)
 
 
 def mask_payload(payload):

@@ -9,33 +9,21 @@
   ``reasons``, ``requirements``).
 422 with the Chinese reason on a refused write.
 """
-from flask import request
 from flask_appbuilder.api import expose, protect, safe
 from flask_babel import gettext as _
 
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface
-from app.extensions import db
+from app.core.views import AnjuModelRestApi, json_object, ScopedInterface
 from app.property.service import evaluations, repairs, surveys
 from app.property.service.models import Evaluation, Repair, Survey
 
 
-def _json():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError(_("The request body must be a JSON object."))
-    return data
+_json = json_object  # the body of a REST request as a JSON object (app/core/views.py)
 
 
 class _Api(AnjuModelRestApi):
-    def _run(self, fn, ok_status=200):
-        try:
-            result = fn()
-        except DomainError as exc:
-            db.session.rollback()
-            return self.response_422(message=str(exc))
-        return self.response(ok_status, **(result or {}))
+    """The 物业服务 resources: writes go through the services (``_run``: 422 with the reason)."""
 
 
 class RepairApi(_Api):

@@ -4,7 +4,7 @@ answers 422 with its Chinese message, a record outside the caller's scope 404.""
 from flask import request
 from flask_appbuilder.api import expose, protect, safe
 
-from app.accounts.api import _DomainMixin, _json
+from app.accounts.api import _json
 from app.core import masking
 from app.core.scope import current_user_obj
 from app.core.views import AnjuModelRestApi, ScopedInterface
@@ -43,7 +43,7 @@ def cert_out(cert):
             "expired": services.is_expired(cert), "scans": [f.original_name for f in services.scans_of(cert)]}
 
 
-class StaffApi(_DomainMixin, AnjuModelRestApi):
+class StaffApi(AnjuModelRestApi):
     resource_name = "staff"
     datamodel = ScopedInterface(Staff)
     base_permissions = ["can_get", "can_info", "can_post", "can_put", "can_delete", "can_resign"]
@@ -152,7 +152,7 @@ class StaffApi(_DomainMixin, AnjuModelRestApi):
         return self._run(run)
 
 
-class CertificateApi(_DomainMixin, AnjuModelRestApi):
+class CertificateApi(AnjuModelRestApi):
     resource_name = "certificate"
     datamodel = ScopedInterface(Certificate)
     base_permissions = ["can_get", "can_info", "can_post", "can_put", "can_delete"]

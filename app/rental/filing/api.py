@@ -9,7 +9,6 @@
 * ``POST /api/v1/rental_contract_filing/<pk>/transition``: ``{"action", "reason"}``: accept /
   approve / return / reject (gov_reviewer only), resubmit / terminate (the applicant).
 """
-from flask import request
 from flask_appbuilder.api import expose, protect, safe
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import gettext as _
@@ -17,17 +16,13 @@ from flask_babel import gettext as _
 from app.core import workflow
 from app.core.errors import DomainError
 from app.core.scope import can_see, current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface, can_view_full_pii
+from app.core.views import AnjuModelRestApi, can_view_full_pii, json_object, ScopedInterface
 from app.extensions import db
 from app.rental.contracts.models import RentalContract
 from app.rental.filing import services
 
 
-def _json():
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise DomainError(_("The request body must be a JSON object."))
-    return data
+_json = json_object  # the body of a REST request as a JSON object (app/core/views.py)
 
 
 class ContractFilingApi(AnjuModelRestApi):
@@ -47,14 +42,7 @@ class ContractFilingApi(AnjuModelRestApi):
         "contract": {"type": "object", "description": "the contract now: number, filing status and number"},
     }
 
-    def _run(self, fn, ok_status=200):
-        try:
-            result = fn()
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            return self.response_422(message=str(exc))
-        return self.response(ok_status, **(result or {}))
+    run_commits = True
 
     def _mask(self, row):
         if not row:

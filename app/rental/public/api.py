@@ -9,7 +9,8 @@ the rules of the pages (app/rental/public/services.py).
 from flask import request, url_for
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
-from app.accounts.api import _DomainMixin, _ip, _json
+from app.accounts.api import _ip, _json
+from app.core.views import ServiceCalls
 from app.core.scope import current_user_obj
 from app.rental.public import services
 
@@ -31,7 +32,7 @@ def _evaluation_out(e):
             "execution_comment": e.execution_comment, "created_on": e.created_on.isoformat()}
 
 
-class RentalPublicApi(_DomainMixin, BaseApi):
+class RentalPublicApi(ServiceCalls, BaseApi):
     resource_name = "rental_public"
     allow_browser_login = False
     base_permissions = ["can_evaluate", "can_mine"]
