@@ -297,8 +297,8 @@ def test_area_life_in_the_browser(app, live_server, browser, tmp_path):
         lift, gate = f"浏览器客梯{stamp[-5:]}", f"浏览器大门{stamp[-5:]}"
         _fill(template, [
             {"物业管理区域名称": area_name, "楼栋名称": "1栋", "单元/梯": "1单元", "设施设备类型": "电梯",
-             "设备名称": lift, "状态": "在用"},
-            {"物业管理区域名称": area_name, "设施设备类型": "电梯", "设备名称": gate},
+             "设施设备名称": lift, "状态": "在用"},
+            {"物业管理区域名称": area_name, "设施设备类型": "电梯", "设施设备名称": gate},
         ], tmp_path / "equipment.xlsx")
         page.set_input_files("#equipment-import input[name=file]", str(tmp_path / "equipment.xlsx"))
         with page.expect_navigation():
@@ -331,7 +331,7 @@ def test_area_life_in_the_browser(app, live_server, browser, tmp_path):
         page.fill("#content", "因管网检修，本周六9:00-12:00停水，请提前储水。")
         b.shot(page, "18-news-add")
         with page.expect_navigation():
-            page.click("form button[type=submit]")
+            page.click("#model_form button[type=submit]")
         page.wait_for_load_state("load")
         b.go(page, "/property/news/list/")
         row = page.locator("table tr", has_text=title)
