@@ -47,6 +47,7 @@ def _body():
 
 class AreaFilingApi(AnjuModelRestApi):
     resource_name = "area_filing"
+    extra_response_properties = {"status_label": {"type": "string", "description": "the state in Chinese"}}
     datamodel = ScopedInterface(workflow.Application)
     base_filters = [["app_type", FilterEqual, filing.AREA_FILING]]
     base_permissions = ["can_get", "can_info", "can_file", "can_transition"]

@@ -31,6 +31,7 @@ _json = json_object  # the body of a REST request as a JSON object (app/core/vie
 
 class _FilingApi(AnjuModelRestApi):
     datamodel = ScopedInterface(workflow.Application)
+    extra_response_properties = {"status_label": {"type": "string", "description": "the state in Chinese"}}
     base_permissions = ["can_get", "can_info", "can_file", "can_transition"]
     method_permission_name = {"get_list": "get", "get": "get", "info": "info", "file": "file", "amend": "file",
                               "submit": "file", "terminate": "file", "equipment": "file",

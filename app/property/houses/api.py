@@ -27,6 +27,7 @@ from app.property.models import House
 
 class HouseImportApi(AnjuModelRestApi):
     resource_name = "house_import"
+    extra_response_properties = {"status_label": {"type": "string", "description": "the state in Chinese"}}
     datamodel = ScopedInterface(workflow.Application)
     base_filters = [["app_type", FilterEqual, services.HOUSE_IMPORT]]
     base_permissions = ["can_get", "can_info", "can_import"]

@@ -40,6 +40,7 @@ def mask_payload(payload):
 
 class CommitteeFilingApi(AnjuModelRestApi):
     resource_name = "committee_filing"
+    extra_response_properties = {"status_label": {"type": "string", "description": "the state in Chinese"}}
     datamodel = ScopedInterface(workflow.Application)
     base_filters = [["app_type", FilterEqual, services.COMMITTEE_FILING]]
     base_permissions = ["can_get", "can_info", "can_file"]
