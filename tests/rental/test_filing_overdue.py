@@ -17,7 +17,8 @@ def _counts(app, org_id, contract_ids):
 
     with steps.data(app):
         notices = db.session.execute(select(Notice).where(Notice.org_id == org_id,
-                                                          Notice.source_type == "rental_filing_overdue")).scalars().all()
+                                                          Notice.source_type == "rental_filing_overdue")
+                                     .order_by(Notice.id)).scalars().all()
         records = db.session.execute(select(CreditRecord).where(
             CreditRecord.source_type == "rental_filing_overdue",
             CreditRecord.source_key.in_([str(i) for i in contract_ids]))).scalars().all()
