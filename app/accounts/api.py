@@ -21,7 +21,8 @@ from app.accounts.models import Person
 from app.core import captcha, sms, workflow
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, json_object, ScopedInterface, ServiceCalls
+from app.core.views import ScopedInterface
+from app.core.rest import AnjuModelRestApi, json_object, ServiceCalls
 from app.extensions import db
 
 

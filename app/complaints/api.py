@@ -10,7 +10,8 @@ from app.accounts.api import _ip, _json
 from app.complaints import services
 from app.complaints.models import Complaint
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface
+from app.core.views import ScopedInterface
+from app.core.rest import AnjuModelRestApi
 from app.extensions import db
 
 FIELDS = ["id", "number", "kind", "subject_number", "area_id", "area.name", "org_id", "org.name", "district_code",

@@ -23,7 +23,8 @@ from sqlalchemy import select
 from app.core.errors import DomainError
 from app.core.schemas import KEY_MAX
 from app.core.scope import current_user_obj, scope_clause
-from app.core.views import AnjuModelRestApi, ScopedInterface
+from app.core.views import ScopedInterface
+from app.core.rest import AnjuModelRestApi
 from app.credit import rules, scoring, services
 from app.credit.models import (
     CreditListEntry,

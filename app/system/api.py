@@ -2,7 +2,8 @@
 
 from app.core import audit
 from app.core.audit import AuditLog
-from app.core.views import AnjuModelRestApi, ScopedInterface
+from app.core.views import ScopedInterface
+from app.core.rest import AnjuModelRestApi
 from app.security.models import AnjuUser
 from app.system import services
 from app.system.models import DictItem, Organization, Region

@@ -25,7 +25,8 @@ from app.allocation.plans.models import AllocationPlan, PlanStatus
 from app.allocation.registrations import services as registrations
 from app.allocation.schemas import Answers, NotFound, body, documented, load, stamp
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface
+from app.core.views import ScopedInterface
+from app.core.rest import AnjuModelRestApi
 from app.extensions import db
 
 TERMS = ["code", "title", "region_code", "announcement", "reg_start", "reg_end", "contact_phone", "contact_hours",

@@ -21,7 +21,8 @@ from app.allocation.registrations.models import Registration
 from app.allocation.schemas import Answers, NotFound, body, documented, load, stamp
 from app.core import masking
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface
+from app.core.views import ScopedInterface
+from app.core.rest import AnjuModelRestApi
 from app.extensions import db
 
 LIST = ["id", "number", "plan_id", "project_id", "status", "group_code", "name", "id_number", "mobile",

@@ -26,7 +26,8 @@ from sqlalchemy import select
 from app.core import workflow
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface
+from app.core.views import ScopedInterface
+from app.core.rest import AnjuModelRestApi
 from app.extensions import db
 from app.property.areas import filing, query
 from app.property.areas.models import PropertyArea

@@ -4,7 +4,8 @@ list/get/post/put/delete with the same services and checks as the pages
 from flask import g
 
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface
+from app.core.views import ScopedInterface
+from app.core.rest import AnjuModelRestApi
 from app.extensions import db
 from app.property.care import services
 from app.property.models import CareKind, Equipment, InspectionRecord, MaintenanceRecord

@@ -17,7 +17,8 @@ from flask_babel import gettext as _
 from app.core import workflow
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface
+from app.core.views import ScopedInterface
+from app.core.rest import AnjuModelRestApi
 from app.extensions import db
 from app.property.honour import services
 

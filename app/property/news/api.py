@@ -10,7 +10,8 @@ from flask_appbuilder.api import expose, protect, safe
 
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface
+from app.core.views import ScopedInterface
+from app.core.rest import AnjuModelRestApi
 from app.extensions import db
 from app.property.news import services
 from app.property.news.models import AreaNews

@@ -17,7 +17,8 @@ from flask_babel import gettext as _
 from app.core import masking, workflow
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, can_view_full_pii, json_object, ScopedInterface
+from app.core.views import can_view_full_pii, ScopedInterface
+from app.core.rest import AnjuModelRestApi, json_object
 from app.extensions import db
 from app.property.owners import services
 

@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, json_object, ScopedInterface
+from app.core.views import ScopedInterface
+from app.core.rest import AnjuModelRestApi, json_object
 from app.property.service import evaluations, repairs, surveys
 from app.property.service.models import Evaluation, Repair, Survey
 

@@ -7,7 +7,8 @@ from flask_appbuilder.api import expose, protect, safe
 from app.accounts.api import _json
 from app.core import masking
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface
+from app.core.views import ScopedInterface
+from app.core.rest import AnjuModelRestApi
 from app.property.staff import services
 from app.property.models import Certificate, Staff
 

@@ -5,7 +5,8 @@
 * ``rental_practitioner``: the practitioners in the caller's scope; names, ID numbers and
   mobiles masked for a caller without the full-view permission.
 """
-from app.core.views import AnjuModelRestApi, ScopedInterface
+from app.core.views import ScopedInterface
+from app.core.rest import AnjuModelRestApi
 from app.rental.agencies.models import AgencyPremises, Practitioner
 
 

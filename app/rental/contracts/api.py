@@ -20,7 +20,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.core import masking
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
-from app.core.views import AnjuModelRestApi, ScopedInterface
+from app.core.views import ScopedInterface
+from app.core.rest import AnjuModelRestApi
 from app.extensions import db
 from app.rental import labels
 from app.rental.contracts import services

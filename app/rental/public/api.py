@@ -10,7 +10,7 @@ from flask import request, url_for
 from flask_appbuilder.api import BaseApi, expose, protect, safe
 
 from app.accounts.api import _ip, _json
-from app.core.views import ServiceCalls
+from app.core.rest import ServiceCalls
 from app.core.scope import current_user_obj
 from app.rental.public import services
 
