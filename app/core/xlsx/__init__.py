@@ -3,10 +3,12 @@
 One declaration per entity (a list of :class:`XColumn`, in ``app/<module>/schemas.py``)
 drives all three:
 
-* **Export** -- :func:`write_xlsx` / :func:`stream_xlsx_response`: xlsxwriter in
-  ``constant_memory`` mode (flat memory at a million rows), translated headers,
-  typed cells, and every string passed through :func:`neutralize` so that no cell
-  can ever run as a formula, not even after a round trip through CSV.
+* **Export** -- :func:`write_xlsx` / :func:`stream_xlsx_response`: our own streamed
+  sheet XML (``sheetxml``; flat memory at a million rows, several times faster than
+  xlsxwriter), translated headers, faithful typed cells, widths that fit Chinese, a
+  frozen header, the export's description (``info``), progress and cancel
+  (:class:`ExportCancelled`), and every string passed through :func:`neutralize` so
+  that no cell can ever run as a formula, not even after a round trip through CSV.
 * **Template** -- :func:`build_template`: the header row (required columns marked
   ``*`` in red), text-formatted identifier columns, drop-down lists, and a
   "填写说明" sheet.  Examples are shown in a note on each header cell and in the
@@ -23,6 +25,7 @@ The parts, by what they do (each module imports only the ones above it):
 
 * ``columns``   -- the declarations (:class:`XColumn`, kinds, limits) and the small
   helpers every part shares;
+* ``sheetxml``  -- the .xlsx package written part by part (no Flask, no XColumn);
 * ``writing``   -- export and download responses;
 * ``reading``   -- an upload opened safely: size, file type, zip guards, the sheet XML
   scan, the choice of the worksheet, a cell as text;
@@ -63,6 +66,7 @@ from app.core.xlsx.importing import (
 from app.core.xlsx.reading import MAX_SHEETS_TRIED
 from app.core.xlsx.templates import build_template, error_workbook
 from app.core.xlsx.writing import (
+    ExportCancelled,
     bytes_response,
     content_disposition,
     stream_xlsx_response,
@@ -70,6 +74,7 @@ from app.core.xlsx.writing import (
 )
 
 __all__ = [
+    "ExportCancelled",
     "KINDS",
     "XLSX_MIMETYPE",
     "ImportResult",

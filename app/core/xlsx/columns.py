@@ -84,20 +84,61 @@ class XColumn:
         return [(str(code), str(label)) for code, label in items]
 
 
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection":
+#: = + - @, tab, carriage return, and line feed since 2025).  "+" and "-" are only dangerous
+#: when what follows could be a formula: see :func:`_formula_like`.
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_ALWAYS_TRIGGERS = frozenset("=@\t\r\n")
+#: "+"/"-" texts a spreadsheet reads as a number (or cannot read at all), left alone:
+#: only signs and blanks ("-", "--", "- "), a plain number ("-3", "-3.5", "+1,234.5", "-5%",
+#: "-1e5"), an international phone number ("+8613800138000", "+86 138-0013-8000").
+_SAFE_SIGNED = re.compile(
+    r"[+\-\s]*"
+    r"|[+-]\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?%?"
+    r"|\+\d{1,4}(?:[ \-]?\(?\d+\)?){1,6}"
+)
+#: What a formula is made of after its sign: names and references (ASCII letters, after
+#: NFKC so full-width ones count), calls and ranges, operators, strings, DDE's "|" and "!".
+_FORMULA_MATTER = re.compile(r"""[A-Za-z()\[\]{}|!=+\-*/^&<>:;,"'$#@%]""")
+
+
+def _formula_like(text: str) -> bool:
+    """Would a spreadsheet run ``text`` (already known to start with a trigger)?"""
+    if text[0] in _ALWAYS_TRIGGERS:
+        return True
+    if _SAFE_SIGNED.fullmatch(text):
+        return False
+    # "-、无", "- 见附件", "-3 号楼": a sign before text with no formula in it stays as it is.
+    rest = unicodedata.normalize("NFKC", text[1:])
+    return _FORMULA_MATTER.search(rest) is not None
+
+
+def _needs_quote(text: str) -> bool:
+    """True for a text :func:`neutralize` prefixes: one a spreadsheet would run, or one that
+    starts with ``'`` in front of such a text (so that :func:`_unneutralize` is exact)."""
+    i = 0
+    while i < len(text) and text[i] == "'":
+        i += 1
+    return i < len(text) and text[i] in _FORMULA_TRIGGERS and _formula_like(text[i:])
 
 
 def neutralize(text: str) -> str:
-    """Prefix ``'`` to a string that a spreadsheet could run as a formula
-    (one starting with ``= + - @``, a tab or a carriage return)."""
-    if text and text[0] in _FORMULA_TRIGGERS:
+    """Prefix ``'`` (OWASP's advice) to a string that a spreadsheet could run as a formula
+    -- one starting with ``=``, ``@``, a tab, CR or LF, or with ``+``/``-`` before something
+    that is not a plain number, a phone number or text without formula characters -- and
+    leave everything else as it is: "-", "-3.5", "+8613800138000", "-、无" stay; "=1+1",
+    "@SUM(A1)", "+SUM(A1)", "-2+3", "-1+cmd|' /C calc'!A0" get the quote.  A text already
+    starting with ``'`` before such a formula gets one more, so :func:`_unneutralize` is its
+    exact inverse.  The writer never writes formulas; the quote is for CSV and copy-paste."""
+    if text and (text[0] in _FORMULA_TRIGGERS or text[0] == "'") and _needs_quote(text):
         return "'" + text
     return text
 
 
 def _unneutralize(text: str) -> str:
-    """Undo :func:`neutralize` (imports of our own exports)."""
-    if len(text) > 1 and text[0] == "'" and text[1] in _FORMULA_TRIGGERS:
+    """Undo :func:`neutralize` (imports of our own exports): ``_unneutralize(neutralize(x))
+    == x`` for every ``x``."""
+    if len(text) > 1 and text[0] == "'" and _needs_quote(text[1:]):
         return text[1:]
     return text
 
