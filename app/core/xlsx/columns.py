@@ -115,11 +115,14 @@ def _formula_like(text: str) -> bool:
 
 def _needs_quote(text: str) -> bool:
     """True for a text :func:`neutralize` prefixes: one a spreadsheet would run, or one that
-    starts with ``'`` in front of such a text (so that :func:`_unneutralize` is exact)."""
+    starts with ``'`` before a trigger character (so that :func:`_unneutralize` is exact, and
+    reads older exports, whose "-5" was "'-5", as they were meant)."""
     i = 0
     while i < len(text) and text[i] == "'":
         i += 1
-    return i < len(text) and text[i] in _FORMULA_TRIGGERS and _formula_like(text[i:])
+    if i == len(text) or text[i] not in _FORMULA_TRIGGERS:
+        return False
+    return i > 0 or _formula_like(text)
 
 
 def neutralize(text: str) -> str:
@@ -128,8 +131,9 @@ def neutralize(text: str) -> str:
     that is not a plain number, a phone number or text without formula characters -- and
     leave everything else as it is: "-", "-3.5", "+8613800138000", "-、无" stay; "=1+1",
     "@SUM(A1)", "+SUM(A1)", "-2+3", "-1+cmd|' /C calc'!A0" get the quote.  A text already
-    starting with ``'`` before such a formula gets one more, so :func:`_unneutralize` is its
-    exact inverse.  The writer never writes formulas; the quote is for CSV and copy-paste."""
+    starting with ``'`` before one of those first characters gets one more, so that
+    :func:`_unneutralize` is its exact inverse.  The writer never writes formulas: the quote
+    is for CSV and copy-paste."""
     if text and (text[0] in _FORMULA_TRIGGERS or text[0] == "'") and _needs_quote(text):
         return "'" + text
     return text
@@ -138,8 +142,10 @@ def neutralize(text: str) -> str:
 def _unneutralize(text: str) -> str:
     """Undo :func:`neutralize` (imports of our own exports): ``_unneutralize(neutralize(x))
     == x`` for every ``x``."""
-    if len(text) > 1 and text[0] == "'" and _needs_quote(text[1:]):
-        return text[1:]
+    if len(text) > 1 and text[0] == "'":
+        rest = text.lstrip("'")
+        if rest and rest[0] in _FORMULA_TRIGGERS:
+            return text[1:]
     return text
 
 
