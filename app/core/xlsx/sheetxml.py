@@ -73,6 +73,8 @@ _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 _EXCEL_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")
 #: First characters that send a string down the careful path (neutralising, blanks).
 _CAREFUL_FIRST = frozenset("=+-@'\t\r\n ")
+#: Strings up to this length cannot pass Excel's limit even in UTF-16 (fast path).
+_FAST_LEN = MAX_CELL_CHARS // 2
 
 
 def col_letter(index: int) -> str:
@@ -85,18 +87,22 @@ def col_letter(index: int) -> str:
     return letters
 
 
+def cap_text(text: str) -> str:
+    """``text`` cut to :data:`MAX_CELL_CHARS`, counted in UTF-16 units as Excel counts."""
+    if len(text) > _FAST_LEN:
+        text = text[:MAX_CELL_CHARS]
+        excess = len(text.encode("utf-16-le")) // 2 - MAX_CELL_CHARS
+        while excess > 0:  # characters past U+FFFF count twice
+            text = text[:-excess]
+            excess = len(text.encode("utf-16-le")) // 2 - MAX_CELL_CHARS
+    return text
+
+
 def clean_text(text: str) -> str:
-    """``text`` without the characters an .xlsx cannot hold, cut to :data:`MAX_CELL_CHARS`
-    (counted in UTF-16 units, as Excel counts)."""
+    """``text`` without the characters an .xlsx cannot hold, cut to :data:`MAX_CELL_CHARS`."""
     if not text.isprintable():
         text = _ILLEGAL_XML.sub("", text)
-    if len(text) > MAX_CELL_CHARS // 2:
-        units = len(text.encode("utf-16-le")) // 2
-        if units > MAX_CELL_CHARS:
-            text = text[:MAX_CELL_CHARS - (units - len(text))]
-            while len(text.encode("utf-16-le")) // 2 > MAX_CELL_CHARS:
-                text = text[:-1]
-    return text
+    return cap_text(text)
 
 
 def text_xml(text: str) -> str:
@@ -159,9 +165,7 @@ class Renderer:
 
     # -- the careful paths (everything but a plain short string or a plain int) -------------
     def string_cell(self, ref: str, rs: str, text: str) -> str:
-        text = self.neutralize(clean_text(text))
-        if len(text) > MAX_CELL_CHARS:  # the neutralising quote pushed it over
-            text = text[:MAX_CELL_CHARS]
+        text = cap_text(self.neutralize(clean_text(text)))  # the quote may push it over
         if not text:
             return ""
         return f'<c r="{ref}{rs}" t="inlineStr"><is>{text_xml(text)}</is></c>'
@@ -236,7 +240,7 @@ class Renderer:
                     continue
                 if (v[0] not in careful_first and v[-1] != " " and v.isprintable()
                         and "&" not in v and "<" not in v and ">" not in v and "_x" not in v
-                        and len(v) <= MAX_CELL_CHARS):
+                        and len(v) <= _FAST_LEN):
                     append(f'<c r="{ref}{rs}" t="inlineStr"><is><t>{v}</t></is></c>')
                 else:
                     append(self.string_cell(ref, rs, v))
