@@ -48,8 +48,6 @@ TEXTS = ["业主反映：" + "自去年冬季起，单元楼道照明多次损�
 
 
 def columns():
-    from flask_babel import lazy_gettext as _l  # noqa: F401 (labels are plain Chinese here)
-
     from app.core.xlsx import XColumn
 
     return [
