@@ -46,6 +46,7 @@ def write_xlsx(
     sheet_title: str | None = None,
     value_getter: Callable[[Any, XColumn], Any] | None = None,
     progress: Callable[[int], None] | None = None,
+    info: Sequence[tuple[str, str]] | None = None,
 ) -> int:
     """Write ``rows`` (any iterable of objects or dicts, consumed once) to an .xlsx;
     return the number of rows written.
@@ -113,6 +114,13 @@ def write_xlsx(
                 progress(count)
         if columns:
             sheet.autofilter(0, 0, count, len(columns) - 1)
+        if info:
+            about = workbook.add_worksheet(_sheet_title(_("Export notes"), "Notes"))
+            about.set_column(0, 0, 14)
+            about.set_column(1, 1, 80)
+            for r, (label, text) in enumerate(info):
+                about.write_string(r, 0, neutralize(str(label)), header_fmt)
+                about.write_string(r, 1, neutralize(str(text)))
     finally:
         workbook.close()
     return count
@@ -152,6 +160,7 @@ def stream_xlsx_response(
     on_done: Callable[[int], None] | None = None,
     progress: Callable[[int], None] | None = None,
     chunk_size: int = 256 * 1024,
+    info: Sequence[tuple[str, str]] | None = None,
 ):
     """Export ``rows`` and return a Flask response streaming the file.
 
@@ -166,7 +175,7 @@ def stream_xlsx_response(
     tmp.close()
     try:
         count = write_xlsx(tmp.name, columns, rows, sheet_title=sheet_title,
-                           value_getter=value_getter, progress=progress)
+                           value_getter=value_getter, progress=progress, info=info)
         size = os.path.getsize(tmp.name)
         fh = open(tmp.name, "rb")  # noqa: SIM115 (closed by the generator / on close)
     finally:
