@@ -420,7 +420,7 @@ MY_TASKS = [*menus("My account", "My exports"), *perms("MyTasksView", READ)]
 
 def tasks_permissions(permissions):
     """MY_TASKS for a role that holds any export or import permission, else nothing."""
-    if any(perm in ("can_export", "can_import") for perm, _view in permissions):
+    if any(perm in ("can_export", "can_import") and view.endswith("View") for perm, view in permissions):
         return MY_TASKS
     return []
 
