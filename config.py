@@ -109,6 +109,12 @@ class Config:
 
     # Scheduler process (`flask jobs run`): seconds between looks for due jobs.
     JOBS_POLL_SECONDS = _int("JOBS_POLL_SECONDS", 15)
+    # Background exports and imports (app/core/tasks.py): "thread" (a worker thread of the web
+    # process starts them; the scheduler process also takes any left queued), "worker" (only the
+    # scheduler process runs them) or "inline" (at once in the request: the test suite).
+    TASKS_RUN = os.environ.get("TASKS_RUN", "thread")
+    TASKS_THREADS = _int("TASKS_THREADS", 1)
+    TASKS_PROGRESS_SECONDS = float(os.environ.get("TASKS_PROGRESS_SECONDS", "0.5"))
 
     DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Anju@2026")
     PROXY_FIX = _bool("PROXY_FIX", False)
@@ -116,6 +122,9 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    # Background tasks run inside the request that queues them (tests that need a real thread,
+    # e.g. the browser's progress bar, switch to "thread").
+    TASKS_RUN = "inline"
     # Fixed picture-code characters so tests can type them (honoured only under TESTING).
     CAPTCHA_TEST_ANSWER = "TEST"
     SECRET_KEY = "test-secret-fixed-for-the-suite-not-for-use-anywhere-else"

@@ -86,7 +86,8 @@ def register_modules(appbuilder):
     from app.system import api as system_api
     from app.system import application_views, job_views
     from app.system import sms_views
-    from app.system import notice_views
+    from app.core import list_tasks  # noqa: F401 (the export and import task handlers)
+    from app.system import notice_views, task_views
     import app.property as property_module
     from app.complaints import api as complaint_api
     from app.complaints import stats as complaint_stats
@@ -109,6 +110,7 @@ def register_modules(appbuilder):
     rental.register_views(appbuilder)
     allocation.register_views(appbuilder)
     notice_views.register(appbuilder)
+    task_views.register(appbuilder)
     system_api.register(appbuilder)
     accounts_api.register(appbuilder)
     complaint_api.register(appbuilder)

@@ -20,7 +20,7 @@ audit_cli = AppGroup("audit", help="Audit log.")
 
 def sync_roles():
     """Create every permission FAB knows of, then make each role hold exactly its catalogue."""
-    from app.security.roles import COMMON, PII_PERMISSION, PII_VIEW, ROLES
+    from app.security.roles import COMMON, PII_PERMISSION, PII_VIEW, ROLES, tasks_permissions
 
     appbuilder = current_app.appbuilder
     sm = appbuilder.sm
@@ -35,7 +35,7 @@ def sync_roles():
         if spec["permissions"] == "*":
             continue
         wanted = []
-        for perm, view in list(spec["permissions"]) + COMMON:
+        for perm, view in list(spec["permissions"]) + COMMON + tasks_permissions(spec["permissions"]):
             pvm = sm.find_permission_view_menu(perm, view)
             if pvm is None:
                 pvm = sm.add_permission_view_menu(perm, view)

@@ -167,7 +167,7 @@ def unread_notices(user):
     org_id = getattr(user, "org_id", None)
     if not org_id:
         return None
-    return unread_count(org_id, cap=99)
+    return unread_count(org_id, cap=99, user_id=getattr(user, "id", None))
 
 
 class Chrome:

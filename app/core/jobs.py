@@ -350,6 +350,21 @@ def serve(app, poll_seconds=None):
 
     scheduler.add_job(tick, "interval", seconds=poll_seconds, id="anju-poll", max_instances=1,
                       coalesce=True, next_run_time=datetime.now())
+
+    def background_tasks():
+        # Exports and imports queued by the web processes (app/core/tasks.py), beside the
+        # scheduled jobs: a long export never holds up a deadline job.
+        from app.core import list_tasks  # noqa: F401 (registers the export and import handlers)
+        from app.core import tasks
+
+        with app.app_context():
+            try:
+                tasks.run_queued()
+            finally:
+                db.session.remove()
+
+    scheduler.add_job(background_tasks, "interval", seconds=poll_seconds, id="anju-tasks", max_instances=1,
+                      coalesce=True, next_run_time=datetime.now())
     scheduler.start()
 
 
@@ -371,6 +386,19 @@ def cleanup():
     return (f"captchas={captchas} sms_codes={codes} upload_files={files} upload_rows={rows} "
             f"import_error_workbooks={workbooks}")
 
+
+def task_files():
+    """Every 10 minutes: finished exports past their keeping time are deleted and marked expired;
+    tasks whose process died are failed."""
+    from app.core import tasks
+
+    stale = tasks.fail_stale()
+    removed = tasks.purge()
+    return f"task_files_removed={removed} stale_tasks={stale}"
+
+
+register_job("system.task_files", "app.core.jobs:task_files", label=_l("Delete expired export files"),
+             trigger="interval", minutes=10)
 
 register_job("system.cleanup", "app.core.jobs:cleanup", label=_l("Daily cleanup of codes and orphan files"),
              trigger="cron", hour=3, minute=17)

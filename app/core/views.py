@@ -13,6 +13,7 @@ The datamodel that puts the scope on every query is app/core/datamodels.py; the 
 (AnjuModelRestApi, ServiceCalls) is app/core/rest.py.
 """
 import logging
+from dataclasses import dataclass
 from functools import wraps
 
 from flask import abort, current_app, flash, g, redirect, request, send_file, session, url_for
@@ -426,6 +427,17 @@ class ConsoleListMixin:
         return extras
 
 
+@dataclass
+class ImportOutcome:
+    """What one import came to: the checked file, the rows written (None: nothing), the error
+    workbook's token, the message and its level."""
+    result: object
+    imported: int | None
+    error_token: str | None
+    message: str
+    level: str
+
+
 class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
     """Base ModelView: scope, masking, export, import, and FAB's holes closed."""
 
@@ -676,26 +688,10 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
     @has_access
     @permission_name("export")
     def export(self):
-        columns = self.export_columns()
-        query = self.export_query().yield_per(2000)
-        title = str(self.xlsx_title or self.list_title or self.datamodel.obj.__name__)
-        counter = {"n": 0}
+        """The file at once when the rows are few, else a background task (app/core/list_tasks.py)."""
+        from app.core import list_tasks
 
-        def rows():
-            for row in query:
-                counter["n"] += 1
-                yield row
-
-        def on_done(count):
-            audit.record(AuditAction.EXPORT, self.datamodel.obj.__name__,
-                         summary=_("%(n)s rows exported", n=count) + (f"; {request.query_string.decode()[:400]}"
-                                                                 if request.query_string else ""),
-                         commit=True)
-
-        return xlsx.stream_xlsx_response(
-            f"{title}.xlsx", columns, rows(), sheet_title=title[:31],
-            value_getter=self.export_value, on_done=on_done,
-        )
+        return list_tasks.export_clicked(self)
 
     # --- import ---
     def validate_import(self, rows):
@@ -721,70 +717,97 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
     @has_access
     @permission_name("import")
     def import_(self):
-        result = None
-        error_token = None
-        imported = None
+        outcome = None
         if request.method == "POST":
             upload = request.files.get("file")
             if upload is None or not upload.filename:
                 flash(_("Please choose an .xlsx file to upload."), "danger")
             else:
+                from app.core import list_tasks
+                from app.core.errors import DomainError
                 from app.system.params import get_param
 
                 max_bytes = current_app.config["IMPORT_MAX_BYTES"]
-                max_rows = get_param("import.max_rows")
                 # Never more than the limit in memory: one byte more says the file is too large.
                 data = upload.stream.read(max_bytes + 1)
-                result = xlsx.read_import(data, self.xlsx_columns, max_bytes=max_bytes,
-                                          max_rows=max_rows, unique=self.import_unique)
-                file_sound = not any(e.row is None and e.key != xlsx.MORE_PROBLEMS for e in result.errors)
-                locked = False
-                if file_sound and not result.errors:
-                    # Imports of one list run one at a time: the second of a double click waits
-                    # here for the first to commit, and its database checks then find those rows.
-                    locked = self._lock_import()
-                    if not locked:
-                        result.errors.append(xlsx.RowError(None, None, "", _(
-                            "Another import into this list is running; try again when it has finished.")))
-                        result.error_count += 1
-                        file_sound = False
-                # The database checks run on the rows whose cells are sound, whenever the file
-                # itself is readable, so every problem is reported in one pass.
-                if file_sound:
-                    xlsx.add_problems(result, self.validate_import(result.rows), self.xlsx_columns)
-                if result.errors:
-                    if locked:
-                        db.session.rollback()
-                    error_token = self._store_error_workbook(data, result.errors, max_bytes, max_rows)
-                    flash(_("Nothing was imported: %(n)s problems were found. Correct them and upload again.",
-                            n=result.error_count), "danger")
-                else:
+                if len(data) > get_param("import.background_kb") * 1024 and len(data) <= max_bytes:
                     try:
-                        imported = self.import_rows(result.rows)
-                        audit.record(AuditAction.IMPORT, self.datamodel.obj.__name__,
-                                     summary=_("%(n)s rows imported from %(file)s", n=imported, file=upload.filename[:200]))
-                        db.session.commit()
-                    except IntegrityError:  # a row saved meanwhile by someone else (not by an import)
-                        db.session.rollback()
-                        log.warning("import refused by a database constraint", exc_info=True)
-                        flash(_("Nothing was imported: some of these records were saved by someone else at the "
-                                "same moment. Upload the file again to see which."), "danger")
-                        imported = None
-                    except Exception as exc:  # all-or-nothing
-                        from app.core.errors import user_message
-
-                        db.session.rollback()
-                        # Never the database's text (SQL and whole rows of personal data).
-                        flash(_("Nothing was imported: %(reason)s", reason=user_message(exc)), "danger")
-                        imported = None
+                        task = list_tasks.import_in_background(self, data, upload.filename)
+                    except DomainError as exc:
+                        flash(str(exc), "danger")
                     else:
-                        flash(_("%(n)s rows imported.", n=imported), "success")
+                        if task.state in ("queued", "running"):
+                            flash(_("The file is large: it is imported in the background. This page shows "
+                                    "how far it is."), "info")
+                        return redirect(f"/tasks/show/{task.id}")
+                else:
+                    outcome = self.import_file(data, upload.filename)
+                    flash(outcome.message, outcome.level)
+        result = outcome.result if outcome is not None else None
         shown = result.listed[:self.import_shown_errors] if result is not None else []
         return self.render_template(
             "anju/import.html", title=_("Import: %(title)s", title=self.xlsx_title or self.list_title),
-            result=result, shown_errors=shown, error_token=error_token, imported=imported,
+            result=result, shown_errors=shown, error_token=outcome.error_token if outcome else None,
+            imported=outcome.imported if outcome else None,
             columns=self.xlsx_columns, modelview_name=self.__class__.__name__,
         )
+
+    def import_file(self, data, filename):
+        """Check ``data`` (an .xlsx upload) and write it all or nothing, as the acting user:
+        the page's import and the background import task both run this. Returns an
+        :class:`ImportOutcome` (the message to show, the problems, the error workbook's token)."""
+        from app.core import progress
+        from app.system.params import get_param
+
+        max_bytes = current_app.config["IMPORT_MAX_BYTES"]
+        max_rows = get_param("import.max_rows")
+        result = xlsx.read_import(data, self.xlsx_columns, max_bytes=max_bytes,
+                                  max_rows=max_rows, unique=self.import_unique)
+        file_sound = not any(e.row is None and e.key != xlsx.MORE_PROBLEMS for e in result.errors)
+        locked = False
+        if file_sound and not result.errors:
+            # Imports of one list run one at a time: the second of a double click waits
+            # here for the first to commit, and its database checks then find those rows.
+            locked = self._lock_import()
+            if not locked:
+                result.errors.append(xlsx.RowError(None, None, "", _(
+                    "Another import into this list is running; try again when it has finished.")))
+                result.error_count += 1
+                file_sound = False
+        # The database checks run on the rows whose cells are sound, whenever the file
+        # itself is readable, so every problem is reported in one pass.
+        if file_sound:
+            progress.checkpoint("checking", len(result.rows), len(result.rows))
+            xlsx.add_problems(result, self.validate_import(result.rows), self.xlsx_columns)
+        if result.errors:
+            if locked:
+                db.session.rollback()
+            token = self._store_error_workbook(data, result.errors, max_bytes, max_rows)
+            return ImportOutcome(result, None, token, _(
+                "Nothing was imported: %(n)s problems were found. Correct them and upload again.",
+                n=result.error_count), "danger")
+        progress.checkpoint("checking", len(result.rows), len(result.rows))
+        progress.report("writing", 0, len(result.rows))
+        try:
+            imported = self.import_rows(result.rows)
+            audit.record(AuditAction.IMPORT, self.datamodel.obj.__name__,
+                         summary=_("%(n)s rows imported from %(file)s", n=imported, file=filename[:200]))
+            db.session.commit()
+        except IntegrityError:  # a row saved meanwhile by someone else (not by an import)
+            db.session.rollback()
+            log.warning("import refused by a database constraint", exc_info=True)
+            return ImportOutcome(result, None, None, _(
+                "Nothing was imported: some of these records were saved by someone else at the "
+                "same moment. Upload the file again to see which."), "danger")
+        except Exception as exc:  # all-or-nothing
+            from app.core.errors import user_message
+
+            db.session.rollback()
+            # Never the database's text (SQL and whole rows of personal data).
+            return ImportOutcome(result, None, None, _("Nothing was imported: %(reason)s",
+                                                       reason=user_message(exc)), "danger")
+        progress.report("writing", imported, imported)
+        return ImportOutcome(result, imported, None, _("%(n)s rows imported.", n=imported), "success")
 
     def _lock_import(self):
         """Take this list's import lock inside the request's transaction (a counter row updated

@@ -413,6 +413,18 @@ COMMON = [
 ]
 
 
+# 我的导出 (app/system/task_views.py): every role that may export or import a list follows its
+# background exports and imports there (each user sees only their own).
+MY_TASKS = [*menus("My account", "My exports"), *perms("MyTasksView", READ)]
+
+
+def tasks_permissions(permissions):
+    """MY_TASKS for a role that holds any export or import permission, else nothing."""
+    if any(perm in ("can_export", "can_import") and view.endswith("View") for perm, view in permissions):
+        return MY_TASKS
+    return []
+
+
 # Roles outside the catalogue that FAB itself keeps (AUTH_ROLE_PUBLIC: whoever is not signed in).
 OTHER_ROLE_LABELS = {"anonymous": _l("Visitors not signed in")}
 

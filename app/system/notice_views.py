@@ -27,8 +27,23 @@ class FilterUnread(BaseFilter):
         return query
 
 
+class FilterVisibleToMe(BaseFilter):
+    """Notices to the whole organisation, and those addressed to the user alone."""
+
+    name = "visible"
+    arg_name = "visible"
+
+    def apply(self, query, value):
+        from flask import g
+
+        from app.core.notices import visible_to
+
+        return query.filter(visible_to(getattr(getattr(g, "user", None), "id", None)))
+
+
 class NoticeView(AnjuModelView):
     datamodel = ScopedInterface(Notice)
+    base_filters = [["id", FilterVisibleToMe, lambda: None]]
     route_base = "/notices"
     list_title = _l("Notices")
     show_title = _l("Notice")

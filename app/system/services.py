@@ -297,7 +297,9 @@ def notice_todos(user):
     from app.core.notices import Notice
     from app.core.scope import apply_scope
 
-    stmt = apply_scope(select(Notice.id).where(Notice.read_at.is_(None)), Notice, user)
+    from app.core.notices import visible_to
+
+    stmt = apply_scope(select(Notice.id).where(Notice.read_at.is_(None), visible_to(user.id)), Notice, user)
     n, capped = worklist.capped_count(stmt)
     return [worklist.Todo("notices.unread", _l("Unread notices"), n, level="info", group=_l("Notices"),
                           capped=capped, url=worklist.list_url("NoticeView", ("read_at", "unread", "y")))]

@@ -50,6 +50,9 @@ EXPECTED_VIEWS = {
     "AreaQueryView": (AREA_QUERY_READERS, set()),
     # The city reads its notices too: overdue rental complaints are escalated to it (issue 14).
     "NoticeView": ({"sysadmin", "gov_admin", "district", "street", "ent_admin", "project_lead"}, set()),
+    # 我的导出 (issue 17): every role that may export or import a list; each sees only its own tasks.
+    "MyTasksView": ({"sysadmin", "gov_admin", "gov_reviewer", "district", "street", "ent_admin", "project_lead",
+                     "analyst"}, set()),
     # sysadmin belongs to no enterprise: the staff form sends it away with the reason.
     "StaffView": (RECORD_READERS, {"ent_admin"}),
     # Certificates are added from a person's page (/certificates/add?staff=<id>, tested there).
