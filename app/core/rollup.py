@@ -319,8 +319,14 @@ def updated_at(keys):
 GROUPS = ("month", "district", "street", "dim", "org")
 
 
-def _stat_scope(scope):
-    """(clauses on StatDaily) for a scope the table expresses, or None (count live)."""
+def _stat_scope(scope, metric=None):
+    """(clauses on StatDaily) for a scope the table expresses for ``metric``, or None (count live)."""
+    if metric is not None:
+        if scope.level == SCOPE_REGION and scope.region_prefix and (
+                metric.street is None if len(scope.region_prefix) == 9 else metric.district is None):
+            return None
+        if scope.level == SCOPE_ORG and metric.org is None:
+            return None
     if scope.level == SCOPE_ALL:
         return [StatDaily.org_id == 0]
     if scope.level == SCOPE_REGION and scope.region_prefix:
@@ -361,7 +367,7 @@ def query(key, user, first, last, group=("month",), district=None, street=None, 
 
     metric = _METRICS[key]
     scope = user_scope(user)
-    table_scope = _stat_scope(scope) if live is not True else None
+    table_scope = _stat_scope(scope, metric) if live is not True else None
     if table_scope is not None and not live:
         cols = {"month": month_of(StatDaily.day), "district": StatDaily.district_code,
                 "street": StatDaily.street_code, "dim": StatDaily.dim, "org": StatDaily.org_id}
@@ -434,13 +440,14 @@ def stats_refresh():
         click.echo(line)
 
 
-def reads_table(user):
+def reads_table(user, key=None):
     """Whether :func:`query` answers ``user`` from the summary table (else: live)."""
     from app.core.scope import user_scope
 
-    return _stat_scope(user_scope(user)) is not None
+    return _stat_scope(user_scope(user), _METRICS.get(key)) is not None
 
 
 def freshness(user, keys):
     """When the figures a user reads were computed: the last rollup, or None when counted live."""
-    return updated_at(keys) if reads_table(user) else None
+    keys = list(keys)
+    return updated_at(keys) if keys and reads_table(user, keys[0]) else None
