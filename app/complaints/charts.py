@@ -4,7 +4,7 @@ district (city roles) or street (district roles). Counted from the daily summary
 app/core/rollup.py; a project lead's areas are counted live (few rows)."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, and_, case, cast, func
+from sqlalchemy import String, case, cast, func
 
 from app.complaints.models import Complaint
 from app.complaints.services import Stage

@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from app.core import xlsx
 from app.core.mixins import now as _now
-from app.core.scope import current_user_obj, prefix_range, user_scope
+from app.core.scope import prefix_range, user_scope
 from app.security.roles import SCOPE_ALL, SCOPE_NONE, SCOPE_REGION
 
 log = logging.getLogger(__name__)

@@ -42,7 +42,6 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
-    and_,
     case,
     delete,
     func,

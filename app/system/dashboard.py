@@ -7,14 +7,14 @@ fast as before: the figures come after it, one request per chart.
 Also here: the business-application charts (app/core/workflow.py Application is the system's
 own), the summary-table job and the ``flask stats`` commands (app/core/rollup.py).
 """
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import abort, jsonify, request
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from app.core import audit, charts, rollup, xlsx
 from app.core.audit import AuditAction
