@@ -9,6 +9,7 @@ from app.core.uploads import Upload  # noqa: F401
 from app.core.workflow import Application, ApplicationEvent  # noqa: F401
 from app.accounts.models import Person, RealnameCheck, RealnameRegistry  # noqa: F401
 from app.core.jobs import Job, JobRun  # noqa: F401
+from app.core.rollup import StatDaily, StatState  # noqa: F401
 from app.core.notices import Notice  # noqa: F401
 from app.core.tasks import Task  # noqa: F401
 from app.property.models import PropertyArea  # noqa: F401

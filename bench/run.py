@@ -25,7 +25,10 @@
    through the real endpoint against a real server; on PostgreSQL with ALLOC_DATABASE_URL);
 11. then the property benchmark, bench/property.py, likewise (20,000 areas, 2,000,000 houses: the
    房屋信息补充 import through the real endpoint and its approval, 物业管理区域综合查询 per role against
-   bare SQL, the owners check of a 15-member committee).
+   bare SQL, the owners check of a 15-member committee);
+12. then the dashboard benchmark, bench/dashboard.py, likewise (1,000,000 complaints and 1,000,000 credit
+   records from the complaints and credit generators: the summary-table job, then the home page, the
+   数据看板 with two years and every chart's JSON for gov_admin, analyst, district1 and ent_a; goal 300 ms each).
 
 Environment: BENCH_ROWS, BENCH_DIR (scratch dir; default a new temp dir, removed at the
 end unless BENCH_KEEP=1), BENCH_REUSE=1 (reuse the database already in BENCH_DIR),
@@ -33,7 +36,7 @@ BENCH_RUNS (timed runs per page, default 7, after 1 warm-up), BENCH_BATCH (inser
 default 20,000), BENCH_VERIFY=0 (skip the hash-chain check), BENCH_EXPORT=0 (skip export),
 BENCH_ONLY (comma-separated: audit = parts 1-3, accounts = part 4, or its halves
 registrations / registry, complaints = part 5, staff = part 6, peer = part 7: our lists
-against Django admin over one SQLite file, bench/peer.py, credit = part 8, rental = part 9, allocation = part 10, property = part 11;
+against Django admin over one SQLite file, bench/peer.py, credit = part 8, rental = part 9, allocation = part 10, property = part 11, dashboard = part 12;
 default everything). The
 accounts settings are in bench/accounts.py, the complaints settings in bench/complaints.py, the credit
 settings (CREDIT_ENTERPRISES, CREDIT_RECORDS) in bench/credit.py.
@@ -70,7 +73,7 @@ REUSE = os.environ.get("BENCH_REUSE", "0") == "1"
 KEEP = os.environ.get("BENCH_KEEP", "0") == "1"
 ONLY = {p.strip() for p in os.environ.get("BENCH_ONLY", "").split(",") if p.strip()}
 _PARTS = {"audit", "accounts", "registrations", "registry", "complaints", "staff", "peer", "credit", "rental",
-          "allocation", "property"}
+          "allocation", "property", "dashboard"}
 if ONLY - _PARTS:
     raise SystemExit(f"BENCH_ONLY: unknown part(s) {', '.join(sorted(ONLY - _PARTS))}; "
                      f"use {', '.join(sorted(_PARTS))}")
@@ -83,6 +86,7 @@ RUN_CREDIT = not ONLY or "credit" in ONLY
 RUN_RENTAL = not ONLY or "rental" in ONLY
 RUN_ALLOCATION = not ONLY or "allocation" in ONLY
 RUN_PROPERTY = not ONLY or "property" in ONLY
+RUN_DASHBOARD = not ONLY or "dashboard" in ONLY
 PSIZE = 50
 DEEP_PAGE = 20_000
 SLOW_S = 20.0  # a page slower than this gets 3 timed runs instead of RUNS
@@ -639,7 +643,8 @@ def run_audit(bench_dir):
     out = os.path.join(OUT_DIR, "results.json")
     kept = [part for part, run in (("accounts", RUN_ACCOUNTS), ("complaints", RUN_COMPLAINTS),
                                    ("credit", RUN_CREDIT), ("rental", RUN_RENTAL),
-                                   ("allocation", RUN_ALLOCATION), ("property", RUN_PROPERTY)) if not run]
+                                   ("allocation", RUN_ALLOCATION), ("property", RUN_PROPERTY),
+                                   ("dashboard", RUN_DASHBOARD)) if not run]
     if kept and os.path.exists(out):  # keep the last figures of the parts not run now
         try:
             with open(out) as fh:
@@ -717,6 +722,13 @@ def run_property(bench_dir):
     return subprocess.run([sys.executable, os.path.join(HERE, "property.py")], env=env).returncode
 
 
+def run_dashboard(bench_dir):
+    """Part 12: bench/dashboard.py in its own process, on its own database under bench_dir."""
+    env = dict(os.environ, BENCH_DIR=os.path.join(bench_dir, "dashboard"), BENCH_FROM_RUN="1")
+    log("dashboard benchmark: bench/dashboard.py in its own process ...")
+    return subprocess.run([sys.executable, os.path.join(HERE, "dashboard.py")], env=env).returncode
+
+
 def main():
     bench_dir = os.environ.get("BENCH_DIR")
     made_dir = False
@@ -769,6 +781,11 @@ def main():
         if rc_pr:
             print(f"property benchmark FAILED (exit {rc_pr}); see above")
             rc = rc or rc_pr
+    if RUN_DASHBOARD:
+        rc_d = run_dashboard(bench_dir)
+        if rc_d:
+            print(f"dashboard benchmark FAILED (exit {rc_d}); see above")
+            rc = rc or rc_d
     if made_dir and not KEEP:
         shutil.rmtree(bench_dir, ignore_errors=True)
     else:

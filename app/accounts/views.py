@@ -592,6 +592,7 @@ def register(appbuilder):
 
     # {{ site_param('site.service_contact') }}: the public layout's footer reads a parameter.
     current_app.jinja_env.globals["site_param"] = get_param
+    from app.accounts import charts; charts.register()  # noqa: E702  (dashboard chart and its summary rows)
     appbuilder.add_view_no_menu(RegistrationView())
     appbuilder.add_view_no_menu(MyAccountView())
     appbuilder.add_view(HelpdeskView(), "Helpdesk lookup", label=_l("Helpdesk lookup"),

@@ -27,3 +27,4 @@ def register():
     register_template("allocation_result",
                       "Lottery result of %(plan)s for registration %(number)s: %(result)s, order %(order)s.",
                       _l("Allocation lottery result"))
+    from app.allocation import charts; charts.register()  # noqa: E702  (dashboard chart and its summary rows)

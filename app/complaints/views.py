@@ -419,3 +419,4 @@ def register(appbuilder):
                         category="Requests", category_label=_l("Requests and suggestions"), icon="fa-minus-circle")
     appbuilder.add_view_no_menu(ComplaintPublicView())
     services.register_worklist()
+    from app.complaints import charts; charts.register()  # noqa: E702  (dashboard charts and their summary rows)

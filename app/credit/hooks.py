@@ -90,3 +90,4 @@ def register():
     worklist.register_card("credit.blacklist", blacklist_card, CARD_PERMISSION, when=services.is_enterprise_user,
                            order=11)
     workflow.register_warning(application_warning)
+    from app.credit import charts; charts.register()  # noqa: E702  (dashboard charts and their summary rows)

@@ -11,6 +11,7 @@ def register():
     from app.property.staff import services as staff_services
 
     scope.register_area_source(led_area_ids)
+    from app.property import charts; charts.register()  # noqa: E702  (dashboard chart)
     if staff_accounts.bind_person not in accounts.STAFF_ACCOUNT_HOOKS:
         accounts.STAFF_ACCOUNT_HOOKS.append(staff_accounts.bind_person)
     if staff_accounts.lead_record_problem not in accounts.LEAD_RECORD_CHECKS:

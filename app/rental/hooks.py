@@ -14,6 +14,7 @@ def register():
     contracts.register_sms_templates()
     register_parts()
     register_worklist()
+    from app.rental import charts; charts.register()  # noqa: E702  (dashboard charts and their summary rows)
 
 
 def register_parts():

@@ -71,6 +71,7 @@ VIEW_LABELS = {
     "CareDueView": _l("Care due this week"), "EnterpriseFilingView": _l("Enterprise information filing"),
     "EnterpriseDetailView": _l("Enterprise details"), "EnterpriseHonorView": _l("Awards and penalties"),
     "PropertyAreaView": _l("Property management areas"),
+    "DashboardView": _l("Dashboard"), "Dashboard": _l("Dashboard"),
     "ServiceContractFilingView": _l("Service contract filing"), "AcceptanceFilingView": _l("Acceptance inspection filing"),
     "ServiceContractFilingApi": _l("Service contract filing API"),
     "AcceptanceFilingApi": _l("Acceptance inspection filing API"),

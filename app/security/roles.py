@@ -54,6 +54,9 @@ AREAS_READ = [*menus("Property", "Property management areas"), *perms("PropertyA
 AREAS_WRITE = [*AREAS_READ, *perms("PropertyAreaView", ("can_edit",), DELETE)]
 AREA_QR = [("can_qr", "PropertyAreaView")]
 NOTICES = [*menus("My account", "Notices"), *perms("NoticeView", READ)]
+# 数据看板 (app/system/dashboard.py): the page and its exports; which charts a role sees follows
+# the permissions of each chart's data (app/core/charts.py).
+DASHBOARD = [("menu_access", "Dashboard"), *perms("DashboardView", ("can_show", "can_export"))]
 
 # Enterprise records (SPEC §7, seed 004): staff, certificates, project-lead changes, equipment,
 # inspection and maintenance, enterprise filing and detail. Views of app/property.
@@ -185,6 +188,7 @@ ROLES = {
         "label": _l("City administrator"),
         "scope": SCOPE_ALL,
         "permissions": [
+            *DASHBOARD,
             *module_permissions("gov_admin"),
             *CREDIT_READ, *CREDIT_PROPOSE, *CREDIT_ADMIN,
             *COMPLAINTS_READ, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_WRITE, *AREA_QR,
@@ -212,6 +216,7 @@ ROLES = {
         "label": _l("Reviewer"),
         "scope": SCOPE_REGION,
         "permissions": [
+            *DASHBOARD,
             *module_permissions("gov_reviewer"),
             *CREDIT_READ, *CREDIT_DECIDE,
             *menus("System", "Organizations", "Organization users"),
@@ -233,6 +238,7 @@ ROLES = {
         "label": _l("District administrator"),
         "scope": SCOPE_REGION,
         "permissions": [
+            *DASHBOARD,
             *module_permissions("district"),
             *CREDIT_READ, *CREDIT_PROPOSE,
             *COMPLAINTS_READ, *COMPLAINTS_ACT, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_WRITE, *AREA_QR, *NOTICES,
@@ -252,6 +258,7 @@ ROLES = {
         "label": _l("Street / community"),
         "scope": SCOPE_REGION,
         "permissions": [
+            *DASHBOARD,
             *module_permissions("street"),
             *CREDIT_READ, *CREDIT_PROPOSE,
             *COMPLAINTS_READ, *COMPLAINTS_ACT, *CREDIT_PROPOSALS, *AREAS_READ, *AREA_QR, *NOTICES,
@@ -267,6 +274,7 @@ ROLES = {
         "label": _l("Enterprise administrator"),
         "scope": SCOPE_ORG,
         "permissions": [
+            *DASHBOARD,
             *module_permissions("ent_admin"),
             *CREDIT_ENTERPRISE,
             *COMPLAINTS_READ, *CREDIT_PROPOSALS, *AREAS_READ, *AREA_QR, *NOTICES,
@@ -308,6 +316,7 @@ ROLES = {
         "label": _l("Project lead"),
         "scope": SCOPE_AREA,
         "permissions": [
+            *DASHBOARD,
             *module_permissions("project_lead"),
             *COMPLAINTS_READ, *COMPLAINTS_ACT, *AREAS_READ, *AREA_QR, *NOTICES, *LEAD_RECORDS,
             *perms("DictItemApi", API_READ),
@@ -355,6 +364,7 @@ ROLES = {
         "label": _l("Data analyst"),
         "scope": SCOPE_REGION,
         "permissions": [
+            *DASHBOARD,
             *module_permissions("analyst"),
             *CREDIT_READ,
             *COMPLAINTS_READ, *COMPLAINT_STATS, *CREDIT_PROPOSALS, *AREAS_READ, *ENT_RECORDS_READ,

@@ -119,6 +119,9 @@ PARAMS = {p.key: p for p in [
     ParamSpec("complaint.auto_close_days", "int", 7, _l("Days after handling before an unevaluated request closes"), "complaint", 1, 90),
     ParamSpec("complaint.overdue_deduction_points", "int", 2, _l("Credit points proposed for deduction per overdue request"), "complaint", 0, 100),
     ParamSpec("deadline.due_soon_hours", "int", 24, _l("Hours before a deadline counted as due soon"), "deadline", 1, 720),
+    ParamSpec("deadline.application_review_days", "int", 20,
+              _l("Days a submitted business application may wait for its decision before it counts as overdue"),
+              "deadline", 1, 365),
     # 物业服务 (app/property/service): 报修 photos, 满意度调查 and 检查考评 thresholds and their credit rules.
     ParamSpec("property.repair_photo_max_mb", "int", 5, _l("Largest photo of a repair report (MB)"), "property", 1, 20),
     ParamSpec("property.repair_photo_max_files", "int", 6, _l("Most photos of one repair report"), "property", 1, 20),

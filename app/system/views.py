@@ -32,6 +32,7 @@ class HomeView(IndexView):
     def index(self):
         from app.core import worklist
         from app.core.scope import current_user_obj
+        from app.system import dashboard
 
         user = current_user_obj()
         home = None
@@ -44,6 +45,8 @@ class HomeView(IndexView):
                 "cards": worklist.cards_for(user),
                 "todos": worklist.todos_for(user),
                 "shortcuts": worklist.shortcuts_for(user),
+                "charts": dashboard.home_charts(user),
+                "charts_export": self.appbuilder.sm.has_access("can_export", "DashboardView"),
             }
         return self.render_template(self.index_template, appbuilder=self.appbuilder, home=home)
 
@@ -414,3 +417,4 @@ def register(appbuilder):
     appbuilder.add_view(AuditLogView, "Audit log", label=_l("Audit log"), icon="fa-history",
                         category="System")
     services.register_worklist()
+    from app.system import dashboard; dashboard.register(appbuilder)  # noqa: E702  (数据看板, charts, stats job)
