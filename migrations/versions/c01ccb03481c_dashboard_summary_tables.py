@@ -2,7 +2,7 @@
 dimension, kept by the system.stats_rollup job) and anju_stat_state (its watermark per metric)
 
 Revision ID: c01ccb03481c
-Revises: 8454f111f3fc
+Revises: 974aba59e063
 Create Date: 2026-12-05 12:06:02.388391
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c01ccb03481c'
-down_revision = '8454f111f3fc'
+down_revision = '974aba59e063'
 branch_labels = None
 depends_on = None
 
