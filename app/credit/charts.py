@@ -59,7 +59,7 @@ def lists(user, f):
     return ChartData([services.label_of(services.LIST_TYPE_LABELS, t) for t in types], [
         (services.label_of(services.LIST_STATUS_LABELS, s), [counts.get((t, s), 0) for t in types])
         for s in SHOWN_STATUSES
-    ], unit=_("enterprises"), category_label=_("List"), note=_("Entries in force or under way, whatever the period."))
+    ], unit=_("enterprises"), category_label=_("Red or black list"), note=_("Entries in force or under way, whatever the period."))
 
 
 def register():
