@@ -120,11 +120,16 @@ class Complaint(db.Model):
     @property
     def remaining_time(self):
         """剩余处理时间: remaining or overdue time while the request is open, else '-'."""
-        from app.core.deadlines import remaining_text
+        return remaining_time(self.stage, self.due_at)
 
-        if self.stage not in ("pending", "processing") or self.due_at is None:
-            return "-"
-        return remaining_text(self.due_at)
+
+def remaining_time(stage, due_at):
+    """A request's 剩余处理时间 from its stage and deadline (also the export's, from plain columns)."""
+    from app.core.deadlines import remaining_text
+
+    if stage not in ("pending", "processing") or due_at is None:
+        return "-"
+    return remaining_text(due_at)
 
 
 class ComplaintEvent(db.Model):

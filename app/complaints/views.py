@@ -15,7 +15,7 @@ from app.accounts import services as accounts
 from app.accounts.views import FormPage, attempt, client_ip, field
 from app.complaints import documents as complaint_documents
 from app.complaints import services
-from app.complaints.models import Complaint, CreditProposal
+from app.complaints.models import Complaint, CreditProposal, remaining_time
 from app.complaints.services import Stage
 from app.core import deadlines, uploads, xlsx
 from app.core.errors import DomainError
@@ -163,6 +163,8 @@ class ComplaintView(AnjuModelView):
         "content": _content_short,
     }
     base_order = ("submitted_at", "desc")
+    # The export reads plain columns (app/core/export_plan.py): 剩余处理时间 from stage and deadline.
+    export_computed = {"remaining_time": (("stage", "due_at"), remaining_time)}
 
     def export_columns(self):
         """The list's columns, then the complainant: masked unless the role may see full values."""

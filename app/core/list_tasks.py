@@ -25,7 +25,7 @@ from flask import current_app, g, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.core import audit, masking, progress, tasks, xlsx
+from app.core import audit, export_plan, masking, progress, tasks, xlsx
 from app.core.audit import AuditAction
 from app.core.mixins import now
 from app.extensions import db
@@ -149,9 +149,10 @@ def export_clicked(view):
         def on_done(count):
             _audit_export(view, count, _("downloaded at once"))
 
+        rows, getter, _how = export_plan.checked_rows(view, query, columns)
         return xlsx.stream_xlsx_response(
-            _file_name(view), columns, query.yield_per(2000), sheet_title=_title(view)[:31],
-            value_getter=view.export_value, on_done=on_done, info=info_lines(view, n))
+            _file_name(view), columns, rows, sheet_title=_title(view)[:31],
+            value_getter=getter, on_done=on_done, info=info_lines(view, n))
     try:
         task = tasks.enqueue(
             "export", _("Export: %(title)s", title=_title(view)), view.__class__.__name__,
@@ -195,10 +196,13 @@ def run_export(task):
     token = tasks.new_token()
     path = tasks.file_path(task.owner_id, token)
     partial = path + ".part"
+    columns = view.export_columns()
+    rows, getter, how = export_plan.checked_rows(view, query, columns)
+    log.info("export %s of %s rows (%s)", task.source, total, how)
     try:
         count = xlsx.write_xlsx(
-            partial, view.export_columns(), query.yield_per(2000), sheet_title=_title(view)[:31],
-            value_getter=view.export_value, info=info_lines(view, total),
+            partial, columns, rows, sheet_title=_title(view)[:31],
+            value_getter=getter, info=info_lines(view, total),
             progress=lambda n: progress.checkpoint("exporting", n, total))
         os.replace(partial, path)
     except BaseException:
