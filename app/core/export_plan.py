@@ -174,7 +174,9 @@ def _converter(i, kind, full, formatter):
 
         return masked
     if formatter is not None:
-        fmt = _memo(formatter)
+        from app.core.views import export_text
+
+        fmt = _memo(lambda value: export_text(value, formatter(value)))
 
         def formatted(raw):
             value = raw[i]

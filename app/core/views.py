@@ -427,6 +427,19 @@ class ConsoleListMixin:
         return extras
 
 
+def export_text(value, shown):
+    """What a formatter made of ``value``, fit for a cell: the full text where the list shortened
+    it ("很长的内容…"), plain text where it made HTML."""
+    from markupsafe import Markup
+
+    if isinstance(shown, Markup):
+        shown = shown.striptags()
+    if isinstance(shown, str) and isinstance(value, str) and shown.endswith("…") \
+            and len(shown) <= len(value) and value.startswith(shown[:-1]):
+        return value
+    return shown
+
+
 @dataclass
 class ImportOutcome:
     """What one import came to: the checked file, the rows written (None: nothing), the error
@@ -676,7 +689,7 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
             return value if can_view_full_pii() or value is None else masking.mask(kind, value)
         if formatter is not None and not isinstance(value, (int, float)) and value is not None \
                 and not hasattr(value, "isoformat"):
-            return formatter(value)
+            return export_text(value, formatter(value))
         if value is not None and not isinstance(value, (str, int, float, bool)) \
                 and not hasattr(value, "isoformat"):
             if isinstance(value, (list, tuple, set)):

@@ -67,6 +67,10 @@ def test_complaint_fast_rows_equal_the_orm_cells(app, complaints, username):
                     assert export_plan._same(view.export_value(obj, col), value), (col.key, value)
             rows, getter, how = export_plan.checked_rows(view, query, columns)
             assert how == "fast" and getter is None
+            # Full text in the cell, never the list's shortened display.
+            idx = [c.key for c in columns].index("content")
+            ours = [r[idx] for r in got if str(r[idx]).startswith("内容-")]
+            assert ours and all(v == "内容-" + "长" * 300 for v in ours)
             if username == "analyst":
                 # A viewer without the personal-data permission gets masked names and numbers.
                 idx = [c.key for c in columns].index("id_number")
