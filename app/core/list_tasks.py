@@ -51,12 +51,26 @@ def describe_filters(view):
             value = "、".join(str(v) for v in value if v not in (None, ""))
             if not value:
                 continue
-        shown = value
+        shown = _related_name(view, column, value)
         kind = view.mask_columns.get(column) if hasattr(view, "mask_columns") else None
         if kind and isinstance(value, str) and not masking.viewer_sees_full():
             shown = masking.mask(kind, value)
         parts.append(f"{label} {flt.name} {shown}")
     return "; ".join(parts)
+
+
+def _related_name(view, column, value):
+    """A relation filter's value is the related row's key: show its name (和平小区, not 17)."""
+    try:
+        if not view.datamodel.is_relation(column):
+            return value
+        model = view.datamodel.get_related_model(column)
+        keys = [v for v in str(value).split(",") if v]
+        names = [str(db.session.get(model, model.__mapper__.primary_key[0].type.python_type(k)) or k)
+                 for k in keys[:20]]
+        return "、".join(names) or value
+    except Exception:  # a value that is not a key: shown as typed
+        return value
 
 
 def describe_order(view):
