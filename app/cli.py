@@ -448,6 +448,33 @@ def jobs_list():
                    f"last={job.last_run_at} {job.last_status or ''}")
 
 
+tasks_cli = AppGroup("tasks", help="Background exports and imports (app/core/tasks.py).")
+
+
+@tasks_cli.command("run")
+def tasks_run():
+    """Run the queued exports and imports now, then stop (the scheduler process does this on
+    every poll; for TASKS_RUN=worker deployments and for a look by hand)."""
+    from app.core import list_tasks  # noqa: F401 (the handlers)
+    from app.core import tasks
+
+    ran = tasks.run_queued()
+    click.echo(f"{len(ran)} tasks run")
+
+
+@tasks_cli.command("list")
+def tasks_list():
+    """The latest tasks: id, owner, state, progress, rows."""
+    from sqlalchemy import select
+
+    from app.core.tasks import Task
+    from app.extensions import db
+
+    for t in db.session.execute(select(Task).order_by(Task.id.desc()).limit(30)).scalars():
+        click.echo(f"{t.id}\t{t.owner.username if t.owner else t.owner_id}\t{t.kind}\t{t.state}\t{t.phase}\t"
+                   f"{t.done}/{t.total or '?'}\t{t.title}")
+
+
 credit_cli = AppGroup("credit", help="Credit (app/credit).")
 
 
@@ -475,6 +502,7 @@ def register_cli(app):
 
     allocation_cli(app)
     app.cli.add_command(credit_cli)
+    app.cli.add_command(tasks_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(roles_cli)
     app.cli.add_command(seed_cli)
