@@ -46,7 +46,7 @@ def care_due(user, f):
     rows.sort(key=lambda r: (-(r[2] + r[4]), -(r[1] + r[3]), r[0]))
     rows = rows[:TOP_AREAS]
     names = dict(db.session.execute(select(PropertyArea.id, PropertyArea.name)
-                                    .where(PropertyArea.id.in_([r[0] for r in rows])))) if rows else {}
+                                    .where(PropertyArea.id.in_([r[0] for r in rows]))).all()) if rows else {}
     return ChartData([names.get(r[0], str(r[0])) for r in rows], [
         (_("Inspection due this month"), [r[1] for r in rows]),
         (_("Inspection overdue"), [r[2] for r in rows]),

@@ -150,3 +150,22 @@ def test_menu_and_echarts_served_locally(app, login):
 
 def test_unknown_chart_is_404(app, login):
     assert login("gov_admin").get("/dashboard/data/nothing").status_code == 404
+
+
+def test_care_chart_names_the_areas_of_equipment_due(app, login):
+    """Equipment overdue in 和平小区: the chart lists the area by name (a regression: reading the
+    names failed as soon as one area had equipment due)."""
+    from datetime import date, timedelta
+
+    from app.extensions import db
+    from app.property.models import Equipment, PropertyArea
+
+    with app.app_context():
+        area = db.session.query(PropertyArea).filter_by(name="和平小区").one()
+        db.session.add(Equipment(org_id=area.company_org_id, area_id=area.id, region_code=area.region_code,
+                                 equip_type="elevator", name="看板逾期电梯", status="in_use",
+                                 next_inspection_due=date.today() - timedelta(days=3)))
+        db.session.commit()
+    data = login("ent_a").get("/dashboard/data/property.care_due").get_json()
+    assert not data.get("error"), data
+    assert "和平小区" in str(data)
