@@ -10,16 +10,18 @@ from typing import IO, Any
 
 from flask_babel import gettext as _
 
+from app.core import progress as task_progress
 from app.core.xlsx.checking import (
     MORE_PROBLEMS,
     ImportResult,
     RowError,
     _check_row,
     _check_unique,
-    _converter,
     _Errors,
     _read_header,
     _sort_errors,
+    _specs,
+    _unique_keys,
     add_problems,
 )
 from app.core.xlsx.columns import (
@@ -33,6 +35,7 @@ from app.core.xlsx.columns import (
     _col_letter,
 )
 from app.core.xlsx.reading import (
+    _blank_row,
     _FileError,
     _is_blank,
     _iter_numbered,
@@ -69,6 +72,11 @@ def read_import(
     ``max_errors``, then one note saying how many more).  ``unique`` lists column
     keys (or tuples of keys) whose values may appear only once in the file.
     ``progress(done, total)`` is called every 5,000 rows.
+
+    Long work reports through :mod:`app.core.progress` (a no-op outside a background task):
+    phase "reading" while the workbook is opened and its sheet loaded, then "checking" every
+    :data:`CHECK_EVERY` rows (rows checked, data rows in the sheet), where a cancel asked by
+    the user raises :class:`app.core.progress.Cancelled` (nothing is written yet).
     """
     result = ImportResult()
     errors = _Errors(result, max(1, max_errors))
@@ -79,12 +87,14 @@ def read_import(
     if any(k not in keys for spec in specs for k in spec):
         raise ValueError("read_import(): unique names a key that is not a column")
     try:
+        task_progress.checkpoint("reading", 0, None)
         raw = _read_input(data, max_bytes)
         max_cells = min(MAX_SHEET_CELLS,
                         max(2_000_000, (max_rows + 1_000) * (len(columns) + 20)))
         sheet = _open_sheet(raw, max_cells, max_errors, columns,
                             part_budget(max_rows, len(columns)))
         result.sheet_name = sheet.name
+        task_progress.checkpoint("reading", sheet.height, sheet.height)
         _check_rows(sheet, columns, max_rows, specs, result, errors, progress)
     except _FileError as exc:
         errors.add(RowError(None, None, exc.value, exc.reason))
@@ -92,6 +102,9 @@ def read_import(
     errors.close()
     return result
 
+
+#: Rows checked between two progress reports (each one a look-up outside a background task).
+CHECK_EVERY = 2_000
 
 #: Declared (uncompressed) bytes allowed per data cell in one part of the workbook: a
 #: shared-string cell takes about 45 bytes of sheet XML, an inline one with a long Chinese
@@ -137,17 +150,21 @@ def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
         if header_broken:
             return  # without a sound header, cell checks would only add noise
 
-    specs = [(c, header.positions.get(c.key), _converter(c)) for c in columns]
+    specs = _specs(columns, header.positions)
     # Identifier columns given as numbers: take the exact digits from the XML when it kept
     # them (a file saved by Excel itself, or written through a double, has lost them; the ID
     # check then says so).
-    id_columns = [idx for c, idx, _conv in specs if idx is not None and c.kind in IDENTIFIER_KINDS]
+    id_columns = [s.idx for s in specs if s.idx is not None and s.col.kind in IDENTIFIER_KINDS]
     exact = _long_numbers(sheet) if id_columns else {}
     known = set(header.positions.values()) | header.ignored | header.skipped
     unknown = [i for i in range(header.width) if i not in known]
     stray: dict[int, int] = {}  # values in columns without a header: first row
-    seen_unique: list[dict[tuple, int]] = [{} for _ in unique]
+    unique_keys = _unique_keys(unique)
+    seen_unique: list[dict[Any, int]] = [{} for _ in unique]
     total = sheet.height
+    # Data rows in the sheet (blank rows included): what "checking" counts towards.
+    expected = max(0, sheet.start[0] + sheet.height - header.row)
+    task_progress.checkpoint("checking", 0, expected)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         yield from pending
@@ -159,7 +176,7 @@ def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
     for row_no, cells in rows():
         if ignored:
             cells = [None if i in ignored else c for i, c in enumerate(cells)]
-        if all(_is_blank(c) for c in cells):
+        if _blank_row(cells):
             continue
         count += 1
         if count > max_rows:  # the file must be split: its row problems would only distract
@@ -176,11 +193,15 @@ def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
                 if idx < len(cells) and isinstance(cells[idx], float) and (row_no, idx) in exact:
                     cells[idx] = exact[(row_no, idx)]
         record, bad = _check_row(row_no, cells, specs, formula_cells, result, errors)
-        if not bad and not _check_unique(record, unique, seen_unique, labels, errors):
+        if not bad and not (unique_keys and _check_unique(record, unique_keys, seen_unique,
+                                                          labels, errors)):
             result.rows.append(record)
+        if count % CHECK_EVERY == 0:
+            task_progress.checkpoint("checking", count, max(count, expected))
         if progress is not None and count % 5_000 == 0:
             progress(count, total)
     result.total_rows = count
+    task_progress.checkpoint("checking", count, count)
     for idx, row_no in sorted(stray.items()):
         letter = _col_letter(idx)
         errors.add(RowError(row_no, letter, "",
