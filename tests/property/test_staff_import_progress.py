@@ -3,21 +3,36 @@ engine and the staff services report reading, checking and writing through app.c
 in that order and with growing counts, and a cancel asked while checking stops the import
 before anything is written."""
 import io
+import itertools
+from datetime import date, timedelta
 
 import pytest
 import xlsxwriter
 from sqlalchemy import func, select
 
 from app.core import progress, xlsx
+from app.core.validators import id_check_char
 from app.extensions import db
 from app.property.models import Staff
 from app.property.staff import services
 from tests.complaints.helpers import user
-from tests.property.test_staff import new_area, new_id, new_mobile, uniq
+from tests.property.test_staff import new_area, new_mobile, uniq
 from tests.property.test_staff_import import HEADER
 
 #: More rows than two checking reports (every 2,000) and than one insert batch (5,000).
 ROWS = 5_500
+
+
+_batch = itertools.count(1)
+
+
+def ids(rows):
+    """ID numbers of their own (region 650102, birth dates and sequence numbers no other test
+    uses), since these tests make thousands of them."""
+    batch = next(_batch)
+    for i in range(rows):
+        first17 = f"650102{date(1950, 1, 1) + timedelta(days=i):%Y%m%d}{900 + batch:03d}"
+        yield first17 + id_check_char(first17)
 
 
 def hr_workbook(tag, area_name, rows=ROWS):
@@ -26,8 +41,8 @@ def hr_workbook(tag, area_name, rows=ROWS):
     wb = xlsxwriter.Workbook(buf, {"in_memory": True})
     ws = wb.add_worksheet("从业人员")
     ws.write_row(0, 0, HEADER)
-    for i in range(rows):
-        ws.write_row(i + 1, 0, [f"{tag}{i:05d}", new_mobile(), new_id(), "保洁",
+    for i, number in enumerate(ids(rows)):
+        ws.write_row(i + 1, 0, [f"{tag}{i:05d}", new_mobile(), number, "保洁",
                                 area_name if i % 2 else "", "2023-05-01", ""])
     wb.close()
     return buf.getvalue()

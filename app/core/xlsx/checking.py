@@ -201,6 +201,25 @@ def _to_date(raw: Any) -> date:
     return _to_datetime(raw, with_time=False).date()
 
 
+def _remembering(convert: Callable[[Any], Any], size: int = 4096) -> Callable[[Any], Any]:
+    """``convert`` remembering its answers for texts and Excel dates (the same dates recur
+    down a sheet: converted once, held once): up to ``size`` of them per import; a refused
+    value is converted (and refused) again."""
+    seen: dict[str, Any] = {}
+
+    def remembered(raw: Any) -> Any:
+        if raw.__class__ is not str and raw.__class__ is not datetime:
+            return convert(raw)
+        value = seen.get(raw)
+        if value is None:
+            value = convert(raw)
+            if len(seen) < size:
+                seen[raw] = value
+        return value
+
+    return remembered
+
+
 def _bool_words() -> tuple[set[str], set[str]]:
     yes = {"是", "y", "yes", "true", "1", "√", _header_key(_YES)}
     no = {"否", "n", "no", "false", "0", "×", _header_key(_NO)}
@@ -282,9 +301,9 @@ def _converter(col: XColumn) -> Callable[[Any], Any]:
     if kind == "decimal":
         return _to_decimal
     if kind == "date":
-        return _to_date
+        return _remembering(_to_date)
     if kind == "datetime":
-        return _to_datetime
+        return _remembering(_to_datetime)
     if kind == "bool":
         return _make_bool()
     if kind == "choice":
@@ -480,6 +499,13 @@ class _Spec:
     max_length: int | None
     validator: Callable[[Any], Any] | None
     plain_text: bool  # kind "str": a text cell is its own value
+    shared: dict[str, str]  # texts seen in this column, so that repeated ones are one object
+
+
+#: Distinct texts per column kept to share repeated values (area names, districts, remarks
+#: such as "夜班"): 200,000 rows naming a few hundred areas hold a few hundred strings, not
+#: 200,000 copies; a column of unique values (names) stops adding after this many.
+SHARED_TEXTS = 4096
 
 
 def _specs(columns: Sequence[XColumn], positions: dict[str, int]) -> list[_Spec]:
@@ -488,7 +514,7 @@ def _specs(columns: Sequence[XColumn], positions: dict[str, int]) -> list[_Spec]
         convert = _converter(col)
         specs.append(_Spec(col, col.key, positions.get(col.key), convert, bool(col.required),
                            col.kind in IDENTIFIER_KINDS, col.max_length or None, col.validator,
-                           convert is _to_str))
+                           convert is _to_str, {}))
     return specs
 
 
@@ -525,6 +551,11 @@ def _check_row(row_no: int, cells: list[Any], specs: list[_Spec], formula_cells:
                                           n=len(raw), max=spec.max_length),
                                         key=spec.key, cell=_cell_ref(idx, row_no)))
                     continue
+                shared = spec.shared.get(raw)
+                if shared is not None:
+                    raw = shared
+                elif len(spec.shared) < SHARED_TEXTS:
+                    spec.shared[raw] = raw
                 record[spec.key] = raw
                 continue
         elif raw is None or raw == "":

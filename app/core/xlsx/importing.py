@@ -4,8 +4,9 @@ checks and commit only when nothing is wrong (all-or-nothing)."""
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
 from flask_babel import gettext as _
@@ -166,14 +167,10 @@ def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
     expected = max(0, sheet.start[0] + sheet.height - header.row)
     task_progress.checkpoint("checking", 0, expected)
 
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        yield from pending
-        yield from numbered
-
     count = 0
     # A stale reason in a re-uploaded error workbook, and row numbers, are not data.
     ignored = header.ignored | header.skipped
-    for row_no, cells in rows():
+    for row_no, cells in itertools.chain(pending, numbered):
         if ignored:
             cells = [None if i in ignored else c for i, c in enumerate(cells)]
         if _blank_row(cells):

@@ -12,6 +12,7 @@ text.  A problem with the whole file is a :class:`_FileError`, reported as a fil
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import posixpath
 import re
@@ -482,9 +483,10 @@ def _header_score(sheet: Any, columns: Sequence[XColumn], variants: list[set[str
 def _iter_numbered(sheet: _Sheet) -> Iterator[tuple[int, list[Any]]]:
     """(Excel row number, cells from column A) for every row calamine returns."""
     row0, col0 = sheet.start
+    if not col0:
+        return zip(itertools.count(row0 + 1), sheet.rows)  # no Python frame per row
     pad = [""] * col0
-    for i, cells in enumerate(sheet.rows):
-        yield row0 + i + 1, (pad + cells) if col0 else cells
+    return ((row0 + i + 1, pad + cells) for i, cells in enumerate(sheet.rows))
 
 
 def _is_blank(cell: Any) -> bool:
