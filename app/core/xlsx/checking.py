@@ -518,9 +518,27 @@ def _specs(columns: Sequence[XColumn], positions: dict[str, int]) -> list[_Spec]
     return specs
 
 
+def record_maker() -> Callable[[], dict[str, Any]]:
+    """Empty dicts for the rows of one import that share one table of keys.
+
+    A row is a plain ``dict``; made as the ``__dict__`` of an instance of a class of its own
+    (one class per import), CPython keeps the keys once for all the rows (a "split" dict)
+    and each row holds only its values: about 190 bytes a row instead of 310, 24 MB less at
+    200,000 rows, all of it held until the import is written.  A row given other keys (or
+    keys in another order) becomes an ordinary dict, as large as before; nothing else
+    changes."""
+
+    class Row:
+        pass
+
+    return lambda: Row().__dict__
+
+
 def _check_row(row_no: int, cells: list[Any], specs: list[_Spec], formula_cells: set,
-               result: ImportResult, errors: _Errors) -> tuple[dict[str, Any], bool]:
-    record: dict[str, Any] = {"_row": row_no}
+               result: ImportResult, errors: _Errors,
+               new_record: Callable[[], dict[str, Any]] = dict) -> tuple[dict[str, Any], bool]:
+    record: dict[str, Any] = new_record()
+    record["_row"] = row_no
     bad = False
     width = len(cells)
     for spec in specs:

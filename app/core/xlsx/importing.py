@@ -22,6 +22,7 @@ from app.core.xlsx.checking import (
     _read_header,
     _sort_errors,
     _specs,
+    record_maker,
     _unique_keys,
     add_problems,
 )
@@ -167,6 +168,7 @@ def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
     expected = max(0, sheet.start[0] + sheet.height - header.row)
     task_progress.checkpoint("checking", 0, expected)
 
+    new_record = record_maker()
     count = 0
     # A stale reason in a re-uploaded error workbook, and row numbers, are not data.
     ignored = header.ignored | header.skipped
@@ -189,7 +191,7 @@ def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
             for idx in id_columns:
                 if idx < len(cells) and isinstance(cells[idx], float) and (row_no, idx) in exact:
                     cells[idx] = exact[(row_no, idx)]
-        record, bad = _check_row(row_no, cells, specs, formula_cells, result, errors)
+        record, bad = _check_row(row_no, cells, specs, formula_cells, result, errors, new_record)
         if not bad and not (unique_keys and _check_unique(record, unique_keys, seen_unique,
                                                           labels, errors)):
             result.rows.append(record)
