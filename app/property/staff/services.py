@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.core import masking, progress, uploads, validators
 from app.core.errors import DomainError
+from app.core.xlsx.importing import bulk_work, write_cache
 from app.core.mixins import now
 from app.extensions import db
 from app.property.areas import services as area_services
@@ -568,6 +569,11 @@ def validate_import(actor, rows):
     ``[(row, column_key, message)]`` and leaves the resolved area ids on each row
     (``_area_ids``, a tuple) for :func:`import_rows`. A cancel asked while it runs (inside a
     background task) raises :class:`app.core.progress.Cancelled`: nothing is written yet."""
+    with bulk_work():  # (the collector set aside: app/core/xlsx/importing.py)
+        return _validate_import(actor, rows)
+
+
+def _validate_import(actor, rows):
     try:
         org_id = enterprise_id(actor)
     except DomainError as exc:
@@ -642,6 +648,11 @@ def import_rows(actor, rows):
     found by (enterprise, ID number in service) in the database as they are inserted (no map
     of every new record's id in memory); the logins by one query over the enterprise's
     people. Reports "writing" progress (rows written of rows) between batches."""
+    with bulk_work(), write_cache(db.session):  # (both in app/core/xlsx/importing.py)
+        return _import_rows(actor, rows)
+
+
+def _import_rows(actor, rows):
     org_id = enterprise_id(actor)
     if any("_area_ids" not in r for r in rows):
         errors = validate_import(actor, rows)
