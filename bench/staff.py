@@ -125,15 +125,17 @@ def child(bench_dir, xlsx_path, out_json):
     import io
 
     t0 = time.perf_counter()
+    c0 = time.process_time()
     resp = client.post("/staff/import/", data={"csrf_token": token,
                                                "file": (io.BytesIO(data), "hr-export.xlsx")},
                        content_type="multipart/form-data")
     seconds = time.perf_counter() - t0
+    cpu_seconds = time.process_time() - c0
     html = resp.get_data(as_text=True)
     ok = re.search(r'id="anju-import-ok"[^>]*>([^<]+)<', html)
     errors = re.findall(r"<tr><td>(\d+)</td>", html)[:5]
     end_mem = common.proc_status()
-    json.dump({"status": resp.status_code, "seconds": seconds, "ok": ok.group(1).strip() if ok else None,
+    json.dump({"status": resp.status_code, "seconds": seconds, "cpu_seconds": cpu_seconds, "ok": ok.group(1).strip() if ok else None,
                "errors_sample": errors, "rss_start_kb": start_mem.get("VmRSS"),
                "peak_kb": end_mem.get("VmHWM"), "bytes": len(data)}, open(out_json, "w"), ensure_ascii=False)
 
@@ -157,6 +159,7 @@ def floor(bench_dir, xlsx_path, out_json):
         with open("/proc/self/clear_refs", "w") as fh:
             fh.write("5")
         t0 = time.perf_counter()
+        c0 = time.process_time()
         table = Staff.__table__
         areas = dict(db.session.execute(select(PropertyArea.name, PropertyArea.id)
                                         .where(PropertyArea.company_org_id == org_id)).all())
@@ -197,10 +200,11 @@ def floor(bench_dir, xlsx_path, out_json):
             db.session.execute(link, links)
         db.session.commit()
         seconds = time.perf_counter() - t0
+        cpu_seconds = time.process_time() - c0
         end_mem = common.proc_status()
         written = db.session.execute(select(db.func.count()).select_from(table)
                                      .where(table.c.org_id == org_id)).scalar()
-    json.dump({"rows": n, "seconds": seconds, "rss_start_kb": start_mem.get("VmRSS"),
+    json.dump({"rows": n, "seconds": seconds, "cpu_seconds": cpu_seconds, "rss_start_kb": start_mem.get("VmRSS"),
                "peak_kb": end_mem.get("VmHWM"), "org_staff_after": written}, open(out_json, "w"))
 
 
@@ -335,12 +339,13 @@ def main():
         ratio = imp["rows_per_s"] / flo["rows_per_s"]
         print()
         print(f"Staff import of {ROWS:,} rows (issue 17 goal: >= 30,000 rows/s, peak added < 200 MB)")
-        print(f"{'':<44}{'rows/s':>10}{'seconds':>10}{'peak added MB':>15}")
+        print(f"{'':<44}{'rows/s':>10}{'seconds':>10}{'CPU s':>8}{'peak added MB':>15}")
         print(f"{'ours: POST /staff/import/, checked + committed':<44}{imp['rows_per_s']:>10,}"
-              f"{imp['seconds']:>10.2f}{imp['peak_added_mb']:>15.0f}")
+              f"{imp['seconds']:>10.2f}{imp['cpu_seconds']:>8.2f}{imp['peak_added_mb']:>15.0f}")
         print(f"{'floor: calamine read + Core insert, no checks':<44}{flo['rows_per_s']:>10,}"
-              f"{flo['seconds']:>10.2f}{flo['peak_added_mb']:>15.0f}")
-        print(f"ours / floor: {ratio:.2f} of the floor's speed ({imp['seconds'] / flo['seconds']:.2f}x its time)")
+              f"{flo['seconds']:>10.2f}{flo['cpu_seconds']:>8.2f}{flo['peak_added_mb']:>15.0f}")
+        print(f"ours / floor: {ratio:.2f} of the floor's speed ({imp['seconds'] / flo['seconds']:.2f}x its time, "
+              f"{imp['cpu_seconds'] / flo['cpu_seconds']:.2f}x its CPU time: the fairer figure on a busy machine)")
         print()
         total, pages = bench_list(bench_dir, org_id)
         print()
