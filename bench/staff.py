@@ -9,6 +9,12 @@
    import's alone): seconds, rows per second, peak memory (VmHWM) and the page's verdict.
    The row cap (parameter import.max_rows) and the upload cap (IMPORT_MAX_BYTES) are raised
    for the run: a city's IT would raise them the same way to load a whole workforce.
+   Beside it, in the same run, the floor (issue 17): another child process, on a copy of the
+   database as it was before the import, reads the same file with python-calamine
+   (``iter_rows``) and writes the same rows with SQLAlchemy Core ``insert()`` in batches of
+   5,000 -- the staff rows and their area links, one transaction, no checks at all (cells
+   as read; text dates left empty) -- and the ratio of the two is printed. Peak memory is
+   VmHWM (reset after start-up) minus VmRSS at the start of the POST (or of the floor).
 4. The staff list as ent_a at that size: first page, filter by area, search by name, and
    a deep page, each BENCH_RUNS times (median), next to the bare SQL the page needs.
 
@@ -119,17 +125,102 @@ def child(bench_dir, xlsx_path, out_json):
     import io
 
     t0 = time.perf_counter()
+    c0 = time.process_time()
     resp = client.post("/staff/import/", data={"csrf_token": token,
                                                "file": (io.BytesIO(data), "hr-export.xlsx")},
                        content_type="multipart/form-data")
     seconds = time.perf_counter() - t0
+    cpu_seconds = time.process_time() - c0
     html = resp.get_data(as_text=True)
     ok = re.search(r'id="anju-import-ok"[^>]*>([^<]+)<', html)
     errors = re.findall(r"<tr><td>(\d+)</td>", html)[:5]
     end_mem = common.proc_status()
-    json.dump({"status": resp.status_code, "seconds": seconds, "ok": ok.group(1).strip() if ok else None,
+    json.dump({"status": resp.status_code, "seconds": seconds, "cpu_seconds": cpu_seconds, "ok": ok.group(1).strip() if ok else None,
                "errors_sample": errors, "rss_start_kb": start_mem.get("VmRSS"),
                "peak_kb": end_mem.get("VmHWM"), "bytes": len(data)}, open(out_json, "w"), ensure_ascii=False)
+
+
+def floor(bench_dir, xlsx_path, out_json):
+    """Run in its own process, on a copy of the database as it was before the import: the
+    same file read with python-calamine and the same rows written with Core insert(), staff
+    and area links, batches of 5,000, one transaction, no checks. Seconds and peak memory."""
+    from python_calamine import CalamineWorkbook
+    from sqlalchemy import Integer, String, bindparam, insert, select
+
+    from app.extensions import db
+    from app.property.models import PropertyArea, Staff, staff_area
+    from app.security.models import AnjuUser
+
+    app = common.make_app(bench_dir)
+    with app.app_context():
+        org_id = db.session.execute(select(AnjuUser.org_id).where(AnjuUser.username == "ent_a")).scalar_one()
+        db.session.commit()
+        start_mem = common.proc_status()
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        t0 = time.perf_counter()
+        c0 = time.process_time()
+        table = Staff.__table__
+        areas = dict(db.session.execute(select(PropertyArea.name, PropertyArea.id)
+                                        .where(PropertyArea.company_org_id == org_id)).all())
+        link = insert(staff_area).from_select(
+            ["staff_id", "area_id"],
+            select(table.c.id, bindparam("area_id", type_=Integer))
+            .where(table.c.org_id == org_id, table.c.current_key == bindparam("key", type_=String)))
+        book = CalamineWorkbook.from_path(xlsx_path)
+        rows = book.get_sheet_by_name(book.sheet_names[0]).iter_rows()
+        next(rows)  # the header
+        moment = datetime.datetime.now()
+        staff, links, n = [], [], 0
+
+        def text(v):
+            return str(int(v)) if isinstance(v, float) else v
+
+        def flush_staff():
+            db.session.execute(insert(table), staff)
+            staff.clear()
+
+        for cells in rows:
+            n += 1
+            number = cells[2]
+            staff.append({"org_id": org_id, "name": cells[0], "mobile": text(cells[1]), "id_number": number,
+                          "post": cells[3], "hired_on": cells[5].date() if isinstance(cells[5], datetime.datetime)
+                          else None, "status": "active", "current_key": number, "remark": cells[6] or None,
+                          "created_on": moment, "changed_on": moment})
+            for name in cells[4].split("、") if cells[4] else ():
+                links.append({"key": number, "area_id": areas.get(name)})
+            if len(staff) >= 5000:
+                flush_staff()
+                if len(links) >= 5000:
+                    db.session.execute(link, links)
+                    links = []
+        if staff:
+            flush_staff()
+        if links:
+            db.session.execute(link, links)
+        db.session.commit()
+        seconds = time.perf_counter() - t0
+        cpu_seconds = time.process_time() - c0
+        end_mem = common.proc_status()
+        written = db.session.execute(select(db.func.count()).select_from(table)
+                                     .where(table.c.org_id == org_id)).scalar()
+    json.dump({"rows": n, "seconds": seconds, "cpu_seconds": cpu_seconds, "rss_start_kb": start_mem.get("VmRSS"),
+               "peak_kb": end_mem.get("VmHWM"), "org_staff_after": written}, open(out_json, "w"))
+
+
+def copy_database(bench_dir, to_dir):
+    """A consistent copy of the scratch database (VACUUM INTO), for the floor."""
+    import sqlite3
+
+    os.makedirs(to_dir, exist_ok=True)
+    target = os.path.join(to_dir, common.DB_NAME)
+    if os.path.exists(target):
+        os.remove(target)
+    con = sqlite3.connect(os.path.join(bench_dir, common.DB_NAME))
+    try:
+        con.execute("VACUUM INTO ?", (target,))
+    finally:
+        con.close()
 
 
 def timed(fn, runs):
@@ -208,6 +299,9 @@ def main():
     if len(sys.argv) > 1 and sys.argv[1] == "child":
         child(*sys.argv[2:5])
         return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "floor":
+        floor(*sys.argv[2:5])
+        return 0
     bench_dir = os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="anju-staff-bench-")
     os.makedirs(bench_dir, exist_ok=True)
     try:
@@ -218,6 +312,8 @@ def main():
         write_workbook(xlsx_path)
         log(f"workbook of {ROWS:,} rows written in {time.perf_counter() - t0:.1f} s "
             f"({os.path.getsize(xlsx_path) / 1e6:.1f} MB)")
+        floor_dir = os.path.join(bench_dir, "floor")
+        copy_database(bench_dir, floor_dir)  # as it is before the import
         out_json = os.path.join(bench_dir, "import.json")
         rc = subprocess.run([sys.executable, os.path.abspath(__file__), "child", bench_dir, xlsx_path, out_json]).returncode
         if rc:
@@ -226,9 +322,31 @@ def main():
         if not imp.get("ok"):
             raise SystemExit(f"import did not succeed: {imp}")
         imp["rows_per_s"] = round(ROWS / imp["seconds"])
+        imp["peak_added_mb"] = round((imp["peak_kb"] - imp["rss_start_kb"]) / 1024, 1)
         log(f"import: {ROWS:,} rows in {imp['seconds']:.1f} s = {imp['rows_per_s']:,} rows/s; "
-            f"peak memory {imp['peak_kb'] / 1024:.0f} MB (after start-up {imp['rss_start_kb'] / 1024:.0f} MB); "
-            f"page says: {imp['ok']}")
+            f"peak memory {imp['peak_kb'] / 1024:.0f} MB (after start-up {imp['rss_start_kb'] / 1024:.0f} MB, "
+            f"added {imp['peak_added_mb']:.0f} MB); page says: {imp['ok']}")
+        floor_json = os.path.join(bench_dir, "floor.json")
+        rc = subprocess.run([sys.executable, os.path.abspath(__file__), "floor", floor_dir, xlsx_path,
+                             floor_json]).returncode
+        if rc:
+            raise SystemExit(f"floor child failed (exit {rc})")
+        flo = json.load(open(floor_json))
+        if flo["rows"] != ROWS:
+            raise SystemExit(f"the floor read {flo['rows']} rows, not {ROWS}")
+        flo["rows_per_s"] = round(ROWS / flo["seconds"])
+        flo["peak_added_mb"] = round((flo["peak_kb"] - flo["rss_start_kb"]) / 1024, 1)
+        ratio = imp["rows_per_s"] / flo["rows_per_s"]
+        print()
+        print(f"Staff import of {ROWS:,} rows (issue 17 goal: >= 30,000 rows/s, peak added < 200 MB)")
+        print(f"{'':<44}{'rows/s':>10}{'seconds':>10}{'CPU s':>8}{'peak added MB':>15}")
+        print(f"{'ours: POST /staff/import/, checked + committed':<44}{imp['rows_per_s']:>10,}"
+              f"{imp['seconds']:>10.2f}{imp['cpu_seconds']:>8.2f}{imp['peak_added_mb']:>15.0f}")
+        print(f"{'floor: calamine read + Core insert, no checks':<44}{flo['rows_per_s']:>10,}"
+              f"{flo['seconds']:>10.2f}{flo['cpu_seconds']:>8.2f}{flo['peak_added_mb']:>15.0f}")
+        print(f"ours / floor: {ratio:.2f} of the floor's speed ({imp['seconds'] / flo['seconds']:.2f}x its time, "
+              f"{imp['cpu_seconds'] / flo['cpu_seconds']:.2f}x its CPU time: the fairer figure on a busy machine)")
+        print()
         total, pages = bench_list(bench_dir, org_id)
         print()
         print(f"Staff list as ent_a over {total:,} staff rows (median of {RUNS} runs)")
@@ -237,7 +355,8 @@ def main():
             print(f"{p['page']:<18}{p['rows_matching']:>15,}{p['page_ms']:>10.1f}{p['bare_sql_ms']:>13.1f}")
         os.makedirs(OUT_DIR, exist_ok=True)
         with open(os.path.join(OUT_DIR, "staff.json"), "w") as fh:
-            json.dump({"rows": ROWS, "areas": AREAS, "import": imp, "list": pages}, fh, ensure_ascii=False, indent=1)
+            json.dump({"rows": ROWS, "areas": AREAS, "import": imp, "floor": flo, "ratio_to_floor": round(ratio, 3),
+                       "list": pages}, fh, ensure_ascii=False, indent=1)
         return 0
     finally:
         if not KEEP and not os.environ.get("BENCH_DIR"):

@@ -59,6 +59,8 @@ from app.core.xlsx.importing import (
     PART_BYTES_PER_CELL,
     Importer,
     RowCheck,
+    bulk_work,
+    write_cache,
     part_budget,
     read_import,
     run_import,
@@ -83,6 +85,7 @@ __all__ = [
     "XColumn",
     "add_problems",
     "build_template",
+    "bulk_work",
     "bytes_response",
     "content_disposition",
     "error_workbook",
@@ -90,5 +93,6 @@ __all__ = [
     "read_import",
     "run_import",
     "stream_xlsx_response",
+    "write_cache",
     "write_xlsx",
 ]

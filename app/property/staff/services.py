@@ -22,11 +22,12 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import Integer, String, bindparam, insert, literal_column, select
 from sqlalchemy.exc import IntegrityError
 
-from app.core import masking, uploads, validators
+from app.core import masking, progress, uploads, validators
 from app.core.errors import DomainError
+from app.core.xlsx.importing import bulk_work, write_cache
 from app.core.mixins import now
 from app.extensions import db
 from app.property.areas import services as area_services
@@ -556,14 +557,28 @@ def split_area_names(text):
     return list(dict.fromkeys(n for n in names if n and n != "-"))
 
 
+#: Rows checked between two looks at whether the user cancelled the import.
+CHECK_EVERY = 2000
+#: Rows per INSERT batch (one executemany each).
+INSERT_BATCH = 5000
+
+
 def validate_import(actor, rows):
     """Database checks of the rows the engine read, set-based: the enterprise's areas and
-    in-service ID numbers are loaded once. Returns ``[(row, column_key, message)]`` and leaves
-    the resolved area ids on each row (``_area_ids``) for :func:`import_rows`."""
+    in-service ID numbers are loaded once (one query each, never one per row). Returns
+    ``[(row, column_key, message)]`` and leaves the resolved area ids on each row
+    (``_area_ids``, a tuple) for :func:`import_rows`. A cancel asked while it runs (inside a
+    background task) raises :class:`app.core.progress.Cancelled`: nothing is written yet."""
+    with bulk_work():  # (the collector set aside: app/core/xlsx/importing.py)
+        return _validate_import(actor, rows)
+
+
+def _validate_import(actor, rows):
     try:
         org_id = enterprise_id(actor)
     except DomainError as exc:
         return [(None, None, str(exc))]
+    progress.checkpoint("checking")
     areas = {}
     for area_id, name, lead in db.session.execute(
             select(PropertyArea.id, PropertyArea.name, PropertyArea.lead_staff_id)
@@ -574,16 +589,27 @@ def validate_import(actor, rows):
     today = date.today()
     errors = []
     lead_rows = {}          # area id -> first file row naming a project lead for it
-    for row in rows:
+    split_cache = {}        # an area cell as written -> its names (the same few hundred cells repeat)
+    for n, row in enumerate(rows, 1):
+        if n % CHECK_EVERY == 0:
+            progress.checkpoint("checking")
         row_no = row["_row"]
-        name = in_service.get(row.get("id_number"))
-        if name is not None:
-            errors.append((row_no, "id_number", str(_duplicate_error(name))))
+        if in_service:
+            name = in_service.get(row.get("id_number"))
+            if name is not None:
+                errors.append((row_no, "id_number", str(_duplicate_error(name))))
         hired = row.get("hired_on")
         if hired is not None and hired > today:
             errors.append((row_no, "hired_on", _("cannot be in the future")))
+        cell = row.get("area_names")
+        if cell is None:
+            row["_area_ids"] = ()
+            continue
+        names = split_cache.get(cell)
+        if names is None:
+            names = split_cache[cell] = tuple(split_area_names(cell))
         ids = []
-        for area_name in split_area_names(row.get("area_names")):
+        for area_name in names:
             found = areas.get(area_name)
             if not found:
                 errors.append((row_no, "area_names",
@@ -608,47 +634,91 @@ def validate_import(actor, rows):
                                      "project lead.", row=lead_rows[area_id], name=area_name)))
                 else:
                     lead_rows[area_id] = row_no
-        row["_area_ids"] = ids
+        row["_area_ids"] = tuple(ids)
+    progress.checkpoint("checking")
     return errors
 
 
 def import_rows(actor, rows):
     """Insert the validated rows with SQLAlchemy Core (staff, then their areas), bind the
-    logins once and start the project leads' assignments. The caller commits; on any
-    exception it rolls back and nothing is written."""
+    logins of the people among them who have one and start the project leads' assignments.
+    The caller commits; on any exception it rolls back and nothing is written.
+
+    Set-based and in batches: one executemany per INSERT_BATCH staff rows; the area links
+    found by (enterprise, ID number in service) in the database as they are inserted (no map
+    of every new record's id in memory); the logins by one query over the enterprise's
+    people. Reports "writing" progress (rows written of rows) between batches."""
+    with bulk_work(), write_cache(db.session):  # (both in app/core/xlsx/importing.py)
+        return _import_rows(actor, rows)
+
+
+def _import_rows(actor, rows):
     org_id = enterprise_id(actor)
     if any("_area_ids" not in r for r in rows):
         errors = validate_import(actor, rows)
         if errors:
             raise DomainError(str(errors[0][2]))
+    total = len(rows)
+    progress.report("writing", 0, total)
     moment = now()
     table = Staff.__table__
-    batch = 5000
-    for i in range(0, len(rows), batch):
-        db.session.execute(insert(table), [
-            {"org_id": org_id, "name": r["name"], "mobile": r["mobile"], "id_number": r["id_number"],
-             "post": r["post"], "hired_on": r.get("hired_on"), "status": StaffStatus.ACTIVE,
-             "current_key": r["id_number"], "remark": r.get("remark"), "created_on": moment,
-             "changed_on": moment}
-            for r in rows[i:i + batch]])
-    with_areas = [r for r in rows if r["_area_ids"]]
+    # What every row shares is written into the statement (as literals rendered by the
+    # dialect's own type rules), not bound and converted again for each of 200,000 rows.
+    dialect = db.session.get_bind().dialect
+    stmt = insert(table).values(
+        org_id=_literal(dialect, org_id, table.c.org_id.type),
+        status=_literal(dialect, StaffStatus.ACTIVE, table.c.status.type),
+        created_on=_literal(dialect, moment, table.c.created_on.type),
+        changed_on=_literal(dialect, moment, table.c.changed_on.type))
+    for i in range(0, total, INSERT_BATCH):
+        db.session.execute(stmt, [
+            {"name": r["name"], "mobile": r["mobile"], "id_number": r["id_number"], "post": r["post"],
+             "hired_on": r.get("hired_on"), "current_key": r["id_number"], "remark": r.get("remark")}
+            for r in rows[i:i + INSERT_BATCH]])
+        progress.report("writing", min(i + INSERT_BATCH, total), total)
+    # Each link finds its staff record by the unique (org_id, current_key) in the statement.
+    link = insert(staff_area).from_select(
+        ["staff_id", "area_id"],
+        select(table.c.id, bindparam("area_id", type_=Integer))
+        .where(table.c.org_id == org_id, table.c.current_key == bindparam("key", type_=String)))
+    batch = []
+    for r in rows:
+        for area_id in r["_area_ids"]:
+            batch.append({"key": r["id_number"], "area_id": area_id})
+        if len(batch) >= INSERT_BATCH:
+            db.session.execute(link, batch)
+            batch = []
+    if batch:
+        db.session.execute(link, batch)
+    _bind_imported(org_id, rows)
     lead_numbers = [r["id_number"] for r in rows if r["post"] == LEAD_POST and r["_area_ids"]]
-    if with_areas:
-        wanted = {r["id_number"] for r in with_areas}
-        ids = {key: pk for pk, key in db.session.execute(
-            select(table.c.id, table.c.current_key).where(table.c.org_id == org_id, table.c.current_key.isnot(None)))
-            if key in wanted}
-        links = [{"staff_id": ids[r["id_number"]], "area_id": a} for r in with_areas for a in r["_area_ids"]]
-        for i in range(0, len(links), batch):
-            db.session.execute(insert(staff_area), links[i:i + batch])
-    staff_accounts.bind_accounts(org_id)
-    if lead_numbers:
-        for i in range(0, len(lead_numbers), 500):
-            leads = db.session.execute(select(Staff).where(
-                Staff.org_id == org_id, Staff.current_key.in_(lead_numbers[i:i + 500]))).scalars().all()
-            for staff in leads:
-                area_services.sync_leads(staff, actor)
-    return len(rows)
+    for i in range(0, len(lead_numbers), 500):
+        leads = db.session.execute(select(Staff).where(
+            Staff.org_id == org_id, Staff.current_key.in_(lead_numbers[i:i + 500]))).scalars().all()
+        for staff in leads:
+            area_services.sync_leads(staff, actor)
+    progress.report("writing", total, total)
+    return total
+
+
+def _literal(dialect, value, type_):
+    """``value`` as SQL text the way ``dialect`` writes a literal of ``type_``."""
+    return literal_column(type_.dialect_impl(dialect).literal_processor(dialect)(value), type_)
+
+
+def _bind_imported(org_id, rows):
+    """Bind the imported records whose person has a login in the enterprise (the enterprise's
+    people with a login: one query), as ``bind_accounts`` does for the records it is given."""
+    from app.accounts.models import Person
+
+    with_login = set(db.session.execute(select(Person.id_number).where(
+        Person.org_id == org_id, Person.user_id.isnot(None))).scalars())
+    numbers = [r["id_number"] for r in rows if r["id_number"] in with_login] if with_login else []
+    staff_ids = []
+    for i in range(0, len(numbers), 500):
+        staff_ids += db.session.execute(select(Staff.id).where(
+            Staff.org_id == org_id, Staff.current_key.in_(numbers[i:i + 500]))).scalars().all()
+    staff_accounts.bind_accounts(org_id, staff_ids=staff_ids)
 
 
 # --- 待办 on the home page (app/core/worklist.py) -------------------------------------------
