@@ -4,8 +4,10 @@
    BENCH_ROWS (default 1,000,000) generated audit-log rows with a valid hash chain;
 2. latency of five list pages for our AuditLogView, a stock FAB ModelView on the same
    model, and the bare SQL those pages need;
-3. export of the whole log to .xlsx through /auditlogview/export/ in a child process:
-   rows per second and peak memory; the file is read back and its rows counted.
+3. export of the whole log to .xlsx through /auditlogview/export/ in a child process (more
+   than export.sync_rows rows: a background task run inside the click, TASKS_RUN="inline",
+   then /tasks/download/<id>): rows per second and peak memory; the file is read back and
+   its rows counted.
 4. then the accounts benchmark, bench/accounts.py, in its own process on its own database
    (registrations through the real pages; import of the real-name reference registry);
 5. then the complaints benchmark, bench/complaints.py, likewise (1,000,000 generated
@@ -522,8 +524,8 @@ def bench_export(app, bench_dir):
     res["child_wall_s"] = wall
     res["ru_maxrss_children_kb"] = ru_maxrss if ru_maxrss > before else None
     res["parent_rss_at_spawn_kb"] = parent_rss
-    if res["status"] != 200:
-        res["error"] = f"HTTP {res['status']}"
+    if res["status"] != 200 or res.get("error"):
+        res["error"] = res.get("error") or f"HTTP {res['status']}"
         return res
     # What did the export contain?  The child logged in (one entry) before exporting, and
     # the export's own entry is written after the stream ends: it says how many rows.
@@ -577,11 +579,14 @@ def print_export(res, skipped=None):
     mb = lambda kb: f"{kb / 1024:,.0f} MB" if kb else "-"  # noqa: E731
     peak = res["peak_hwm_kb"]
     print(f"  rows exported        {res['expected_data_rows']:,} (+ header); file {res['bytes'] / 1e6:,.1f} MB")
-    print(f"  time                 {res['seconds']:,.1f} s (first byte after {res['ttfb_s'] or 0:,.2f} s)"
-          f" = {res['rows_per_s']:,.0f} rows/s")
-    if res["ttfb_s"] and res["ttfb_s"] > 0.9 * res["seconds"]:
-        print("                       nothing reaches the client until the whole workbook is written "
-              "(a proxy read timeout shorter than that would cut the download)")
+    print(f"  time                 {res['seconds']:,.1f} s from the click to the file on disk "
+          f"= {res['rows_per_s']:,.0f} rows/s")
+    if res.get("mode") == "task":
+        print(f"                       a background task (TASKS_RUN=\"inline\": run inside the click, "
+              f"{res['click_s']:,.1f} s, then 302 to /tasks/show/{res['task_id']}); "
+              f"GET /tasks/download/{res['task_id']} {res['download_s'] or 0:,.2f} s")
+    else:
+        print(f"                       downloaded at once (first byte after {res['ttfb_s'] or 0:,.2f} s)")
     export_peak = res.get("export_hwm_kb") if res.get("hwm_reset_after_startup") else peak
     growth = export_peak - res["baseline_rss_kb"]
     print(f"  child RSS            after start-up + login {mb(res['baseline_rss_kb'])} "
