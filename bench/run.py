@@ -30,7 +30,11 @@
    bare SQL, the owners check of a 15-member committee);
 12. then the dashboard benchmark, bench/dashboard.py, likewise (1,000,000 complaints and 1,000,000 credit
    records from the complaints and credit generators: the summary-table job, then the home page, the
-   数据看板 with two years and every chart's JSON for gov_admin, analyst, district1 and ent_a; goal 300 ms each).
+   数据看板 with two years and every chart's JSON for gov_admin, analyst, district1 and ent_a; goal 300 ms each);
+13. then the export benchmark, bench/exports.py, on the complaints benchmark's database (issue 17: 导出 of
+   every complaint through the background task, inline and in a thread with the page's polling, against a
+   plain xlsxwriter floor; rows/s, peak added memory and the progress cadence; goals 15,000 rows/s, < 100 MB,
+   <= 1 s between progress updates).
 
 Environment: BENCH_ROWS, BENCH_DIR (scratch dir; default a new temp dir, removed at the
 end unless BENCH_KEEP=1), BENCH_REUSE=1 (reuse the database already in BENCH_DIR),
@@ -38,7 +42,7 @@ BENCH_RUNS (timed runs per page, default 7, after 1 warm-up), BENCH_BATCH (inser
 default 20,000), BENCH_VERIFY=0 (skip the hash-chain check), BENCH_EXPORT=0 (skip export),
 BENCH_ONLY (comma-separated: audit = parts 1-3, accounts = part 4, or its halves
 registrations / registry, complaints = part 5, staff = part 6, peer = part 7: our lists
-against Django admin over one SQLite file, bench/peer.py, credit = part 8, rental = part 9, allocation = part 10, property = part 11, dashboard = part 12;
+against Django admin over one SQLite file, bench/peer.py, credit = part 8, rental = part 9, allocation = part 10, property = part 11, dashboard = part 12, exports = part 13;
 default everything). The
 accounts settings are in bench/accounts.py, the complaints settings in bench/complaints.py, the credit
 settings (CREDIT_ENTERPRISES, CREDIT_RECORDS) in bench/credit.py.
@@ -75,7 +79,7 @@ REUSE = os.environ.get("BENCH_REUSE", "0") == "1"
 KEEP = os.environ.get("BENCH_KEEP", "0") == "1"
 ONLY = {p.strip() for p in os.environ.get("BENCH_ONLY", "").split(",") if p.strip()}
 _PARTS = {"audit", "accounts", "registrations", "registry", "complaints", "staff", "peer", "credit", "rental",
-          "allocation", "property", "dashboard"}
+          "allocation", "property", "dashboard", "exports"}
 if ONLY - _PARTS:
     raise SystemExit(f"BENCH_ONLY: unknown part(s) {', '.join(sorted(ONLY - _PARTS))}; "
                      f"use {', '.join(sorted(_PARTS))}")
@@ -89,6 +93,7 @@ RUN_RENTAL = not ONLY or "rental" in ONLY
 RUN_ALLOCATION = not ONLY or "allocation" in ONLY
 RUN_PROPERTY = not ONLY or "property" in ONLY
 RUN_DASHBOARD = not ONLY or "dashboard" in ONLY
+RUN_EXPORTS = not ONLY or "exports" in ONLY
 PSIZE = 50
 DEEP_PAGE = 20_000
 SLOW_S = 20.0  # a page slower than this gets 3 timed runs instead of RUNS
@@ -299,7 +304,8 @@ def bare_sql(engine, page):
     from app.system.views import AuditLogView
 
     t = AuditLog.__table__
-    cols = [t.c.id] + [t.c[c] for c in AuditLogView.list_columns]
+    # summary_text is the summary in words (a property over the summary column): the SQL reads summary.
+    cols = [t.c.id] + [t.c["summary" if c == "summary_text" else c] for c in AuditLogView.list_columns]
     count_q = select(func.count()).select_from(t)
     page_q = select(*cols)
     if page["where"] is not None:
@@ -649,7 +655,7 @@ def run_audit(bench_dir):
     kept = [part for part, run in (("accounts", RUN_ACCOUNTS), ("complaints", RUN_COMPLAINTS),
                                    ("credit", RUN_CREDIT), ("rental", RUN_RENTAL),
                                    ("allocation", RUN_ALLOCATION), ("property", RUN_PROPERTY),
-                                   ("dashboard", RUN_DASHBOARD)) if not run]
+                                   ("dashboard", RUN_DASHBOARD), ("exports", RUN_EXPORTS)) if not run]
     if kept and os.path.exists(out):  # keep the last figures of the parts not run now
         try:
             with open(out) as fh:
@@ -734,6 +740,17 @@ def run_dashboard(bench_dir):
     return subprocess.run([sys.executable, os.path.join(HERE, "dashboard.py")], env=env).returncode
 
 
+def run_exports(bench_dir):
+    """Part 13: bench/exports.py in its own process, on the complaints benchmark's database: the
+    one part 5 made under bench_dir/complaints (reused as it is), or a complaints.db kept in
+    bench_dir itself (BENCH_DIR=/tmp/cb of a bench/complaints.py run)."""
+    own = os.path.join(bench_dir, "complaints.db")
+    target = bench_dir if os.path.exists(own) else os.path.join(bench_dir, "complaints")
+    env = dict(os.environ, BENCH_DIR=target, BENCH_FROM_RUN="1")
+    log(f"export benchmark: bench/exports.py in its own process on {target} ...")
+    return subprocess.run([sys.executable, os.path.join(HERE, "exports.py")], env=env).returncode
+
+
 def main():
     bench_dir = os.environ.get("BENCH_DIR")
     made_dir = False
@@ -791,6 +808,11 @@ def main():
         if rc_d:
             print(f"dashboard benchmark FAILED (exit {rc_d}); see above")
             rc = rc or rc_d
+    if RUN_EXPORTS:
+        rc_e = run_exports(bench_dir)
+        if rc_e:
+            print(f"export benchmark FAILED (exit {rc_e}); see above")
+            rc = rc or rc_e
     if made_dir and not KEEP:
         shutil.rmtree(bench_dir, ignore_errors=True)
     else:
