@@ -439,12 +439,30 @@ def check_file(app, path, expected):
             problems.append(f"first row is {rows[1][8]!r}, the newest complaint is {newest!r}")
     if shortened:
         problems.append(f"内容 (content) is the list's shortened display (20 characters + …), not the full text "
-                        f"(rows {', '.join(map(str, shortened))} of {checked} checked)")
+                        f"(sheet rows {', '.join(map(str, shortened))}; {checked} rows checked)")
     return {"xlsx_rows": n, "cells_checked_rows": checked, "header": rows[0] if rows else None,
             "check": "ok" if not problems else "; ".join(dict.fromkeys(problems))}
 
 
 # --- the parent ---------------------------------------------------------------------------------
+
+def drop_task_file(bench_dir, task_id):
+    """The task's kept file (app instance_path = BENCH_DIR, task-files/<owner>-<token>.xlsx) is
+    deleted once checked, and the task marked expired as the purge would: a 1,000,000-row file is
+    135 MB and every run would keep one for export.keep_hours."""
+    path = _complaints().db_file(bench_dir)
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        row = conn.execute("SELECT owner_id, file_token FROM anju_task WHERE id = ?", (task_id,)).fetchone()
+        if row and row[1]:
+            f = os.path.join(bench_dir, "task-files", f"{row[0]}-{row[1]}.xlsx")
+            if os.path.exists(f):
+                os.remove(f)
+            conn.execute("UPDATE anju_task SET file_token = NULL, state = 'expired' WHERE id = ?", (task_id,))
+            conn.commit()
+    finally:
+        conn.close()
+
 
 def run_child(mode, bench_dir):
     out_xlsx = os.path.join(bench_dir, f"exports-{mode}.xlsx")
@@ -574,6 +592,8 @@ def main():
                 r["check"] = (r["check"] if r["check"] != "ok" else "") + f"; task says {r['rows']:,} rows"
             if not KEEP:
                 os.remove(out_xlsx)
+                if r.get("task_id"):
+                    drop_task_file(bench_dir, r["task_id"])
         else:
             r.setdefault("check", f"FAILED: {r.get('error')}")
         failed |= r.get("check") != "ok"
