@@ -212,6 +212,12 @@ def _text(expr):
     return func.coalesce(expr, literal_column("''")) if expr is not None else literal_column("''")
 
 
+def _groupable(exprs):
+    """The expressions a GROUP BY may name: PostgreSQL refuses a constant there ('' for a metric
+    without a district, 0 for no organisation), and grouping by a constant changes nothing."""
+    return [e for e in exprs if not getattr(e, "is_literal", False)]
+
+
 def _source_select(metric, first, last, with_org):
     day = day_of(metric.day)
     district, street, dim = _text(metric.district), _text(metric.street), _text(metric.dim)
@@ -219,7 +225,7 @@ def _source_select(metric, first, last, with_org):
     cols = [literal(metric.key), day, district, street, org, dim, func.count()]
     stmt = select(*cols).select_from(metric.model).where(*_bounds(metric, first, last), *metric.where)
     group = [day, district, street, dim] + ([org] if with_org else [])
-    stmt = stmt.group_by(*group)
+    stmt = stmt.group_by(*_groupable(group))
     if with_org:
         stmt = stmt.where(metric.org.isnot(None))
     return stmt
@@ -403,8 +409,8 @@ def query(key, user, first, last, group=("month",), district=None, street=None, 
     stmt = select(*keys, agg).where(*where)
     if metric.model is not None and (table_scope is None or live):
         stmt = stmt.select_from(metric.model)
-    if keys:
-        stmt = stmt.group_by(*keys)
+    if _groupable(keys):
+        stmt = stmt.group_by(*_groupable(keys))
     out = {}
     for row in db.session.execute(stmt).all():
         value = int(row[-1] or 0)
