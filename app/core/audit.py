@@ -117,7 +117,9 @@ class AuditHead(db.Model):
 
 # Bookkeeping rows that are not business data: picture codes, SMS codes and counters.
 SKIP_MODELS = {"AuditLog", "AuditHead", "Permission", "ViewMenu", "PermissionView", "JobLock",
-               "Captcha", "SmsCode", "Sequence", "ApiCallCounter"}
+               "Captcha", "SmsCode", "Sequence", "ApiCallCounter",
+               # the dashboards' summary tables: counts recomputed by a job, not business data
+               "StatDaily", "StatState"}
 
 
 # --- how an entity reads: declared by each module, read here ----------------------------

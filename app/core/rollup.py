@@ -261,6 +261,16 @@ def _first_day(metric, session, after_id=None):
     return _as_date(session.execute(stmt).scalar())
 
 
+def _last_day(metric, session, today):
+    """The last day to recompute: today, or the latest day a row carries when some are dated
+    ahead (a credit record taking effect next week), at most a year ahead."""
+    stmt = select(func.max(metric.day)).select_from(metric.model).where(*metric.where)
+    latest = _as_date(session.execute(stmt).scalar())
+    if latest is None or latest <= today:
+        return today
+    return min(latest, today + timedelta(days=366))
+
+
 def roll(metric, full=False, moment=None, session=None):
     """Bring one metric up to date; returns (first day, last day, rows written) or None."""
     session = session or db.session
@@ -279,12 +289,13 @@ def roll(metric, full=False, moment=None, session=None):
             if new_first is not None:
                 first = min(first, new_first)
     first = max(min(first, today), EPOCH)
-    written = recompute(metric, first, today, session)
+    last = _last_day(metric, session, today)
+    written = recompute(metric, first, last, session)
     if state is None:
         state = StatState(metric=metric.key)
         session.add(state)
     state.max_id, state.rolled_at, state.rows = max_id, moment, written
-    return first, today, written
+    return first, last, written
 
 
 def roll_all(full=False, moment=None, keys=None):

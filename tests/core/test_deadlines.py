@@ -213,7 +213,7 @@ def test_due_for_reads_the_complaint_policy(ctx):
 
     assert {k: PARAMS[k].group for k in PARAMS if k.startswith("deadline.")} == {
         "deadline.complaint_days": "deadline", "deadline.complaint_working_days": "deadline",
-        "deadline.due_soon_hours": "deadline"}
+        "deadline.due_soon_hours": "deadline", "deadline.application_review_days": "deadline"}
     assert get_param("deadline.complaint_days") == 5
     assert get_param("deadline.complaint_working_days") is False
     start = datetime(2024, 9, 27, 10, 0)
