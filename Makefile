@@ -32,6 +32,7 @@ db: catalogs
 seed: db
 	$(FLASK) seed reference
 	$(FLASK) seed demo
+	$(FLASK) stats refresh >/dev/null
 
 setup: seed
 
