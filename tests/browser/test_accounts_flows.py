@@ -95,6 +95,16 @@ def request_sms_code(page, app, mobile):
     page.click("#btn-sms")
     page.wait_for_selector("#sms-msg.text-success, #sms-msg.text-danger", timeout=10_000)
     message = page.inner_text("#sms-msg")
+    if "图形验证码" in message:
+        # The picture code was drawn again after it was typed (a race of the page's image
+        # request with the click): wait for the new one and ask once more.
+        wait_for_captcha(page)
+        page.fill("#f-captcha", "TEST")
+        page.click("#btn-sms")
+        page.wait_for_function("() => !document.querySelector('#sms-msg').innerText.includes('图形验证码')",
+                               timeout=10_000)
+        page.wait_for_selector("#sms-msg.text-success, #sms-msg.text-danger", timeout=10_000)
+        message = page.inner_text("#sms-msg")
     assert "text-success" in page.get_attribute("#sms-msg", "class"), message
     assert "验证码已发送" in message, message
     # The button counts down and the picture code is cleared for the next use.
