@@ -402,9 +402,10 @@ class _Listener:
         moment = time.monotonic()
         if not changed and moment - self.last < self.interval:
             return self.cancel
-        if self.sqlite and phase == "writing" and self.wrote_in_writing:
-            # The task's own transaction holds SQLite's write lock while it writes: the bar
-            # shows the writing step until the commit.
+        if self.sqlite and ((phase == "writing" and self.wrote_in_writing) or _holds_sqlite_write_lock()):
+            # The task's own transaction holds SQLite's write lock (an import takes it before its
+            # database checks and keeps it until the commit): another connection could only wait
+            # for it. The bar shows the step reached until the commit.
             return self.cancel
         self.flush()
         self.last = moment
@@ -416,13 +417,42 @@ class _Listener:
         table = Task.__table__
         try:
             with self.engine.connect() as conn:
-                conn.execute(update(table).where(table.c.id == self.task_id).values(
-                    phase=self.phase or "queued", done=self.done, total=self.total, updated_at=now()))
-                self.cancel = bool(conn.execute(select(table.c.cancel_requested)
-                                                .where(table.c.id == self.task_id)).scalar())
-                conn.commit()
+                previous = None
+                if self.sqlite:
+                    # Another process's write may hold the lock: progress waits a moment, not the
+                    # connection's usual 30 s, and is stored next time instead.
+                    previous = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+                    conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_PROGRESS_WAIT_MS}")
+                try:
+                    conn.execute(update(table).where(table.c.id == self.task_id).values(
+                        phase=self.phase or "queued", done=self.done, total=self.total, updated_at=now()))
+                    self.cancel = bool(conn.execute(select(table.c.cancel_requested)
+                                                    .where(table.c.id == self.task_id)).scalar())
+                    conn.commit()
+                finally:
+                    if previous is not None:
+                        conn.rollback()
+                        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(previous)}")
         except Exception:  # progress is a courtesy: never the reason a task fails
             log.warning("task %s progress not stored", self.task_id, exc_info=True)
+
+
+#: How long a progress update waits for SQLite's write lock held by another process (ms).
+SQLITE_PROGRESS_WAIT_MS = 200
+
+
+def _holds_sqlite_write_lock():
+    """Whether the current session's SQLite connection is inside a write transaction (the
+    driver opens one at the first INSERT/UPDATE/DELETE): it then holds the database's only
+    write lock until its commit."""
+    try:
+        session = db.session()
+        if not session.in_transaction():
+            return False
+        raw = session.connection().connection.dbapi_connection
+        return bool(getattr(raw, "in_transaction", False))
+    except Exception:
+        return False
 
 
 def run_task(task_id, session=None):

@@ -184,6 +184,8 @@ def looks_like_precision_loss(value) -> bool:
     if isinstance(value, float):
         if not math.isfinite(value):
             return False
+        if value.is_integer() and abs(value) < 10**_EXCEL_DIGITS:
+            return False  # a whole number of at most 15 digits is exact in a double
         digits = Decimal(repr(value)).normalize().as_tuple().digits
         return abs(value) >= 10**_EXCEL_DIGITS or len(digits) > _EXCEL_DIGITS
     if isinstance(value, str):
@@ -291,23 +293,29 @@ def clean_resident_id(value, today: date | None = None) -> tuple[str, tuple]:
 
 
 def _resident_id(value, today: date) -> tuple[str, date, tuple]:
-    if looks_like_precision_loss(value):
-        raise _fail("id.precision")
-    number = normalize(value).replace("-", "").upper()
-    if not number:
-        raise _fail("id.empty")
-    if len(number) == 15 and number.isascii() and number.isdigit():
-        raise _fail("id.old15")
-    if len(number) != 18:
-        raise _fail("id.length")
-    if not _ID_RE.fullmatch(number):
-        raise _fail("id.format")
+    if type(value) is str and len(value) == 18 and value.isascii() and value[:17].isdigit() \
+            and value[17] in "0123456789Xx":
+        # Already 17 digits and a check character, as nearly every cell of an import is: its
+        # normal form is itself (upper case), and neither the precision nor the format check
+        # can fail.
+        number = value.upper()
+    else:
+        if looks_like_precision_loss(value):
+            raise _fail("id.precision")
+        number = normalize(value).replace("-", "").upper()
+        if not number:
+            raise _fail("id.empty")
+        if len(number) == 15 and number.isascii() and number.isdigit():
+            raise _fail("id.old15")
+        if len(number) != 18:
+            raise _fail("id.length")
+        if not _ID_RE.fullmatch(number):
+            raise _fail("id.format")
     if number[:2] not in PROVINCE_CODES:
         raise _fail("id.province")
-    try:
-        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        raise _fail("id.birth_date") from None
+    birth = _birth_date(number[6:14])
+    if birth is None:
+        raise _fail("id.birth_date")
     if birth > today:
         raise _fail("id.birth_future")
     if birth < MIN_BIRTH_DATE:
@@ -324,6 +332,27 @@ def _resident_id(value, today: date) -> tuple[str, date, tuple]:
     if not _county_known(number):
         warnings += (MESSAGES["id.warn.county"],)
     return number, birth, warnings
+
+
+_BIRTH_DATES: dict[str, date | None] = {}
+#: Birth dates remembered (a century of days is about 37,000; invalid texts are not kept
+#: beyond this many entries).
+_BIRTH_DATES_MAX = 60_000
+
+
+def _birth_date(yyyymmdd: str) -> date | None:
+    """The date of eight digits (None when there is no such day), remembered: 200,000 people
+    are born on far fewer days."""
+    found = _BIRTH_DATES.get(yyyymmdd, False)
+    if found is not False:
+        return found
+    try:
+        found = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        found = None
+    if len(_BIRTH_DATES) < _BIRTH_DATES_MAX:
+        _BIRTH_DATES[yyyymmdd] = found
+    return found
 
 
 def is_valid_resident_id(value) -> bool:
@@ -407,6 +436,8 @@ def check_mobile(value) -> str:
     Accepts the prefixes +86, 0086 and 86, full-width digits, spaces, dashes
     and parentheses.
     """
+    if type(value) is str and len(value) == 11 and value.isascii() and _MOBILE_RE.fullmatch(value):
+        return value  # already 11 digits of a mainland mobile: nothing to normalise
     if looks_like_precision_loss(value):
         raise _fail("mobile.precision")
     number = normalize(value).translate(_MOBILE_SEPARATORS)

@@ -327,6 +327,32 @@ def test_a_large_upload_is_imported_in_the_background_with_its_phases(app, login
         assert not [f for f in os.listdir(tasks.file_dir()) if f.endswith(".upload")]   # not kept
 
 
+def test_progress_never_waits_for_the_write_lock_its_own_import_holds(app, login, caplog):
+    """On SQLite the import takes the database's only write lock before its database checks and
+    keeps it until the commit: a progress update on another connection would wait out the busy
+    timeout (30 s) and fail. The listener stores nothing while its task's transaction writes."""
+    tag = uniq("后台锁")
+    client = login("ent_a")
+    stored = []
+    original = tasks._Listener.flush
+
+    def spy(self):
+        stored.append((self.phase, tasks._holds_sqlite_write_lock()))
+        return original(self)
+
+    tasks._Listener.flush = spy
+    try:
+        with param(app, "import.background_kb", 1), caplog.at_level("WARNING", logger=tasks.log.name):
+            resp = upload(client, staff_rows(tag, 40), "lock.xlsx")
+    finally:
+        tasks._Listener.flush = original
+    task = task_of(app, task_id_of(resp))
+    assert task.state == TaskState.DONE, task.message
+    assert stored and not [s for s in stored if s[1]], stored
+    assert "progress not stored" not in caplog.text
+    assert scalar(app, select(func.count()).select_from(Staff).where(Staff.name.startswith(tag))) == 40
+
+
 def test_a_background_import_with_problems_keeps_nothing_and_gives_the_error_workbook(app, login):
     tag = uniq("后台错")
     rows = staff_rows(tag, 20)

@@ -22,10 +22,10 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, String, bindparam, insert, literal_column, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.core import masking, progress, uploads, validators
+from app.core import bulk, masking, progress, uploads, validators
 from app.core.errors import DomainError
 from app.core.xlsx.importing import bulk_work, write_cache
 from app.core.mixins import now
@@ -662,34 +662,27 @@ def _import_rows(actor, rows):
     progress.report("writing", 0, total)
     moment = now()
     table = Staff.__table__
-    # What every row shares is written into the statement (as literals rendered by the
-    # dialect's own type rules), not bound and converted again for each of 200,000 rows.
-    dialect = db.session.get_bind().dialect
-    stmt = insert(table).values(
-        org_id=_literal(dialect, org_id, table.c.org_id.type),
-        status=_literal(dialect, StaffStatus.ACTIVE, table.c.status.type),
-        created_on=_literal(dialect, moment, table.c.created_on.type),
-        changed_on=_literal(dialect, moment, table.c.changed_on.type))
+    connection = db.session.connection()
+    # What every row shares is written into the statement once (app/core/bulk.py).
+    constants = {"org_id": org_id, "status": StaffStatus.ACTIVE, "created_on": moment, "changed_on": moment}
+    columns = ("name", "mobile", "id_number", "post", "hired_on", "current_key", "remark")
+    # The enterprise's records above this id are the ones this import writes: its lock keeps
+    # other imports of the enterprise out, and the unique (org_id, current_key) any other
+    # record of the same person in service.
+    last_id = connection.execute(select(func.max(table.c.id))).scalar() or 0
     for i in range(0, total, INSERT_BATCH):
-        db.session.execute(stmt, [
-            {"name": r["name"], "mobile": r["mobile"], "id_number": r["id_number"], "post": r["post"],
-             "hired_on": r.get("hired_on"), "current_key": r["id_number"], "remark": r.get("remark")}
-            for r in rows[i:i + INSERT_BATCH]])
+        chunk = rows[i:i + INSERT_BATCH]
+        bulk.insert_rows(connection, table, columns, [
+            (r["name"], r["mobile"], r["id_number"], r["post"], r.get("hired_on"), r["id_number"], r.get("remark"))
+            for r in chunk], constants, batch=INSERT_BATCH)
+        ids = dict(connection.execute(select(table.c.current_key, table.c.id).where(
+            table.c.id > last_id, table.c.org_id == org_id)).all())
+        if ids:
+            last_id = max(ids.values())
+        links = [(ids[r["id_number"]], area_id) for r in chunk for area_id in r["_area_ids"]]
+        if links:
+            bulk.insert_rows(connection, staff_area, ("staff_id", "area_id"), links, batch=2 * INSERT_BATCH)
         progress.report("writing", min(i + INSERT_BATCH, total), total)
-    # Each link finds its staff record by the unique (org_id, current_key) in the statement.
-    link = insert(staff_area).from_select(
-        ["staff_id", "area_id"],
-        select(table.c.id, bindparam("area_id", type_=Integer))
-        .where(table.c.org_id == org_id, table.c.current_key == bindparam("key", type_=String)))
-    batch = []
-    for r in rows:
-        for area_id in r["_area_ids"]:
-            batch.append({"key": r["id_number"], "area_id": area_id})
-        if len(batch) >= INSERT_BATCH:
-            db.session.execute(link, batch)
-            batch = []
-    if batch:
-        db.session.execute(link, batch)
     _bind_imported(org_id, rows)
     lead_numbers = [r["id_number"] for r in rows if r["post"] == LEAD_POST and r["_area_ids"]]
     for i in range(0, len(lead_numbers), 500):
@@ -699,11 +692,6 @@ def _import_rows(actor, rows):
             area_services.sync_leads(staff, actor)
     progress.report("writing", total, total)
     return total
-
-
-def _literal(dialect, value, type_):
-    """``value`` as SQL text the way ``dialect`` writes a literal of ``type_``."""
-    return literal_column(type_.dialect_impl(dialect).literal_processor(dialect)(value), type_)
 
 
 def _bind_imported(org_id, rows):
