@@ -45,28 +45,20 @@ def insert_rows(connection: Any, table: Table, columns: Sequence[str], rows: Ite
             str(literal(dialect, v, table.c[c].type).compile(dialect=dialect)) for c, v in constants.items()]
         sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
                f"({', '.join(names)}) VALUES ({', '.join(values)})")
-        # Each column's bind processor, remembered per value (the same few thousand dates
-        # recur in 200,000 rows).
-        processors = [(i, p, {}) for i, p in enumerate(
+        # Each column's bind processor (a date as SQLite's text), applied column by column and
+        # remembered per value: the same few thousand dates recur in 200,000 rows.
+        processors = [(i, p) for i, p in enumerate(
             table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns) if p is not None]
+        memos = [{} for _ in processors]
 
         def prepared(chunk):
             if not processors:
                 return chunk
-            out = []
-            for row in chunk:
-                row = list(row)
-                for i, process, seen in processors:
-                    value = row[i]
-                    if value is not None:
-                        done = seen.get(value)
-                        if done is None:
-                            done = process(value)
-                            if len(seen) < MEMO:
-                                seen[value] = done
-                        row[i] = done
-                out.append(tuple(row))
-            return out
+            by_column = list(zip(*chunk))
+            for (i, process), seen in zip(processors, memos):
+                known = seen.get  # (a processed value is never empty)
+                by_column[i] = [known(value) or _processed(value, process, seen) for value in by_column[i]]
+            return list(zip(*by_column))
 
         for chunk in _chunks(rows, batch):
             connection.exec_driver_sql(sql, prepared(chunk))
@@ -84,7 +76,22 @@ def insert_rows(connection: Any, table: Table, columns: Sequence[str], rows: Ite
     return written
 
 
+def _processed(value: Any, process: Any, seen: dict) -> Any:
+    if value is None:
+        return None
+    done = seen.get(value)
+    if done is None:
+        done = process(value)
+        if len(seen) < MEMO:
+            seen[value] = done
+    return done
+
+
 def _chunks(rows: Iterable[Sequence[Any]], size: int):
+    if isinstance(rows, list):
+        for start in range(0, len(rows), size):
+            yield rows[start:start + size]
+        return
     chunk = []
     for row in rows:
         chunk.append(row)

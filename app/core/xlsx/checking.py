@@ -267,10 +267,11 @@ def _make_choice(col: XColumn) -> Callable[[Any], str]:
 
 def _identifier(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def convert(raw: Any) -> Any:
-        if isinstance(raw, _Rounded):
-            raw = float(raw.text)  # the check refuses it as a number that lost digits
-        if isinstance(raw, bool) or isinstance(raw, (date, time, timedelta)):
-            raw = _display(raw)
+        if raw.__class__ is not str:
+            if isinstance(raw, _Rounded):
+                raw = float(raw.text)  # the check refuses it as a number that lost digits
+            if isinstance(raw, bool) or isinstance(raw, (date, time, timedelta)):
+                raw = _display(raw)
         try:
             return check(raw)
         except validators.ValidationError as exc:
@@ -289,7 +290,13 @@ def _check_id(raw: Any, today: date | None = None) -> Any:
 def _id_checker() -> Callable[[Any], Any]:
     """:func:`_check_id` with today's date taken once per import, not once per row."""
     today = date.today()
-    return lambda raw: _check_id(raw, today)
+    clean = validators.clean_resident_id
+
+    def check(raw: Any) -> Any:
+        number, warnings = clean(raw, today)
+        return _Warned(number, warnings) if warnings else number
+
+    return check
 
 
 def _converter(col: XColumn) -> Callable[[Any], Any]:
@@ -603,6 +610,89 @@ def _check_row(row_no: int, cells: list[Any], specs: list[_Spec], formula_cells:
             continue
         record[spec.key] = value
     return record, bad
+
+
+def row_checker(specs: list[_Spec], formula_cells: set, result: ImportResult, errors: _Errors,
+                new_record: Callable[[], dict[str, Any]] = dict
+                ) -> Callable[[int, list[Any]], tuple[dict[str, Any], bool]]:
+    """:func:`_check_row` for one import, worked out once: ``check(row_no, cells)`` gives the
+    same record and verdict. Each column's facts are unpacked into a tuple up front, and the
+    commonest cells -- a text column's text, an empty optional cell -- are settled without a
+    call; a sheet with formulas takes :func:`_check_row` itself (its cells are skipped)."""
+    if formula_cells:
+        return lambda row_no, cells: _check_row(row_no, cells, specs, formula_cells, result, errors,
+                                                new_record)
+    plan = tuple((spec.key, spec.idx if spec.idx is not None else -1, spec.required, spec.identifier,
+                  spec.plain_text and spec.validator is None, spec.max_length, spec.shared, spec.convert,
+                  spec) for spec in specs)
+    quotes = _QUOTES
+    limit = SHARED_TEXTS
+
+    def check(row_no: int, cells: list[Any]) -> tuple[dict[str, Any], bool]:
+        record = new_record()
+        record["_row"] = row_no
+        bad = False
+        width = len(cells)
+        for key, idx, required, identifier, plain, max_length, shared, convert, spec in plan:
+            raw = cells[idx] if 0 <= idx < width else None
+            if raw.__class__ is str:
+                raw = raw.strip()
+                first = raw[:1]
+                if first in quotes and first:
+                    if identifier:
+                        raw = raw.lstrip(quotes).strip()
+                    elif first == "'":
+                        raw = _unneutralize(raw).strip()
+                if not raw:
+                    record[key] = None
+                    if required:
+                        bad = True
+                        errors.add(_required(spec, row_no))
+                    continue
+                if plain:
+                    if max_length and len(raw) > max_length:
+                        bad = True
+                        errors.add(RowError(row_no, str(spec.col.label), _display(raw),
+                                            _("Too long: %(n)s characters, at most %(max)s allowed",
+                                              n=len(raw), max=max_length),
+                                            key=key, cell=_cell_ref(idx, row_no)))
+                        continue
+                    kept = shared.get(raw)
+                    if kept is not None:
+                        raw = kept
+                    elif len(shared) < limit:
+                        shared[raw] = raw
+                    record[key] = raw
+                    continue
+            elif raw is None or raw == "":
+                record[key] = None
+                if required:
+                    bad = True
+                    errors.add(_required(spec, row_no))
+                continue
+            try:
+                value = convert(raw)
+                if value.__class__ is _Warned:
+                    col = spec.col
+                    for warning in value.warnings[:max(0, errors.cap - len(result.warnings))]:
+                        result.warnings.append(RowError(row_no, str(col.label), _display(raw),
+                                                        str(warning), key=col.key,
+                                                        cell=_cell_ref(idx, row_no)))
+                    value = value.value
+                if max_length and value.__class__ is str and len(value) > max_length:
+                    raise _CellError(_("Too long: %(n)s characters, at most %(max)s allowed",
+                                       n=len(value), max=max_length))
+                if spec.validator is not None:
+                    value = _run_validator(spec.validator, value)
+            except _CellError as exc:
+                bad = True
+                errors.add(RowError(row_no, str(spec.col.label), _display(raw), exc.reason,
+                                    key=key, cell=_cell_ref(idx, row_no)))
+                continue
+            record[key] = value
+        return record, bad
+
+    return check
 
 
 def _required(spec: _Spec, row_no: int) -> RowError:

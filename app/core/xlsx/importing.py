@@ -19,7 +19,7 @@ from app.core.xlsx.checking import (
     MORE_PROBLEMS,
     ImportResult,
     RowError,
-    _check_row,
+    row_checker,
     _check_unique,
     _Errors,
     _read_header,
@@ -222,20 +222,23 @@ def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
     stray: dict[int, int] = {}  # values in columns without a header: first row
     unique_keys = _unique_keys(unique)
     seen_unique: list[dict[Any, int]] = [{} for _ in unique]
+    only_key = unique[0][0] if len(unique) == 1 and len(unique[0]) == 1 else None
+    only_seen = seen_unique[0] if only_key is not None else None
     total = sheet.height
     # Data rows in the sheet (blank rows included): what "checking" counts towards.
     expected = max(0, sheet.start[0] + sheet.height - header.row)
     task_progress.checkpoint("checking", 0, expected)
 
-    new_record = record_maker()
+    check_row = row_checker(specs, formula_cells, result, errors, record_maker())
     count = 0
     # A stale reason in a re-uploaded error workbook, and row numbers, are not data.
     ignored = header.ignored | header.skipped
     for row_no, cells in itertools.chain(pending, numbered):
         if ignored:
             cells = [None if i in ignored else c for i, c in enumerate(cells)]
-        if _blank_row(cells):
-            continue
+        head = cells[0] if cells else None
+        if (head is None or (head.__class__ is str and not head.strip())) and _blank_row(cells):
+            continue  # (a row whose first cell holds something is not blank: no call)
         count += 1
         if count > max_rows:  # the file must be split: its row problems would only distract
             result.rows.clear()
@@ -250,10 +253,17 @@ def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
             for idx in id_columns:
                 if idx < len(cells) and isinstance(cells[idx], float) and (row_no, idx) in exact:
                     cells[idx] = exact[(row_no, idx)]
-        record, bad = _check_row(row_no, cells, specs, formula_cells, result, errors, new_record)
-        if not bad and not (unique_keys and _check_unique(record, unique_keys, seen_unique,
-                                                          labels, errors)):
-            result.rows.append(record)
+        record, bad = check_row(row_no, cells)
+        if not bad:
+            if only_key is not None:
+                # One unique column: its first row per value, the report only for a repeat.
+                value = record.get(only_key)
+                repeated = value is not None and only_seen.setdefault(value, row_no) != row_no \
+                    and _check_unique(record, unique_keys, seen_unique, labels, errors)
+            else:
+                repeated = unique_keys and _check_unique(record, unique_keys, seen_unique, labels, errors)
+            if not repeated:
+                result.rows.append(record)
         if count % CHECK_EVERY == 0:
             task_progress.checkpoint("checking", count, max(count, expected))
         if progress is not None and count % 5_000 == 0:

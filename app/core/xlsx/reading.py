@@ -230,8 +230,11 @@ def _scan_sheet(zf: zipfile.ZipFile, path: str, max_cells: int,
                         raise _FileError(str(_DAMAGED))
                 else:
                     tail = b""
-                expected = buf.count(b"<c ") + buf.count(b"<c>") + buf.count(b"<c/")
                 cells = _CELL_FAST_RE.findall(buf)
+                # Every "<c" of a chunk of cells is a cell (one count, not three); other tags
+                # starting so (<cols>, <cfRule> ...) take the exact count.
+                expected = len(cells) if buf.count(b"<c") == len(cells) else (
+                    buf.count(b"<c ") + buf.count(b"<c>") + buf.count(b"<c/"))
                 if len(cells) != expected:
                     cells = _CELL_RE.findall(buf)
                     unplaced = unplaced or len(cells) != expected

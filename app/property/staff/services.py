@@ -579,17 +579,19 @@ def _validate_import(actor, rows):
     except DomainError as exc:
         return [(None, None, str(exc))]
     progress.checkpoint("checking")
-    areas = {}
+    areas, lead_of, name_of = {}, {}, {}
     for area_id, name, lead in db.session.execute(
             select(PropertyArea.id, PropertyArea.name, PropertyArea.lead_staff_id)
             .where(PropertyArea.company_org_id == org_id)):
         areas.setdefault(name, []).append((area_id, lead))
+        lead_of[area_id], name_of[area_id] = lead, name
     in_service = dict(db.session.execute(
         select(Staff.current_key, Staff.name).where(Staff.org_id == org_id, Staff.current_key.isnot(None))).all())
     today = date.today()
     errors = []
     lead_rows = {}          # area id -> first file row naming a project lead for it
     split_cache = {}        # an area cell as written -> its names (the same few hundred cells repeat)
+    resolved = {}           # an area cell as written -> (area ids, problems)
     for n, row in enumerate(rows, 1):
         if n % CHECK_EVERY == 0:
             progress.checkpoint("checking")
@@ -605,38 +607,47 @@ def _validate_import(actor, rows):
         if cell is None:
             row["_area_ids"] = ()
             continue
-        names = split_cache.get(cell)
-        if names is None:
-            names = split_cache[cell] = tuple(split_area_names(cell))
-        ids = []
-        for area_name in names:
-            found = areas.get(area_name)
-            if not found:
-                errors.append((row_no, "area_names",
-                               _("The property management area %(name)s does not exist or is not managed by your "
-                                 "enterprise.", name=area_name)))
-                continue
-            if len(found) > 1:
-                errors.append((row_no, "area_names",
-                               _("Your enterprise has several property management areas named %(name)s; add this "
-                                 "person on the staff page instead.", name=area_name)))
-                continue
-            area_id, lead = found[0]
-            ids.append(area_id)
-            if row.get("post") == LEAD_POST:
-                if lead is not None:
+        # A cell's areas and problems are the same on every row naming them: worked out once,
+        # and the rows share one tuple of ids.
+        found = resolved.get(cell)
+        if found is None:
+            found = resolved[cell] = _resolve_areas(cell, areas, split_cache)
+        for message in found[1]:
+            errors.append((row_no, "area_names", message))
+        row["_area_ids"] = found[0]
+        if row.get("post") == LEAD_POST:
+            for area_id in found[0]:
+                if lead_of[area_id] is not None:
                     errors.append((row_no, "area_names",
                                    _("The property management area %(name)s already has a project lead; use "
-                                     "'Change project lead' on the area.", name=area_name)))
+                                     "'Change project lead' on the area.", name=name_of[area_id])))
                 elif area_id in lead_rows:
                     errors.append((row_no, "area_names",
                                    _("Row %(row)s already names a project lead for %(name)s; an area has one "
-                                     "project lead.", row=lead_rows[area_id], name=area_name)))
+                                     "project lead.", row=lead_rows[area_id], name=name_of[area_id])))
                 else:
                     lead_rows[area_id] = row_no
-        row["_area_ids"] = tuple(ids)
     progress.checkpoint("checking")
     return errors
+
+
+def _resolve_areas(cell, areas, split_cache):
+    """(area ids, problems) of an area cell: names unknown to the enterprise, or ambiguous."""
+    names = split_cache.get(cell)
+    if names is None:
+        names = split_cache[cell] = tuple(split_area_names(cell))
+    ids, problems = [], []
+    for area_name in names:
+        found = areas.get(area_name)
+        if not found:
+            problems.append(_("The property management area %(name)s does not exist or is not managed by your "
+                              "enterprise.", name=area_name))
+        elif len(found) > 1:
+            problems.append(_("Your enterprise has several property management areas named %(name)s; add this "
+                              "person on the staff page instead.", name=area_name))
+        else:
+            ids.append(found[0][0])
+    return tuple(ids), problems
 
 
 def import_rows(actor, rows):
