@@ -241,19 +241,25 @@ def _pk_columns(query):
 
 # --- import -------------------------------------------------------------------------------------
 
-def import_in_background(view, data, filename):
-    """Queue an import of ``data`` (an upload too large for one request); returns the task."""
+def import_in_background(view, upload, filename):
+    """Queue an import of an upload too large for one request; returns the task. ``upload``
+    is a one-item list holding the bytes: they are written to the task's file and the list
+    emptied, so that the request holds no copy while the task runs (in the request itself
+    with ``TASKS_RUN="inline"``)."""
+    data = upload.pop()
     token = tasks.new_token()
     path = tasks.file_path(g.user.id, token, suffix=".upload")
     with open(path, "wb") as fh:
         fh.write(data)
     os.chmod(path, 0o600)
     digest = hashlib.sha1(data).hexdigest()
+    size = len(data)
+    del data
     try:
         return tasks.enqueue(
             "import", _("Import: %(title)s", title=view.xlsx_title or view.list_title), view.__class__.__name__,
             {"path": request.path, "args": [], "locale": _locale(), "full_pii": masking.viewer_sees_full(),
-             "upload": token, "filename": filename[:200], "bytes": len(data)},
+             "upload": token, "filename": filename[:200], "bytes": size},
             owner_id=g.user.id, dedupe_key=_dedupe_key("import", view, digest))
     except BaseException:
         tasks._remove(path)
@@ -268,14 +274,16 @@ def run_import(task):
     if view is None or not current_app.appbuilder.sm.has_access("can_import", task.source):
         raise DomainError(_("You may no longer import into this list."))
     params = task.params or {}
-    path = tasks.file_path(task.owner_id, params.get("upload"), suffix=".upload")
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        path = tasks.file_path(task.owner_id, params.get("upload"), suffix=".upload")
+        if not os.path.isfile(path):
+            raise OSError(path)
     except (OSError, TypeError):
         raise DomainError(_("The uploaded file is no longer there; please upload it again.")) from None
     try:
-        outcome = view.import_file(data, params.get("filename") or "upload.xlsx")
+        # The file itself: the engine reads it once, and calamine reads the sheet from it
+        # without a second copy of the upload in memory.
+        outcome = view.import_file(path, params.get("filename") or "upload.xlsx")
     finally:
         tasks._remove(path)
     result = outcome.result

@@ -712,7 +712,9 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
         return []
 
     def import_rows(self, rows):
-        """Write the validated rows (inside the request's transaction); return the count."""
+        """Write the validated rows (inside the request's transaction); return the count.
+        The list is the import's own (the engine keeps no other reference to it): a large
+        import may release its rows as it writes them (``rows[i] = None``)."""
         raise NotImplementedError
 
     @expose("/template/")
@@ -744,8 +746,9 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
                 # Never more than the limit in memory: one byte more says the file is too large.
                 data = upload.stream.read(max_bytes + 1)
                 if len(data) > get_param("import.background_kb") * 1024 and len(data) <= max_bytes:
+                    held, data = [data], None  # (the task's file keeps the bytes, not this request)
                     try:
-                        task = list_tasks.import_in_background(self, data, upload.filename)
+                        task = list_tasks.import_in_background(self, held, upload.filename)
                     except DomainError as exc:
                         flash(str(exc), "danger")
                     else:
@@ -766,7 +769,8 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
         )
 
     def import_file(self, data, filename):
-        """Check ``data`` (an .xlsx upload) and write it all or nothing, as the acting user:
+        """Check ``data`` (an .xlsx upload: its bytes, or the path of the server's copy) and
+        write it all or nothing, as the acting user:
         the page's import and the background import task both run this. Returns an
         :class:`ImportOutcome` (the message to show, the problems, the error workbook's token)."""
         from app.core import progress
@@ -801,8 +805,11 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
                 n=result.error_count), "danger")
         progress.checkpoint("checking", len(result.rows), len(result.rows))
         progress.report("writing", 0, len(result.rows))
+        # The rows go to import_rows, which may release them as it writes; the result keeps
+        # its problems and counts.
+        rows, result.rows = result.rows, []
         try:
-            imported = self.import_rows(result.rows)
+            imported = self.import_rows(rows)
             audit.record(AuditAction.IMPORT, self.datamodel.obj.__name__,
                          summary=_("%(n)s rows imported from %(file)s", n=imported, file=filename[:200]))
             db.session.commit()

@@ -338,8 +338,11 @@ MAX_SHEETS_TRIED = 10
 
 def _open_sheet(raw: bytes, max_cells: int, max_formulas: int,
                 columns: Sequence[XColumn] | None = None,
-                max_part_bytes: int = MAX_UNZIPPED_BYTES) -> _Sheet:
+                max_part_bytes: int = MAX_UNZIPPED_BYTES, file_path: Any = None) -> _Sheet:
     """Check the container, pick the worksheet, scan it, and open it with calamine.
+
+    ``file_path``: the file ``raw`` was read from (the server's own copy of an upload): calamine
+    then reads the sheet from the file instead of holding a copy of the whole upload.
 
     The sheet is the first visible one whose header row names the most of ``columns``
     (an instructions sheet placed first is not data); without ``columns``, or when no
@@ -364,7 +367,8 @@ def _open_sheet(raw: bytes, max_cells: int, max_formulas: int,
             formulas, more, merges = _scan_sheet(zf, path, max_cells, max_formulas)
             try:
                 if book is None:
-                    book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+                    book = (CalamineWorkbook.from_path(os.fspath(file_path)) if file_path is not None
+                            else CalamineWorkbook.from_filelike(io.BytesIO(raw)))
                 sheet = book.get_sheet_by_name(name)
             except (KeyboardInterrupt, SystemExit):
                 raise

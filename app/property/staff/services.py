@@ -681,8 +681,13 @@ def _import_rows(actor, rows):
     # other imports of the enterprise out, and the unique (org_id, current_key) any other
     # record of the same person in service.
     last_id = connection.execute(select(func.max(table.c.id))).scalar() or 0
+    # What the steps after the write need from the rows, so that each batch of rows can be
+    # released once written (the engine hands the list over): memory falls as SQLite's grows.
+    lead_numbers = [r["id_number"] for r in rows if r["post"] == LEAD_POST and r["_area_ids"]]
+    to_bind = _numbers_with_login(org_id, rows)
     for i in range(0, total, INSERT_BATCH):
         chunk = rows[i:i + INSERT_BATCH]
+        rows[i:i + INSERT_BATCH] = [None] * len(chunk)
         bulk.insert_rows(connection, table, columns, [
             (r["name"], r["mobile"], r["id_number"], r["post"], r.get("hired_on"), r["id_number"], r.get("remark"))
             for r in chunk], constants, batch=INSERT_BATCH)
@@ -693,9 +698,9 @@ def _import_rows(actor, rows):
         links = [(ids[r["id_number"]], area_id) for r in chunk for area_id in r["_area_ids"]]
         if links:
             bulk.insert_rows(connection, staff_area, ("staff_id", "area_id"), links, batch=2 * INSERT_BATCH)
+        del chunk, links
         progress.report("writing", min(i + INSERT_BATCH, total), total)
-    _bind_imported(org_id, rows)
-    lead_numbers = [r["id_number"] for r in rows if r["post"] == LEAD_POST and r["_area_ids"]]
+    _bind_imported(org_id, to_bind)
     for i in range(0, len(lead_numbers), 500):
         leads = db.session.execute(select(Staff).where(
             Staff.org_id == org_id, Staff.current_key.in_(lead_numbers[i:i + 500]))).scalars().all()
@@ -705,14 +710,19 @@ def _import_rows(actor, rows):
     return total
 
 
-def _bind_imported(org_id, rows):
-    """Bind the imported records whose person has a login in the enterprise (the enterprise's
-    people with a login: one query), as ``bind_accounts`` does for the records it is given."""
+def _numbers_with_login(org_id, rows):
+    """The ID numbers among ``rows`` of the enterprise's people who have a login (the
+    enterprise's people with a login: one query)."""
     from app.accounts.models import Person
 
     with_login = set(db.session.execute(select(Person.id_number).where(
         Person.org_id == org_id, Person.user_id.isnot(None))).scalars())
-    numbers = [r["id_number"] for r in rows if r["id_number"] in with_login] if with_login else []
+    return [r["id_number"] for r in rows if r["id_number"] in with_login] if with_login else []
+
+
+def _bind_imported(org_id, numbers):
+    """Bind the imported records of ``numbers`` (people with a login in the enterprise), as
+    ``bind_accounts`` does for the records it is given."""
     staff_ids = []
     for i in range(0, len(numbers), 500):
         staff_ids += db.session.execute(select(Staff.id).where(
