@@ -326,13 +326,16 @@ def _resident_id(value, today: date) -> tuple[str, date, tuple]:
     if number[17] != _ID_CHECK_CHARS[total % 11]:
         raise _fail("id.checksum")
 
-    warnings = ()
+    # (the warnings as shared tuples: most rows of some sheets carry one, and a new tuple per
+    # row is measurable at 200,000 rows)
     if birth < EARLY_BIRTH_WARNING_DATE:
-        warnings = (MESSAGES["id.warn.early_birth"],)
-    if not _county_known(number):
-        warnings += (MESSAGES["id.warn.county"],)
-    return number, birth, warnings
+        return number, birth, (_WARN_EARLY if _county_known(number) else _WARN_EARLY_COUNTY)
+    return number, birth, (() if _county_known(number) else _WARN_COUNTY)
 
+
+_WARN_EARLY = (MESSAGES["id.warn.early_birth"],)
+_WARN_COUNTY = (MESSAGES["id.warn.county"],)
+_WARN_EARLY_COUNTY = _WARN_EARLY + _WARN_COUNTY
 
 _BIRTH_DATES: dict[str, date | None] = {}
 #: Birth dates remembered (a century of days is about 37,000; invalid texts are not kept

@@ -44,6 +44,7 @@ from app.core.xlsx.reading import (
     _blank_row,
     _FileError,
     _is_blank,
+    give_back_freed_memory,
     _iter_numbered,
     _long_numbers,
     _open_sheet,
@@ -176,29 +177,6 @@ def _read(data: Any, columns: Sequence[XColumn], max_bytes: int, max_rows: int,
             _make_records(result, made[0])
 
 
-def give_back_freed_memory() -> None:
-    """Return the C heap's free memory to the system (glibc's ``malloc_trim``): calamine's copy
-    of a large sheet is many small allocations, whose freed space glibc otherwise keeps while
-    Python takes new memory for the records. Nothing where the C library has no such call."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        _malloc_trim = False
-        try:
-            import ctypes
-            import ctypes.util
-
-            name = ctypes.util.find_library("c")
-            trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
-            if trim is not None:
-                trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-                _malloc_trim = trim
-        except (OSError, AttributeError):
-            pass
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim: Any = None
 
 
 def _make_records(result: ImportResult, keys: tuple[str, ...]) -> None:
@@ -266,7 +244,10 @@ def _check_rows(sheet: _Sheet, columns: Sequence[XColumn], max_rows: int,
     # them (a file saved by Excel itself, or written through a double, has lost them; the ID
     # check then says so).
     id_columns = [s.idx for s in specs if s.idx is not None and s.col.kind in IDENTIFIER_KINDS]
-    exact = _long_numbers(sheet) if id_columns else {}
+    exact = {}
+    if id_columns:
+        found = sheet.early_long_numbers.result() if sheet.early_long_numbers is not None else None
+        exact = found if found is not None else _long_numbers(sheet)
     known = set(header.positions.values()) | header.ignored | header.skipped
     unknown = [i for i in range(header.width) if i not in known]
     stray: dict[int, int] = {}  # values in columns without a header: first row

@@ -30,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.core import validators
 from app.core.xlsx.columns import (
+    IDENTIFIER_KINDS,
     MAX_UNZIPPED_BYTES,
     XColumn,
     _col_index,
@@ -61,6 +62,8 @@ class _Sheet:
     merges: list[str]
     zf: Any = None
     path: str = ""
+    #: The long numbers of this sheet, looked for in a thread while calamine loaded it.
+    early_long_numbers: Any = None
 
 
 def _read_input(data: Any, max_bytes: int) -> bytes:
@@ -362,9 +365,14 @@ def _open_sheet(raw: bytes, max_cells: int, max_formulas: int,
     variants = _column_variants(columns) if columns else []
     best: tuple[int, int, Any] | None = None  # (matched columns, -index, opened sheet)
     first_error: _FileError | None = None
+    early: dict[str, Any] = {}
     for index, (name, path, _visible) in enumerate(candidates):
         try:
             formulas, more, merges = _scan_sheet(zf, path, max_cells, max_formulas)
+            if columns and any(c.kind in IDENTIFIER_KINDS for c in columns) and not early:
+                # Calamine loads the sheet without holding the GIL: the search for long numbers
+                # (an identifier typed as a number) runs meanwhile, on its own handle to the zip.
+                early[path] = _LongNumbersAhead(raw, path)
             try:
                 if book is None:
                     book = (CalamineWorkbook.from_path(os.fspath(file_path)) if file_path is not None
@@ -398,7 +406,58 @@ def _open_sheet(raw: bytes, max_cells: int, max_formulas: int,
         raise _FileError(str(_DAMAGED)) from None
     return _Sheet(name=name, rows=rows if start is not None else iter(()),
                   start=start or (0, 0), height=height if start is not None else 0,
-                  formulas=formulas, formulas_more=more, merges=merges, zf=zf, path=path)
+                  formulas=formulas, formulas_more=more, merges=merges, zf=zf, path=path,
+                  early_long_numbers=early.get(path))
+
+
+def give_back_freed_memory() -> None:
+    """Return the C heap's free memory to the system (glibc's ``malloc_trim``): calamine's copy
+    of a large sheet is many small allocations, whose freed space glibc otherwise keeps while
+    Python takes new memory for the records. Nothing where the C library has no such call."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        _malloc_trim = False
+        try:
+            import ctypes
+            import ctypes.util
+
+            name = ctypes.util.find_library("c")
+            trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+            if trim is not None:
+                trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+                _malloc_trim = trim
+        except (OSError, AttributeError):
+            pass
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim: Any = None
+
+
+class _LongNumbersAhead:
+    """:func:`_long_numbers` of one sheet, found in a thread of its own (see _open_sheet)."""
+
+    def __init__(self, raw: bytes, path: str):
+        import threading
+
+        self.found: dict[tuple[int, int], Any] | None = None
+        self._thread = threading.Thread(target=self._run, args=(raw, path), daemon=True,
+                                        name="xlsx-long-numbers")
+        self._thread.start()
+
+    def _run(self, raw: bytes, path: str) -> None:
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(raw))
+            self.found = _long_numbers(_Sheet(name="", rows=iter(()), start=(0, 0), height=0, formulas=[],
+                                              formulas_more=False, merges=[], zf=zf, path=path))
+        except Exception:  # (the caller then looks for them itself)
+            self.found = None
+        give_back_freed_memory()  # (this thread's own C heap: its buffers are done with)
+
+    def result(self) -> dict[tuple[int, int], Any] | None:
+        self._thread.join()
+        return self.found
 
 
 # A numeric cell holding an integer of 16-20 digits, as other programs than Excel (HR and
