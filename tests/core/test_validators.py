@@ -200,15 +200,60 @@ def test_residence_permits_accepted_without_warning(region):
 
 
 def test_stdnum_crash_never_propagates(monkeypatch):
-    def boom(number):
+    from stdnum import numdb
+
+    def boom(name):
         raise IndexError("stdnum bug")
 
-    monkeypatch.setattr(v._stdnum_ric, "get_birth_place", boom)
-    v._county_known_in.cache_clear()  # answers are cached per (region, year)
+    monkeypatch.setattr(numdb, "get", boom)
+    v._county_known_in.cache_clear()  # answers are cached per (region, year) and per region
+    v._county_spans.cache_clear()
     try:
         assert check_resident_id(CHONGQING_1980).warnings == ()
     finally:
         v._county_known_in.cache_clear()
+        v._county_spans.cache_clear()
+
+
+def _stdnum_says(region, year):
+    """python-stdnum's own answer, as the county check asked it before it read the year spans
+    itself (one look-up per region and year)."""
+    from stdnum.cn import ric
+    from stdnum.exceptions import ValidationError as StdnumError
+
+    try:
+        ric.get_birth_place(f"{region}{year}01010000")
+    except (StdnumError, KeyError):
+        return False
+    return True
+
+
+def test_the_county_check_answers_as_stdnum_does_for_every_region_and_year():
+    """Every county code in stdnum's list (with their neighbours, often unknown), in years
+    before, between and after the codes' spans: the same answer as stdnum's get_birth_place."""
+    import os
+    import re
+
+    import stdnum
+
+    regions, province = {"110199", "500199", "990101"}, None
+    with open(os.path.join(os.path.dirname(stdnum.__file__), "cn", "loc.dat"), encoding="utf-8") as fh:
+        for line in fh:
+            m = re.match(r"(\s*)(\d+)(?:-(\d+))?\s", line)
+            if not m:
+                continue
+            if not m.group(1):
+                province = m.group(2)
+            elif province and len(province) == 2 and len(m.group(2)) == 4:
+                for code in filter(None, (m.group(2), m.group(3))):
+                    regions.add(province + code)
+                    regions.add(province + f"{(int(code) + 1) % 10000:04d}")
+    assert len(regions) > 5000
+    v._county_known_in.cache_clear()
+    v._county_spans.cache_clear()
+    for region in sorted(regions):
+        for year in ("1966", "1985", "1997", "2011"):
+            assert v._county_known_in(region, year) == _stdnum_says(region, year), (region, year)
 
 
 @pytest.mark.parametrize(
