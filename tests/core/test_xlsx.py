@@ -374,6 +374,32 @@ def test_files_that_are_not_xlsx(tmp_path, name, content, expected):
         assert "save it as Excel Workbook (.xlsx)" in err.reason or expected == "The file is empty."
 
 
+def test_a_file_read_where_it_lies_gets_the_same_verdicts_as_its_bytes(tmp_path):
+    """A background import reads the server's copy of the upload from its path (never whole
+    into memory): every refusal and every good row come out as from the bytes."""
+    other_id = "11010119900307001" + id_check_char("11010119900307001")
+    good = make_xlsx(tmp_path, [HEADER, good_row(), good_row(id_number=other_id)])
+    bad_row = make_xlsx(tmp_path, [HEADER, good_row(mobile="12345")], name="bad.xlsx")
+    cases = [("good.xlsx", good), ("bad.xlsx", bad_row), ("notes.txt", "姓名\n张三\n".encode()),
+             ("old.xlsx", _xls_header()), ("empty.xlsx", b""), ("half.xlsx", good[: len(good) // 2]),
+             ("binary.xlsb", _zip_with({"xl/workbook.bin": b"\x00"}))]
+    for name, content in cases:
+        path = tmp_path / ("copy-" + name)
+        path.write_bytes(content)
+        from_bytes = read_import(content, COLUMNS, unique=["id_number"])
+        for source in (path, str(path)):
+            from_path = read_import(source, COLUMNS, unique=["id_number"])
+            assert [(e.row, e.column, e.reason) for e in from_path.errors] == \
+                [(e.row, e.column, e.reason) for e in from_bytes.errors], name
+            assert from_path.rows == from_bytes.rows, name
+    assert len(read_import(tmp_path / "copy-good.xlsx", COLUMNS).rows) == 2
+    big = tmp_path / "copy-good.xlsx"
+    too_large = only_error(read_import(big, COLUMNS, max_bytes=len(good) - 1))
+    assert too_large.row is None and "larger than" in too_large.reason
+    missing = only_error(read_import(tmp_path / "nowhere.xlsx", COLUMNS))
+    assert missing.row is None and "could not be read" in missing.reason
+
+
 def test_corrupt_zip(tmp_path):
     data = make_xlsx(tmp_path, [HEADER, good_row()])
     info = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/worksheets/sheet1.xml")

@@ -42,6 +42,7 @@ from app.core.xlsx.columns import (
 )
 from app.core.xlsx.reading import (
     _blank_row,
+    _check_file,
     _FileError,
     _is_blank,
     give_back_freed_memory,
@@ -156,12 +157,16 @@ def _read(data: Any, columns: Sequence[XColumn], max_bytes: int, max_rows: int,
           progress: Callable[[int, int], None] | None) -> None:
     """The body of :func:`read_import`: a problem with the whole file raises _FileError."""
     task_progress.checkpoint("reading", 0, None)
-    raw = _read_input(data, max_bytes)
+    file_path = data if isinstance(data, (str, os.PathLike)) else None
+    if file_path is not None:
+        _check_file(file_path, max_bytes)  # (read where it lies, never whole into memory)
+        raw = None
+    else:
+        raw = _read_input(data, max_bytes)
     max_cells = min(MAX_SHEET_CELLS,
                     max(2_000_000, (max_rows + 1_000) * (len(columns) + 20)))
     sheet = _open_sheet(raw, max_cells, max_errors, columns,
-                        part_budget(max_rows, len(columns)),
-                        file_path=data if isinstance(data, (str, os.PathLike)) else None)
+                        part_budget(max_rows, len(columns)), file_path=file_path)
     result.sheet_name = sheet.name
     task_progress.checkpoint("reading", sheet.height, sheet.height)
     made: list[tuple[str, ...]] = []

@@ -90,6 +90,20 @@ def _read_input(data: Any, max_bytes: int) -> bytes:
     return raw
 
 
+def _check_file(path: Any, max_bytes: int) -> None:
+    """The refusals of :func:`_read_input` for a file read where it lies (the server's own
+    copy of an upload), without reading it into memory."""
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        raise _FileError(_("The file could not be read.")) from None
+    if size > max_bytes:
+        raise _FileError(_("The file is larger than %(limit)s; split it into smaller files.",
+                           limit=_size_text(max_bytes)))
+    if not size:
+        raise _FileError(_("The file is empty."))
+
+
 def _size_text(n: int) -> str:
     if n >= 1024 * 1024:
         return f"{n / (1024 * 1024):g} MB"
@@ -145,9 +159,10 @@ def _small_xml(zf: zipfile.ZipFile, name: str) -> ET.Element:
     return ET.fromstring(data)
 
 
-def _open_zip(raw: bytes, max_part_bytes: int = MAX_UNZIPPED_BYTES) -> zipfile.ZipFile:
+def _open_zip(raw: Any, max_part_bytes: int = MAX_UNZIPPED_BYTES) -> zipfile.ZipFile:
+    """``raw``: the upload's bytes, or the path of the file holding them."""
     try:
-        zf = zipfile.ZipFile(io.BytesIO(raw))
+        zf = zipfile.ZipFile(raw if isinstance(raw, (str, os.PathLike)) else io.BytesIO(raw))
         names = set(zf.namelist())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
         raise _FileError(str(_DAMAGED)) from None
@@ -344,14 +359,24 @@ def _open_sheet(raw: bytes, max_cells: int, max_formulas: int,
                 max_part_bytes: int = MAX_UNZIPPED_BYTES, file_path: Any = None) -> _Sheet:
     """Check the container, pick the worksheet, scan it, and open it with calamine.
 
-    ``file_path``: the file ``raw`` was read from (the server's own copy of an upload): calamine
-    then reads the sheet from the file instead of holding a copy of the whole upload.
+    ``file_path``: the file holding the upload (the server's own copy of it), with ``raw`` None:
+    the zip is read where it lies, and calamine reads the sheet from the file, so that no
+    copy of the whole upload is held in memory.
 
     The sheet is the first visible one whose header row names the most of ``columns``
     (an instructions sheet placed first is not data); without ``columns``, or when no
     sheet names any, the first visible one."""
-    _sniff(raw)
-    zf = _open_zip(raw, max_part_bytes)
+    if raw is None and file_path is not None:
+        # Read where it lies: only its first bytes (what it is) come into memory.
+        try:
+            with open(file_path, "rb") as fh:
+                _sniff(fh.read(4096))
+        except OSError:
+            raise _FileError(_("The file could not be read.")) from None
+        zf = _open_zip(file_path, max_part_bytes)
+    else:
+        _sniff(raw)
+        zf = _open_zip(raw, max_part_bytes)
     sheets = _worksheets(zf)
     if not sheets:
         raise _FileError(_("The workbook has no worksheet."))
@@ -372,7 +397,7 @@ def _open_sheet(raw: bytes, max_cells: int, max_formulas: int,
             if columns and any(c.kind in IDENTIFIER_KINDS for c in columns) and not early:
                 # Calamine loads the sheet without holding the GIL: the search for long numbers
                 # (an identifier typed as a number) runs meanwhile, on its own handle to the zip.
-                early[path] = _LongNumbersAhead(raw, path)
+                early[path] = _LongNumbersAhead(raw if raw is not None else file_path, path)
             try:
                 if book is None:
                     book = (CalamineWorkbook.from_path(os.fspath(file_path)) if file_path is not None
@@ -438,7 +463,7 @@ _malloc_trim: Any = None
 class _LongNumbersAhead:
     """:func:`_long_numbers` of one sheet, found in a thread of its own (see _open_sheet)."""
 
-    def __init__(self, raw: bytes, path: str):
+    def __init__(self, raw: Any, path: str):
         import threading
 
         self.found: dict[tuple[int, int], Any] | None = None
@@ -446,9 +471,9 @@ class _LongNumbersAhead:
                                         name="xlsx-long-numbers")
         self._thread.start()
 
-    def _run(self, raw: bytes, path: str) -> None:
+    def _run(self, raw: Any, path: str) -> None:
         try:
-            zf = zipfile.ZipFile(io.BytesIO(raw))
+            zf = zipfile.ZipFile(raw if isinstance(raw, (str, os.PathLike)) else io.BytesIO(raw))
             self.found = _long_numbers(_Sheet(name="", rows=iter(()), start=(0, 0), height=0, formulas=[],
                                               formulas_more=False, merges=[], zf=zf, path=path))
         except Exception:  # (the caller then looks for them itself)
