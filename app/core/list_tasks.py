@@ -241,11 +241,17 @@ def _pk_columns(query):
 
 # --- import -------------------------------------------------------------------------------------
 
-def import_in_background(view, upload, filename):
+def import_in_background(view, upload, filename, form=None):
     """Queue an import of an upload too large for one request; returns the task. ``upload``
     is a one-item list holding the bytes: they are written to the task's file and the list
     emptied, so that the request holds no copy while the task runs (in the request itself
-    with ``TASKS_RUN="inline"``)."""
+    with ``TASKS_RUN="inline"``).
+
+    The task runs ``view.import_file(path, filename, **form)`` as the user: ``form`` holds what
+    the page asked besides the file (e.g. the area and date of a house import), frozen at the
+    click. A view may also say where its error workbook and its page are
+    (``import_error_url(token)``, ``import_back_url()``)."""
+    form = {k: str(v)[:200] for k, v in (form or {}).items()}
     data = upload.pop()
     token = tasks.new_token()
     path = tasks.file_path(g.user.id, token, suffix=".upload")
@@ -257,13 +263,19 @@ def import_in_background(view, upload, filename):
     del data
     try:
         return tasks.enqueue(
-            "import", _("Import: %(title)s", title=view.xlsx_title or view.list_title), view.__class__.__name__,
+            "import", _("Import: %(title)s", title=_import_title(view)), view.__class__.__name__,
             {"path": request.path, "args": [], "locale": _locale(), "full_pii": masking.viewer_sees_full(),
-             "upload": token, "filename": filename[:200], "bytes": size},
-            owner_id=g.user.id, dedupe_key=_dedupe_key("import", view, digest))
+             "upload": token, "filename": filename[:200], "bytes": size, "form": form},
+            owner_id=g.user.id, dedupe_key=_dedupe_key("import", view, [digest, form]))
     except BaseException:
         tasks._remove(path)
         raise
+
+
+def _import_title(view):
+    """What the import is into: the view's workbook title, else its list's (or page's)."""
+    return (getattr(view, "xlsx_title", None) or getattr(view, "list_title", None)
+            or getattr(view, "import_title", None) or view.__class__.__name__)
 
 
 def run_import(task):
@@ -283,14 +295,19 @@ def run_import(task):
     try:
         # The file itself: the engine reads it once, and calamine reads the sheet from it
         # without a second copy of the upload in memory.
-        outcome = view.import_file(path, params.get("filename") or "upload.xlsx")
+        outcome = view.import_file(path, params.get("filename") or "upload.xlsx", **(params.get("form") or {}))
     finally:
         tasks._remove(path)
     result = outcome.result
     shown = [{"row": e.row, "column": e.column, "value": str(e.value)[:100], "message": str(e.reason)}
              for e in (result.listed[:50] if result is not None else [])]
     summary = {"imported": outcome.imported, "errors": result.error_count if result is not None else 0,
-               "error_token": outcome.error_token, "shown": shown, "view": view.__class__.__name__}
+               "error_token": outcome.error_token, "shown": shown, "view": view.__class__.__name__,
+               "next_url": outcome.next_url}
+    if outcome.error_token and hasattr(view, "import_error_url"):
+        summary["error_url"] = view.import_error_url(outcome.error_token)
+    if hasattr(view, "import_back_url"):
+        summary["back_url"] = view.import_back_url()
     return {"row_count": outcome.imported or 0, "result": summary, "message": outcome.message,
             "expires_at": tasks.keep_until(),
             "state": tasks.TaskState.DONE if outcome.imported is not None else tasks.TaskState.FAILED}

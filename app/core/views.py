@@ -443,12 +443,14 @@ def export_text(value, shown):
 @dataclass
 class ImportOutcome:
     """What one import came to: the checked file, the rows written (None: nothing), the error
-    workbook's token, the message and its level."""
+    workbook's token, the message and its level; ``next_url``: where its result is (e.g. the
+    application it filled), when not the list."""
     result: object
     imported: int | None
     error_token: str | None
     message: str
     level: str
+    next_url: str | None = None
 
 
 class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):

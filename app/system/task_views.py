@@ -87,14 +87,20 @@ class MyTasksView(AnjuModelView):
     def show(self, pk):
         task = self._mine_or_404(pk)
         result = task.result or {}
-        error_url = None
-        if task.kind == "import" and result.get("error_token") and result.get("view"):
-            error_url = f"{_view_base(result['view'])}/import-errors/{result['error_token']}"
-        back_url = None
-        if task.kind == "import" and result.get("view"):
-            back_url = f"{_view_base(result['view'])}/list/"
+        error_url = back_url = next_url = None
+        if task.kind == "import":
+            # Links the import's own view named (its error workbook, its page, its result),
+            # always paths of this console.
+            error_url = _local(result.get("error_url"))
+            if error_url is None and result.get("error_token") and result.get("view"):
+                error_url = f"{_view_base(result['view'])}/import-errors/{result['error_token']}"
+            back_url = _local(result.get("back_url"))
+            if back_url is None and result.get("view"):
+                back_url = f"{_view_base(result['view'])}/list/"
+            next_url = _local(result.get("next_url"))
         return self.render_template("anju/tasks/show.html", title=task.title, task=task, result=result,
-                                    error_url=error_url, back_url=back_url, status=task.status())
+                                    error_url=error_url, back_url=back_url, next_url=next_url,
+                                    status=task.status())
 
     @expose("/status/<int:pk>")
     @has_access
@@ -134,6 +140,13 @@ class MyTasksView(AnjuModelView):
         response.headers["Content-Disposition"] = xlsx.content_disposition(task.file_name or "export.xlsx")
         response.headers["Cache-Control"] = "no-store"
         return response
+
+
+def _local(url):
+    """``url`` when it is a path of this console ("/…", not "//host"), else None."""
+    if isinstance(url, str) and url.startswith("/") and not url.startswith("//") and "\\" not in url:
+        return url
+    return None
 
 
 def _view_base(name):

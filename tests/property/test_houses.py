@@ -376,3 +376,61 @@ def test_house_import_pages_outside_scope(app, login):
     ent_b = login("ent_b")
     assert ent_b.form(f"/houses/import/terminate/{pk}", {}, get_url="/houses/import/").status_code in (403, 404)
     assert application_of(app, area_id)[1] == "submitted"
+
+
+# --- a large file: the background task (issue 17) ----------------------------------------------
+
+def test_a_large_house_file_is_imported_in_the_background_with_its_phases(app, login):
+    """Over import.background_kb the workbook is checked and staged by a background task with
+    its progress; the task page links to the application it filled. Problems: nothing staged,
+    the error workbook linked from the task; a wrong area or date is said at once, no task."""
+    from app.core import tasks
+    from app.core.tasks import Task
+    from tests.core.test_tasks import param, task_id_of
+
+    area_id, _name = new_dev_area(app)
+    dev = login("dev_a")
+    seen = []
+    original = tasks._Listener.__call__
+
+    def spy(self, phase, done, total):
+        seen.append(phase)
+        return original(self, phase, done, total)
+
+    tasks._Listener.__call__ = spy
+    try:
+        with param(app, "import.background_kb", 1):
+            pk = task_id_of(upload(dev, area_id, workbook(houses(40)), name="大文件.xlsx"))
+            bad = houses(10)
+            bad[4][4] = "-1"
+            bad_pk = task_id_of(upload(dev, area_id, workbook(bad), name="有错.xlsx"))
+            at_once = upload(dev, area_id, workbook(houses(3)), deposit="2024-02-30")
+            elsewhere = upload(login("ent_b"), area_id, workbook(houses(3)))
+    finally:
+        tasks._Listener.__call__ = original
+    assert "reading" in seen and "checking" in seen and "writing" in seen
+    with app.app_context():
+        task = db.session.get(Task, pk)
+        assert task.state == "done", task.message
+        assert task.row_count == 40 and "40" in task.message
+        application_pk = application_of(app, area_id)[0]
+        assert db.session.execute(select(func.count()).select_from(HouseStaged)
+                                  .where(HouseStaged.application_id == application_pk)).scalar() == 40
+    page = dev.get(f"/tasks/show/{pk}").get_data(as_text=True)
+    assert f'href="/houses/import/show/{application_pk}"' in page and "大文件.xlsx" in page
+    assert 'href="/houses/import/"' in page
+    # The file with a problem: nothing staged from it (the 40 rows of the first stay), its
+    # error workbook from the task page, for its owner only.
+    with app.app_context():
+        failed = db.session.get(Task, bad_pk)
+        assert failed.state == "failed" and "未导入" in failed.message
+        assert db.session.execute(select(func.count()).select_from(HouseStaged)
+                                  .where(HouseStaged.application_id == application_pk)).scalar() == 40
+    page = dev.get(f"/tasks/show/{bad_pk}").get_data(as_text=True)
+    token = re.search(r'href="/houses/import/errors/([0-9a-f]+)"', page).group(1)
+    assert "应为大于 0 的面积" in page
+    assert dev.get(f"/houses/import/errors/{token}").status_code == 200
+    assert login("ent_a").get(f"/tasks/show/{bad_pk}").status_code == 404
+    # A wrong date or another enterprise's area: said on the page at once, no task.
+    assert at_once.status_code == 200 and "交存时点" in at_once.get_data(as_text=True)
+    assert elsewhere.status_code == 200 and "请从列表中选择本单位的物业管理区域" in elsewhere.get_data(as_text=True)

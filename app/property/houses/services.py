@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, insert, literal, or_, select
 
-from app.core import notices, workflow, xlsx
+from app.core import notices, progress, workflow, xlsx
 from app.core.errors import DomainError
 from app.core.mixins import now
 from app.core.scope import scope_clause
@@ -223,8 +223,13 @@ class OpenImportError(DomainError):
 
 
 def _stage(application, area, rows, session):
+    """Write the checked rows into the application's staging table, replacing what it held;
+    reports "writing" progress (rows written of rows) between batches."""
     session.execute(delete(HouseStaged).where(HouseStaged.application_id == application.id))
+    total = len(rows)
+    progress.report("writing", 0, total)
     batch = []
+    done = 0
     for r in rows:
         batch.append({"application_id": application.id, "area_id": area.id, "row_no": r["_row"],
                       "building": r["building"], "unit": r["unit"] or "", "room": r["room"], "floor": r["floor"],
@@ -232,9 +237,12 @@ def _stage(application, area, rows, session):
                       "owner_id_number": r["owner_id_number"]})
         if len(batch) >= BATCH:
             session.execute(insert(HouseStaged.__table__), batch)
+            done += len(batch)
+            progress.report("writing", done, total)
             batch = []
     if batch:
         session.execute(insert(HouseStaged.__table__), batch)
+    progress.report("writing", total, total)
 
 
 def _title(area, count):

@@ -21,6 +21,7 @@ from app.core import documents, import_files, masking, workflow, xlsx
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
 from app.core.views import AnjuModelView, ScopedInterface
+from app.system.params import get_param
 from app.extensions import db
 from app.property import menu
 from app.property.houses import services
@@ -38,6 +39,7 @@ def _document(item):
 class HouseImportView(BaseView):
     route_base = "/houses/import"
     default_view = "index"
+    import_title = _l("House information supplement")
     base_permissions = ["can_list", "can_show", "can_import"]
     method_permission_name = {"index": "list", "template": "import", "upload": "import", "submit": "import",
                               "terminate": "import", "errors": "import", "show": "show", "print_form": "show",
@@ -81,12 +83,45 @@ class HouseImportView(BaseView):
             return self._render_index(values, error=_("Please choose an .xlsx file to upload."))
         max_bytes = current_app.config["IMPORT_MAX_BYTES"]
         data = upload.stream.read(max_bytes + 1)
+        if len(data) > get_param("import.background_kb") * 1024 and len(data) <= max_bytes:
+            # A large file: the area and date are checked now, the workbook in a background task
+            # with its progress (app/core/list_tasks.py), which runs import_file below.
+            from app.core import list_tasks
+
+            try:
+                services.filer_area(user, values["area_id"])
+                services.parse_deposit_date(values["deposit_date"])
+                held, data = [data], None
+                task = list_tasks.import_in_background(self, held, upload.filename, form=values)
+            except DomainError as exc:
+                db.session.rollback()
+                return self._render_index(values, error=str(exc))
+            if task.state in ("queued", "running"):
+                flash(_("The file is large: it is imported in the background. This page shows how far it is."),
+                      "info")
+            return redirect(f"/tasks/show/{task.id}")
         try:
-            application, result = services.import_houses(user, values["area_id"], values["deposit_date"], data,
-                                                          file_name=upload.filename)
+            outcome = self.import_file(data, upload.filename, **values)
         except DomainError as exc:
-            db.session.rollback()
             return self._render_index(values, error=str(exc))
+        if outcome.imported is None:
+            return self._render_index(values, result=outcome.result, error_token=outcome.error_token,
+                                      error=outcome.message)
+        flash(outcome.message, outcome.level)
+        return redirect(outcome.next_url)
+
+    def import_file(self, data, filename, area_id=None, deposit_date=None):
+        """Check the workbook (its bytes, or the path of the server's copy) and stage its rows in
+        the area's application, as the acting user: the page and the background task both run
+        this. An ImportOutcome; a refusal of the area or date raises DomainError."""
+        from app.core.views import ImportOutcome
+
+        user = current_user_obj()
+        try:
+            application, result = services.import_houses(user, area_id, deposit_date, data, file_name=filename)
+        except DomainError:
+            db.session.rollback()
+            raise
         if application is None:
             token = None
             try:
@@ -95,13 +130,19 @@ class HouseImportView(BaseView):
                 import logging
 
                 logging.getLogger(__name__).exception("error workbook not written")
-            return self._render_index(
-                values, result=result, error_token=token,
-                error=_("Nothing was imported: %(n)s problems were found. Correct them and upload again.",
-                        n=result.error_count))
-        flash(_("%(n)s houses were imported into %(number)s. Check them, then click 保存并提交.",
-                n=len(result.rows), number=application.number), "success")
-        return redirect(url_for("HouseImportView.show", pk=application.id))
+            return ImportOutcome(result, None, token, _(
+                "Nothing was imported: %(n)s problems were found. Correct them and upload again.",
+                n=result.error_count), "danger")
+        return ImportOutcome(result, len(result.rows), None, _(
+            "%(n)s houses were imported into %(number)s. Check them, then click 保存并提交.",
+            n=len(result.rows), number=application.number), "success",
+            next_url=url_for("HouseImportView.show", pk=application.id))
+
+    def import_error_url(self, token):
+        return url_for("HouseImportView.errors", token=token)
+
+    def import_back_url(self):
+        return url_for("HouseImportView.index")
 
     @expose("/errors/<token>")
     @has_access
