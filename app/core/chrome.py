@@ -75,27 +75,53 @@ def _menu_key():
     return roles, groups, str(get_locale()), int(time.monotonic() // MENU_TTL)
 
 
-def build_menu(appbuilder):
-    """The menu entries the current user may see, the current one marked active. The visible
-    entries are kept per roles and language; only the marking is per request."""
-    from dataclasses import replace
-
-    key = _menu_key()
+def _shown_menu(appbuilder, key=None):
+    """The entries the current user may see (kept per roles and language), none marked."""
+    key = key or _menu_key()
     shown = _MENU_CACHE.get(key)
     if shown is None:
         if len(_MENU_CACHE) > 500:
             _MENU_CACHE.clear()
         shown = _MENU_CACHE[key] = _visible_menu(appbuilder)
+    return shown
+
+
+def current_entry(shown):
+    """(group, item) of ``shown`` for the current page: the item whose address matches the
+    page's best (the first of equals; two views may share a first segment), and the group
+    holding it (None for an item outside any group); (None, None) when none matches."""
     here = _segments(request.path)
+    best, found = 0, (None, None)
+    for entry in shown:
+        for item in entry.children or (entry,):
+            score = _match(item.url, here)
+            if score > best:
+                best, found = score, ((entry if entry.children else None), item)
+    return found
+
+
+def build_menu(appbuilder, key=None):
+    """The menu entries the current user may see, the current one marked active. The visible
+    entries are kept per roles and language; only the marking is per request."""
+    from dataclasses import replace
+
+    shown = _shown_menu(appbuilder, key)
+    group, current = current_entry(shown)
     entries = []
     for entry in shown:
         if entry.children:
-            children = [replace(c, active=_match(c.url, here)) for c in entry.children]
-            entries.append(replace(entry, children=children))
+            children = [replace(c, active=c is current) for c in entry.children]
+            entries.append(replace(entry, children=children, active=entry is group))
         else:
-            entries.append(replace(entry, active=_match(entry.url, here)))
-    _keep_best(entries)
+            entries.append(replace(entry, active=entry is current))
     return entries
+
+
+#: The left menu's HTML per (roles, language, current item, on the home page): the same for
+#: every request of that key, rendered once; at most SIDEBAR_KEPT of them (about 15 KB each).
+_SIDEBAR_CACHE = {}
+SIDEBAR_KEPT = 500
+_sidebar_period = None
 
 
 def _visible_menu(appbuilder):
@@ -124,33 +150,13 @@ def _visible_menu(appbuilder):
     return entries
 
 
-def _keep_best(entries):
-    """Only the best-matching item is the current one (two views may share a first segment)."""
-    items = [c for e in entries for c in (e.children or [e])]
-    best = max((i.active for i in items), default=0)
-    for item in items:
-        item.active = bool(best) and item.active == best
-        best = best if not item.active else -1  # the first of equals wins
-    for entry in entries:
-        if entry.children:
-            entry.active = any(c.active for c in entry.children)
-
-
-def breadcrumbs(menu, title=None):
-    """[(text, url)] from 首页 to the current page; the last one has no link."""
-    from flask_babel import gettext as _
-
+def breadcrumbs(group, current, title=None):
+    """[(text, url)] from 首页 to the current page; the last one has no link. ``group`` and
+    ``current`` as :func:`current_entry` gives them."""
     crumbs = []
-    for entry in menu:
-        if entry.children:
-            for child in entry.children:
-                if child.active:
-                    crumbs = [(entry.label, ""), (child.label, child.url)]
-                    break
-        elif entry.active:
-            crumbs = [(entry.label, entry.url)]
-        if crumbs:
-            break
+    if current is not None:
+        crumbs = [(group.label, ""), (current.label, current.url)] if group is not None \
+            else [(current.label, current.url)]
     title = str(title) if title else ""
     on_own_page = bool(crumbs) and urlsplit(crumbs[-1][1]).path.rstrip("/") == request.path.rstrip("/")
     if title and not on_own_page and (not crumbs or crumbs[-1][0] != title):
@@ -176,6 +182,7 @@ class Chrome:
     def __init__(self, appbuilder):
         self._appbuilder = appbuilder
         self._menu = None
+        self._current = None
 
     @property
     def menu(self):
@@ -183,8 +190,35 @@ class Chrome:
             self._menu = build_menu(self._appbuilder)
         return self._menu
 
+    def _where(self):
+        if self._current is None:
+            key = _menu_key()
+            self._current = (key, *current_entry(_shown_menu(self._appbuilder, key)))
+        return self._current
+
     def breadcrumbs(self, title=None):
-        return breadcrumbs(self.menu, title)
+        _key, group, current = self._where()
+        return breadcrumbs(group, current, title)
+
+    def sidebar(self):
+        """The left menu's HTML, rendered once per roles, language and current item."""
+        from flask import render_template
+        from markupsafe import Markup
+
+        key, _group, current = self._where()
+        on_home = request.path == self._appbuilder.get_url_for_index
+        cache_key = (key, (current.name, current.url) if current is not None else None, on_home)
+        html = _SIDEBAR_CACHE.get(cache_key)
+        if html is None:
+            # A new period of the menu's cache (MENU_TTL), or too many pages kept: start again.
+            global _sidebar_period
+            if len(_SIDEBAR_CACHE) >= SIDEBAR_KEPT or key[-1] != _sidebar_period:
+                _SIDEBAR_CACHE.clear()
+                _sidebar_period = key[-1]
+            html = _SIDEBAR_CACHE[cache_key] = render_template(
+                "anju/_sidebar.html", menu=build_menu(self._appbuilder, key), on_home=on_home,
+                appbuilder=self._appbuilder)
+        return Markup(html)
 
     @property
     def notices(self):

@@ -141,6 +141,30 @@ def test_menu_marks_one_current_item_and_breadcrumbs(app, login):
     assert "首页" in crumbs and "需求及建议" in crumbs
 
 
+def _current_items(html):
+    menu = html[html.index('id="anju-menu"'):html.index("</aside>")]
+    return re.findall(r'<li class="anju-menu-item active">\s*<a href="([^"]+)"', menu)
+
+
+def test_the_kept_menu_marks_each_page_its_own_item_for_each_role_and_language(app, login):
+    """The left menu's HTML is kept per roles, language and current item (app/core/chrome.py):
+    each page still marks its own item, each role sees its own menu, each language its words."""
+    admin = login("admin")
+    for _ in range(2):  # rendered, then taken from the kept ones
+        assert _current_items(admin.get("/complaints/list/").get_data(as_text=True)) == ["/complaints/list/"]
+        assert _current_items(admin.get("/staff/list/").get_data(as_text=True)) == ["/staff/list/"]
+        home = admin.get("/").get_data(as_text=True)
+        assert _current_items(home) == ["/"] and "系统参数" in home
+    pm = login("pm_a").get("/").get_data(as_text=True)
+    assert "系统参数" not in pm[pm.index('id="anju-menu"'):pm.index("</aside>")]
+    admin.get("/lang/en")
+    english = admin.get("/complaints/list/").get_data(as_text=True)
+    assert _current_items(english) == ["/complaints/list/"]
+    menu = english[english.index('id="anju-menu"'):english.index("</aside>")]
+    assert "Home" in menu and "首页" not in menu
+    admin.get("/lang/zh")
+
+
 def test_menu_shows_only_what_the_role_may_open(app, login):
     c = login("pm_a")
     html = c.get("/").get_data(as_text=True)
