@@ -709,11 +709,11 @@ def activate_staff_account(name, id_number, mobile, sms_code, password, confirm)
 
 
 def staff_account_problem(user):
-    """Why a staff account cannot work yet, in words the user can act on (or None)."""
-    person = person_of(user)
-    names = {r.name for r in user.roles}
-    if "project_lead" not in names:
+    """Why a staff account cannot work yet, in words the user can act on (or None). Asked on
+    every request: only a project lead's account costs a look-up."""
+    if not any(r.name == "project_lead" for r in user.roles):
         return None
+    person = person_of(user)
     if person is None:
         return _("Your account has no staff record: ask your enterprise administrator to add you "
                  "with your ID number under staff accounts.")
