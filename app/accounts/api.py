@@ -16,7 +16,7 @@ from flask_appbuilder.api import BaseApi, expose, protect, safe
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_babel import gettext as _
 
-from app.accounts import services
+from app.accounts import helpdesk, services, sms_login
 from app.accounts.models import Person
 from app.core import captcha, sms, workflow
 from app.core.errors import DomainError
@@ -92,11 +92,11 @@ class PersonApi(AnjuModelRestApi):
                 raise DomainError(_("Unknown purpose of the code."))
             # The fields the submission will check, checked before a picture code or an SMS is
             # spent (as the web form's button does): name, ID number, credit code when sent.
-            services.check_code_request(purpose, data.get("mobile"), {
-                k: data.get(k) for k in (*services.CODE_REQUEST_CHECKS, "id_type") if k in data})
+            sms_login.check_code_request(purpose, data.get("mobile"), {
+                k: data.get(k) for k in (*sms_login.CODE_REQUEST_CHECKS, "id_type") if k in data})
             captcha.check(data.get("captcha_id"), data.get("captcha"))
             if purpose == sms.SmsPurpose.LOGIN:
-                services.send_login_code(data.get("mobile"), ip=_ip())
+                sms_login.send_login_code(data.get("mobile"), ip=_ip())
             else:
                 sms.send_code(services.clean_mobile(data.get("mobile")), purpose, ip=_ip())
             return {"message": _("The code has been sent.")}
@@ -313,7 +313,7 @@ class HelpdeskApi(ServiceCalls, BaseApi):
             422: {description: no or bad search text}
         """
         def run():
-            kind, rows = services.helpdesk_lookup(current_user_obj(), request.args.get("q", ""))
+            kind, rows = helpdesk.helpdesk_lookup(current_user_obj(), request.args.get("q", ""))
             return {"kind": kind, "count": len(rows), "result": rows}
         return self._run(run)
 
@@ -329,7 +329,7 @@ class HelpdeskApi(ServiceCalls, BaseApi):
             200: {description: unlocked}
             422: {description: not locked or unknown}
         """
-        return self._run(lambda: {"id": services.helpdesk_unlock(current_user_obj(), user_id).id})
+        return self._run(lambda: {"id": helpdesk.helpdesk_unlock(current_user_obj(), user_id).id})
 
     @expose("/<int:user_id>/resend", methods=["POST"])
     @protect()
@@ -343,7 +343,7 @@ class HelpdeskApi(ServiceCalls, BaseApi):
             200: {description: sent}
             422: {description: refused (cooldown, caps, no mobile)}
         """
-        return self._run(lambda: {"purpose": services.helpdesk_resend(current_user_obj(), user_id, ip=_ip())})
+        return self._run(lambda: {"purpose": helpdesk.helpdesk_resend(current_user_obj(), user_id, ip=_ip())})
 
 
 def register(appbuilder):

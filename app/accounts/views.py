@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectField
 
-from app.accounts import services
+from app.accounts import helpdesk, services, sms_login
 from app.accounts.models import (
     ID_TYPE_LABELS,
     REALNAME_LABELS,
@@ -155,15 +155,15 @@ class RegistrationView(FormPage, BaseView):
                 raise DomainError(_("Please sign in first."))
             # Formats first (the page's button sends the fields its form will submit): a form
             # the submission would refuse spends neither the picture code nor an SMS.
-            checked = {k: request.form.get(f"check.{k}", "") for k in (*services.CODE_REQUEST_CHECKS, "id_type")
+            checked = {k: request.form.get(f"check.{k}", "") for k in (*sms_login.CODE_REQUEST_CHECKS, "id_type")
                        if f"check.{k}" in request.form}
             try:
-                services.check_code_request(purpose, target, checked)
+                sms_login.check_code_request(purpose, target, checked)
             except DomainError as exc:
                 return jsonify(ok=False, message=str(exc), captcha_kept=True), 422
             captcha.check_session("sms", request.form.get("captcha", ""))
             if purpose == sms.SmsPurpose.LOGIN:
-                services.send_login_code(target, ip=client_ip())
+                sms_login.send_login_code(target, ip=client_ip())
             else:
                 sms.send_code(services.clean_mobile(target), purpose, ip=client_ip())
         except DomainError as exc:
@@ -476,7 +476,7 @@ class HelpdeskView(BaseView):
         rows, kind, error = None, None, None
         if q:
             try:
-                kind, rows = services.helpdesk_lookup(current_user_obj(), q)
+                kind, rows = helpdesk.helpdesk_lookup(current_user_obj(), q)
             except DomainError as exc:
                 error = str(exc)
         return self.render_template("anju/accounts/helpdesk.html", q=q, rows=rows, kind=kind, error=error)
@@ -485,7 +485,7 @@ class HelpdeskView(BaseView):
     @has_access
     def unlock(self, user_id):
         try:
-            services.helpdesk_unlock(current_user_obj(), user_id)
+            helpdesk.helpdesk_unlock(current_user_obj(), user_id)
             flash(_("The account was unlocked."), "success")
         except DomainError as exc:
             db.session.rollback()
@@ -496,7 +496,7 @@ class HelpdeskView(BaseView):
     @has_access
     def resend(self, user_id):
         try:
-            services.helpdesk_resend(current_user_obj(), user_id, ip=client_ip())
+            helpdesk.helpdesk_resend(current_user_obj(), user_id, ip=client_ip())
             flash(_("A verification SMS was sent to the account's mobile."), "success")
         except DomainError as exc:
             db.session.rollback()

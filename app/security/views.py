@@ -154,12 +154,12 @@ class AnjuAuthDBView(AuthDBView):
     @expose("/login/sms", methods=["POST"])
     @no_cache
     def login_sms(self):
-        from app.accounts import services as account_services
+        from app.accounts import sms_login as account_sms_login
         from app.core.errors import DomainError
 
         identifier = (request.form.get("identifier") or "").strip()
         try:
-            user = account_services.sms_login(identifier, request.form.get("sms_code"))
+            user = account_sms_login.sms_login(identifier, request.form.get("sms_code"))
         except DomainError as exc:
             from app.extensions import db
 
