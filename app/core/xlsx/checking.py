@@ -690,12 +690,7 @@ def row_checker(specs: list[_Spec], formula_cells: set, result: ImportResult, er
             try:
                 value = convert(raw)
                 if value.__class__ is _Warned:
-                    col = spec.col
-                    for warning in value.warnings[:max(0, errors.cap - len(result.warnings))]:
-                        result.warnings.append(RowError(row_no, str(col.label), _display(raw),
-                                                        str(warning), key=col.key,
-                                                        cell=_cell_ref(idx, row_no)))
-                    value = value.value
+                    value = _add_warnings(value, spec, raw, row_no, result, errors)
                 if max_length and value.__class__ is str and len(value) > max_length:
                     raise _CellError(_("Too long: %(n)s characters, at most %(max)s allowed",
                                        n=len(value), max=max_length))
