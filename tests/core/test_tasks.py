@@ -299,9 +299,9 @@ def test_a_stale_running_task_is_failed_with_a_reason(app):
 
 # --- import --------------------------------------------------------------------------------------
 
-def test_a_large_upload_is_imported_in_the_background_with_its_phases(app, login):
-    tag = uniq("后台导入")
-    client = login("ent_a")
+@contextlib.contextmanager
+def phases_seen():
+    """The phases a background task reports to its progress listener, in order."""
     seen = []
     original = tasks._Listener.__call__
 
@@ -311,10 +311,16 @@ def test_a_large_upload_is_imported_in_the_background_with_its_phases(app, login
 
     tasks._Listener.__call__ = spy
     try:
-        with param(app, "import.background_kb", 1):
-            resp = upload(client, staff_rows(tag, 30), "big.xlsx")
+        yield seen
     finally:
         tasks._Listener.__call__ = original
+
+
+def test_a_large_upload_is_imported_in_the_background_with_its_phases(app, login):
+    tag = uniq("后台导入")
+    client = login("ent_a")
+    with phases_seen() as seen, param(app, "import.background_kb", 1):
+        resp = upload(client, staff_rows(tag, 30), "big.xlsx")
     pk = task_id_of(resp)
     task = task_of(app, pk)
     assert task.state == TaskState.DONE, task.message

@@ -384,30 +384,18 @@ def test_a_large_house_file_is_imported_in_the_background_with_its_phases(app, l
     """Over import.background_kb the workbook is checked and staged by a background task with
     its progress; the task page links to the application it filled. Problems: nothing staged,
     the error workbook linked from the task; a wrong area or date is said at once, no task."""
-    from app.core import tasks
     from app.core.tasks import Task
-    from tests.core.test_tasks import param, task_id_of
+    from tests.core.test_tasks import param, phases_seen, task_id_of
 
     area_id, _name = new_dev_area(app)
     dev = login("dev_a")
-    seen = []
-    original = tasks._Listener.__call__
-
-    def spy(self, phase, done, total):
-        seen.append(phase)
-        return original(self, phase, done, total)
-
-    tasks._Listener.__call__ = spy
-    try:
-        with param(app, "import.background_kb", 1):
-            pk = task_id_of(upload(dev, area_id, workbook(houses(40)), name="大文件.xlsx"))
-            bad = houses(10)
-            bad[4][4] = "-1"
-            bad_pk = task_id_of(upload(dev, area_id, workbook(bad), name="有错.xlsx"))
-            at_once = upload(dev, area_id, workbook(houses(3)), deposit="2024-02-30")
-            elsewhere = upload(login("ent_b"), area_id, workbook(houses(3)))
-    finally:
-        tasks._Listener.__call__ = original
+    with phases_seen() as seen, param(app, "import.background_kb", 1):
+        pk = task_id_of(upload(dev, area_id, workbook(houses(40)), name="大文件.xlsx"))
+        bad = houses(10)
+        bad[4][4] = "-1"
+        bad_pk = task_id_of(upload(dev, area_id, workbook(bad), name="有错.xlsx"))
+        at_once = upload(dev, area_id, workbook(houses(3)), deposit="2024-02-30")
+        elsewhere = upload(login("ent_b"), area_id, workbook(houses(3)))
     assert "reading" in seen and "checking" in seen and "writing" in seen
     with app.app_context():
         task = db.session.get(Task, pk)
