@@ -135,18 +135,6 @@ def _l_mine():
     return lazy_gettext("Mine")
 
 
-def _cell_text(value):
-    """A list cell as plain text (its length, its tooltip, the record's name in a dialog): the
-    text of formatted HTML without its tags, other values as they print; empty for None."""
-    from markupsafe import Markup
-
-    if value is None:
-        return ""
-    if isinstance(value, Markup) or hasattr(value, "__html__"):
-        return Markup(value.__html__()).striptags()
-    return str(value)
-
-
 def _register_hooks(app):
     from app.core import masking
     def _masker(kind):
@@ -160,7 +148,10 @@ def _register_hooks(app):
     app.jinja_env.filters["mask_account"] = _masker("account")
     # {{ value|mask_as(kind) }}: any kind; a kind of None leaves the value alone.
     app.jinja_env.filters["mask_as"] = lambda value, kind: masking.for_viewer(kind, value) if value else ""
-    app.jinja_env.filters["cell_text"] = _cell_text
+    from app.core import list_rows
+
+    app.jinja_env.filters["cell_text"] = list_rows.cell_text
+    app.jinja_env.globals["anju_list_rows"] = list_rows.render
 
     from app.core.guards import check_request
 

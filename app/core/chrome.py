@@ -166,14 +166,23 @@ def breadcrumbs(group, current, title=None):
     return crumbs
 
 
+#: How late the top bar's unread count may show another process's new notice.
+NOTICE_COUNT_TTL = 10.0
+
+
 def unread_notices(user):
     """Unread notices of the user's organisation; None when the user may not read notices."""
-    from app.core.notices import unread_count
+    from app.core.cache import cached
+    from app.core.notices import Notice, unread_count
 
     org_id = getattr(user, "org_id", None)
     if not org_id:
         return None
-    return unread_count(org_id, cap=99, user_id=getattr(user, "id", None))
+    user_id = getattr(user, "id", None)
+    # Kept between requests (app/core/cache.py): reading or sending a notice in this process
+    # counts at once; another process's notice shows within NOTICE_COUNT_TTL seconds.
+    return cached("unread_notices", (org_id, user_id), (Notice.__tablename__,), NOTICE_COUNT_TTL,
+                  lambda: unread_count(org_id, cap=99, user_id=user_id))
 
 
 class Chrome:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from app.core import audit, mixins  # mixins.now(): the lockout's clock
 from app.core.audit import AuditAction
+from app.core.cache import cached
 from app.security.models import AnjuUser
 from app.security import sessions
 from app.security.passwords import ensure_strong
@@ -20,6 +21,11 @@ from app.system.params import get_param
 log = logging.getLogger(__name__)
 
 # Endpoints a user who must change the password may still reach.
+#: The tables a role's permissions are read from, and how late another process's change to
+#: them may be seen here (this process's own changes count at once).
+PERMISSION_TABLES = ("ab_permission_view_role", "ab_permission_view", "ab_permission", "ab_view_menu", "ab_role")
+PERMISSIONS_TTL = 10.0
+
 _PASSWORD_CHANGE_ALLOWED = {
     "ResetMyPasswordView.this_form_get",
     "ResetMyPasswordView.this_form_post",
@@ -211,8 +217,8 @@ class AnjuSecurityManager(SecurityManager):
                 by_user[user_key] = None
             else:
                 role_ids = tuple(sorted(r.id for r in roles))
-                cache = g.setdefault("_anju_perm_sets", {})
-                if role_ids not in cache:
+
+                def load():
                     rows = self.session.execute(
                         select(Permission.name, ViewMenu.name)
                         .join(PermissionView, PermissionView.permission_id == Permission.id)
@@ -221,8 +227,12 @@ class AnjuSecurityManager(SecurityManager):
                               assoc_permissionview_role.c.permission_view_id == PermissionView.id)
                         .where(assoc_permissionview_role.c.role_id.in_(role_ids))
                     ).all() if role_ids else []
-                    cache[role_ids] = {(p, v) for p, v in rows}
-                by_user[user_key] = cache[role_ids]
+                    return frozenset((p, v) for p, v in rows)
+
+                # A role set's pairs are kept between requests (app/core/cache.py): a change to
+                # the roles' permissions in this process counts at once, in others within
+                # PERMISSIONS_TTL. The user's roles themselves are read on every request.
+                by_user[user_key] = cached("permissions", role_ids, PERMISSION_TABLES, PERMISSIONS_TTL, load)
         pairs = by_user[user_key]
         if pairs is None:
             return super()._has_view_access(user, permission_name, view_name)

@@ -7,7 +7,10 @@ from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.core.cache import cached
 from app.extensions import db
+
+PARAMS_TTL = 60.0
 
 
 @dataclass(frozen=True)
@@ -205,8 +208,11 @@ def get_param(key):
             return cache[key]
         stored = g.get("_param_rows")
         if stored is None:
-            # Every parameter row in one query per request (a list page reads three or four).
-            stored = g._param_rows = dict(db.session.execute(select(Parameter.key, Parameter.value)).all())
+            # Every parameter row in one query, kept between requests (app/core/cache.py): a
+            # change in this process counts at once, in another within PARAMS_TTL seconds.
+            stored = g._param_rows = cached(
+                "params", None, ("anju_param",), PARAMS_TTL,
+                lambda: dict(db.session.execute(select(Parameter.key, Parameter.value)).all()))
         raw = stored.get(key)
     else:
         raw = db.session.execute(select(Parameter.value).where(Parameter.key == key)).scalar()

@@ -4,7 +4,7 @@ their certificates; the printable 从业人员信息 sheet; Excel template, impo
 Thin: the rules live in app/property/staff/services.py."""
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.models.filters import BaseFilter
@@ -65,7 +65,15 @@ class StaffInterface(ScopedInterface):
         """A list page's rows (read by key, app/core/views.py): no certificates."""
         from sqlalchemy.orm import lazyload
 
-        return query.options(lazyload(Staff.certificates)) if self.obj is Staff else query
+        from sqlalchemy.orm import joinedload, selectinload
+
+        if self.obj is not Staff:
+            return query
+        # A page of rows by key: the enterprise and the login join in the same SELECT, the
+        # areas come by one more; what those hold in turn (regions, parent enterprises, the
+        # login's roles) is not loaded for a list that shows only their names.
+        return query.options(lazyload(Staff.certificates), joinedload(Staff.org).lazyload("*"),
+                             joinedload(Staff.user).lazyload("*"), selectinload(Staff.areas).lazyload("*"))
 
 
 # --- list filters --------------------------------------------------------------------------------
@@ -170,14 +178,21 @@ def staff_sheet(staff, mask=None):
     )
 
 
+_PK = 918273645   # a number that fits both <pk> and <int:pk> routes, replaced by each row's
+
+
 def _row_links(pk):
-    """离职 and 打印 beside FAB's show/edit/delete buttons (the list's 操作 column)."""
-    links = [f'<a class="btn btn-xs btn-default" href="{url_for("StaffView.print_sheet", pk=pk)}" '
-             f'target="_blank" id="print-{pk}">{escape(_("Print"))}</a>']
-    if current_app.appbuilder.sm.has_access("can_resign", "StaffView"):
-        links.append(f'<a class="btn btn-xs btn-warning" href="{url_for("StaffView.resign", pk=pk)}" '
-                     f'id="resign-{pk}">{escape(_("Resign"))}</a>')
-    return Markup(" ".join(links))
+    """离职 and 打印 beside FAB's show/edit/delete buttons (the list's 操作 column); the links
+    are built once per page and given each row's number."""
+    pattern = g.get("_staff_row_links")
+    if pattern is None:
+        links = [f'<a class="btn btn-xs btn-default" href="{url_for("StaffView.print_sheet", pk=_PK)}" '
+                 f'target="_blank" id="print-{_PK}">{escape(_("Print"))}</a>']
+        if current_app.appbuilder.sm.has_access("can_resign", "StaffView"):
+            links.append(f'<a class="btn btn-xs btn-warning" href="{url_for("StaffView.resign", pk=_PK)}" '
+                         f'id="resign-{_PK}">{escape(_("Resign"))}</a>')
+        pattern = g._staff_row_links = " ".join(links)
+    return Markup(pattern.replace(str(_PK), str(escape(pk))))
 
 
 class StaffView(AnjuModelView):
