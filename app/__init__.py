@@ -32,6 +32,9 @@ def create_app(config_object="config.Config", **overrides):
     from app.security.secret_key import ensure_secret_key
 
     ensure_secret_key(app)
+    from app.core import babel_fast
+
+    babel_fast.install()
     if isinstance(app.config.get("FAB_PASSWORD_COMPLEXITY_VALIDATOR"), str):
         # FAB calls this setting; config.py names it by path (FAB's add-user form raised TypeError).
         from werkzeug.utils import import_string

@@ -430,19 +430,24 @@ def write_entries(connection, rows):
         return
     head_t = AuditHead.__table__
     log_t = AuditLog.__table__
-    # Lock the head first: row lock on PostgreSQL, write lock on SQLite.
-    result = connection.execute(
-        update(head_t).where(head_t.c.id == 1).values(writes=head_t.c.writes + 1)
-    )
-    if result.rowcount == 0:
-        connection.execute(insert(head_t).values(id=1, last_id=0, last_hash=GENESIS, writes=1))
-    prev = connection.execute(select(head_t.c.last_hash).where(head_t.c.id == 1)).scalar_one()
+    # Lock the head first: row lock on PostgreSQL, write lock on SQLite; the same statement
+    # reads the chain's last hash where the database can return it.
+    bump = update(head_t).where(head_t.c.id == 1).values(writes=head_t.c.writes + 1)
+    if connection.dialect.update_returning:
+        prev = connection.execute(bump.returning(head_t.c.last_hash)).scalar_one_or_none()
+        if prev is None:
+            connection.execute(insert(head_t).values(id=1, last_id=0, last_hash=GENESIS, writes=1))
+            prev = GENESIS
+    else:  # pragma: no cover - every database we run on returns
+        if connection.execute(bump).rowcount == 0:
+            connection.execute(insert(head_t).values(id=1, last_id=0, last_hash=GENESIS, writes=1))
+        prev = connection.execute(select(head_t.c.last_hash).where(head_t.c.id == 1)).scalar_one()
     last_id = None
     for row in rows:
         row.setdefault("ts", datetime.now())
         row["prev_hash"] = prev
         row["hash"] = entry_hash(prev, row)
-        last_id = connection.execute(insert(log_t).values(**row)).inserted_primary_key[0]
+        last_id = connection.execute(insert(log_t), row).inserted_primary_key[0]
         prev = row["hash"]
     connection.execute(
         update(head_t).where(head_t.c.id == 1).values(last_id=last_id, last_hash=prev)

@@ -45,6 +45,9 @@ def guard_personal_filters(datamodel, filters):
 
 
 # Column names whose values are secrets: never serialised in any answer.
+#: How far into a list (rows) a page is read with the scope's per-row form (see page_ids).
+WALK_ROWS = 2000
+
 SECRET_COLUMNS = frozenset({"password", "password_hash", "secret", "token", "api_key", "code_hash", "answer_hash",
                             "otp_secret"})
 
@@ -170,15 +173,18 @@ class ScopedInterface(SafeInterface):
         count.has_next = has_next
         return count, self.rows_by_ids(ids, select_columns)
 
-    def _key_query(self, filters):
+    def _key_query(self, filters, walk=False):
         """SELECT pk with the scope and the filters that apply to this table."""
         pk = self.obj.__mapper__.primary_key[0]
-        query = apply_scope(self.session.query(pk), self.obj)
+        query = apply_scope(self.session.query(pk), self.obj, walk=walk)
         return self.apply_filters(query, self.get_inner_filters(filters))
 
     def page_ids(self, filters=None, order_column="", order_direction="", page=None, page_size=None, extra=0):
-        """The keys of one page (and ``extra`` more), in the list's order (ties broken by the key)."""
-        query = self._key_query(filters)
+        """The keys of one page (and ``extra`` more), in the list's order (ties broken by the key).
+        Pages within WALK_ROWS of the start use the scope's per-row form where a model has one
+        (app/core/scope.py): the query walks the order and stops after the page."""
+        walk = page_size is not None and ((page or 0) + 1) * page_size <= WALK_ROWS
+        query = self._key_query(filters, walk=walk)
         query = self.apply_order_by(query, order_column, order_direction, aliases_mapping={},
                                     bypass_many_to_many=True, add_pk=True)
         if order_column == "":
@@ -214,12 +220,13 @@ class ScopedInterface(SafeInterface):
         """The list's count: exact up to the cap, else ``ListCount(cap, exact=False)``."""
         from sqlalchemy import func
 
-        query = self._key_query(filters).order_by(None)
         cap = count_cap()
         if cap is None:
-            return ListCount(query.count(), exact=True)
+            return ListCount(self._key_query(filters).order_by(None).count(), exact=True)
         if offset + shown > cap:  # a page past the cap: more rows than the cap, known already
             return ListCount(cap, exact=False)
+        # Counting stops at the cap: the scope's per-row form stops with it.
+        query = self._key_query(filters, walk=True).order_by(None)
         n = self.session.query(func.count()).select_from(query.limit(cap + 1).subquery()).scalar()
         return ListCount(cap, exact=False) if n > cap else ListCount(n, exact=True)
 

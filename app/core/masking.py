@@ -150,18 +150,22 @@ def viewer_sees_full() -> bool:
     """Whether the acting user may see personal data unmasked (cached per request).
     Outside a request (jobs, CLI) nobody is looking: False, so what is written for later
     readers (notices, summaries) is masked."""
-    from flask import current_app, g, has_app_context, has_request_context
+    from flask.globals import _cv_app, _cv_request
 
-    if not has_app_context() or not has_request_context():
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None or _cv_request.get(None) is None:
         return False
-    if "can_view_full_pii" not in g:
+    g = app_ctx.g          # read directly: a list asks once per masked cell
+    known = g.__dict__.get("can_view_full_pii")
+    if known is None:
         try:
             from app.security.roles import PII_PERMISSION, PII_VIEW
 
-            g.can_view_full_pii = bool(current_app.appbuilder.sm.has_access(PII_PERMISSION, PII_VIEW))
+            known = bool(app_ctx.app.appbuilder.sm.has_access(PII_PERMISSION, PII_VIEW))
         except Exception:
-            g.can_view_full_pii = False
-    return g.can_view_full_pii
+            known = False
+        g.can_view_full_pii = known
+    return known
 
 
 def for_viewer(kind: str | None, value):

@@ -58,6 +58,8 @@ def current_user_obj():
         user = current_app.appbuilder.sm.current_user
     except Exception:  # pragma: no cover - no security manager yet
         return None
+    if hasattr(user, "_get_current_object"):    # the current_user proxy: the user itself
+        user = user._get_current_object()
     if user is None or not getattr(user, "is_authenticated", False):
         return None
     return user
@@ -89,13 +91,20 @@ def prefix_range(column, prefix):
     return and_(column >= prefix, column < upper)
 
 
-def _region_clause(model, spec_region, prefix, spec=None):
+def _region_clause(model, spec_region, prefix, spec=None, walk=False):
     from sqlalchemy import func
 
     from app.system.models import Organization
 
     if spec_region is None:
         return None
+    if walk and (spec or {}).get("region_walk"):
+        # A model reached through other tables may also give a per-row test (EXISTS): a
+        # first page walks the list's order and stops after a page, instead of building the
+        # region's whole id set first (see scope_clause). None: the set form is cheaper here.
+        clause = spec["region_walk"](prefix)
+        if clause is not None:
+            return clause
     if callable(spec_region):
         # A model whose region is reached through other tables (staff through the areas
         # they work in) gives a function of the prefix.
@@ -147,8 +156,12 @@ def _area_clause(model, spec, scope):
     return clause
 
 
-def scope_clause(model, user=None):
-    """A SQL clause limiting ``model`` to what ``user`` may see; None means everything."""
+def scope_clause(model, user=None, walk=False):
+    """A SQL clause limiting ``model`` to what ``user`` may see; None means everything.
+
+    ``walk``: the clause serves a query that reads rows in the list's order and stops after
+    a few (a first page), so a model's per-row form (``__scope__["region_walk"]``) is
+    cheaper there than its set form; both select the same rows."""
     spec = getattr(model, "__scope__", None)
     if user is None:
         user = current_user_obj()
@@ -159,7 +172,7 @@ def scope_clause(model, user=None):
         # Reference data without an owner (regions, dictionaries) is visible to staff.
         return None if scope.level != SCOPE_NONE else false()
     if scope.level == SCOPE_REGION:
-        clause = _region_clause(model, spec.get("region"), scope.region_prefix, spec)
+        clause = _region_clause(model, spec.get("region"), scope.region_prefix, spec, walk=walk)
         if clause is not None:
             return clause
         scope = UserScope(SCOPE_ORG, scope.user_id, scope.org_id)
@@ -179,9 +192,9 @@ def scope_clause(model, user=None):
     return false()
 
 
-def apply_scope(query, model, user=None):
+def apply_scope(query, model, user=None, walk=False):
     """Apply the scope to a legacy Query or a 2.0 Select."""
-    clause = scope_clause(model, user)
+    clause = scope_clause(model, user, walk=walk)
     if clause is None:
         return query
     return query.filter(clause) if hasattr(query, "filter") else query.where(clause)

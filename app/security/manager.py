@@ -183,6 +183,8 @@ class AnjuSecurityManager(SecurityManager):
         cache = g.setdefault("_anju_access", {})
         # Keyed by the acting user too: a request that signs someone in or out asks again.
         user = g.get("user")
+        if hasattr(user, "_get_current_object"):     # FAB's g.user is the current_user proxy
+            user = user._get_current_object()
         key = (getattr(user, "id", None) if user is not None and getattr(user, "is_authenticated", False) else None,
                permission_name, view_name)
         if key not in cache:

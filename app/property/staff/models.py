@@ -1,6 +1,6 @@
 """从业人员 and their certificates (seed 003 §17, seed 004 企业人员管理)."""
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, UniqueConstraint, select, union
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, UniqueConstraint, or_, select, union
 from sqlalchemy.orm import backref, relationship
 
 from app.core import masking
@@ -38,6 +38,47 @@ def _staff_in_region(prefix):
     return Staff.id.in_(union(in_areas, of_orgs))
 
 
+#: The share of all areas a region must hold for its staff to be found by walking the list
+#: (below it, the region's id set is small and cheap to build).
+WALK_MIN_SHARE = 0.02
+
+
+def _area_share(prefix):
+    """The region's share of all property areas (kept per process, app/core/cache.py)."""
+    from sqlalchemy import func
+
+    from app.core.cache import cached
+    from app.core.scope import prefix_range
+    from app.extensions import db
+
+    def load():
+        total = db.session.execute(select(func.count()).select_from(PropertyArea)).scalar() or 0
+        inside = db.session.execute(select(func.count()).select_from(PropertyArea).where(
+            prefix_range(PropertyArea.region_code, prefix))).scalar() or 0
+        return inside / total if total else 0.0
+
+    return cached("area_share", prefix, (PropertyArea.__tablename__,), 300.0, load)
+
+
+def _staff_in_region_row(prefix):
+    """The same staff as :func:`_staff_in_region`, tested row by row (EXISTS and a short list of
+    enterprises): a query that stops after a page or a capped count walks the staff in its
+    order instead of building the region's id set. None (use the set) when the region holds
+    too few areas: a walk would then read most of the table to find a page."""
+    from app.core.scope import prefix_range
+    from app.system.models import Organization
+
+    if _area_share(prefix) < WALK_MIN_SHARE:
+        return None
+
+    in_area = (select(staff_area.c.staff_id)
+               .join(PropertyArea, PropertyArea.id == staff_area.c.area_id)
+               .where(staff_area.c.staff_id == Staff.id, prefix_range(PropertyArea.region_code, prefix))
+               .exists())
+    of_org = Staff.org_id.in_(select(Organization.id).where(prefix_range(Organization.region_code, prefix)))
+    return or_(of_org, in_area)
+
+
 def _staff_in_areas(area_ids):
     """Staff working in the given areas (a project lead's team), the lead included."""
     return Staff.id.in_(select(staff_area.c.staff_id).where(staff_area.c.area_id.in_(area_ids)))
@@ -63,7 +104,8 @@ class Staff(TimestampMixin, db.Model):
         masks={"name": "name", "mobile": "mobile", "id_number": "id_number", "username": "mobile"},
         values={"status": "app.property.staff.services:STATUS_LABELS"},
     )
-    __scope__ = {"org": "org_id", "region": _staff_in_region, "area": _staff_in_areas, "owner": None}
+    __scope__ = {"org": "org_id", "region": _staff_in_region, "region_walk": _staff_in_region_row,
+                 "area": _staff_in_areas, "owner": None}
     __table_args__ = (
         UniqueConstraint("org_id", "current_key", name="uq_anju_staff_current"),
         Index("ix_anju_staff_org_id", "org_id", "id"),          # the enterprise's list, newest first

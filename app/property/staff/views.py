@@ -72,8 +72,13 @@ class StaffInterface(ScopedInterface):
         # A page of rows by key: the enterprise and the login join in the same SELECT, the
         # areas come by one more; what those hold in turn (regions, parent enterprises, the
         # login's roles) is not loaded for a list that shows only their names.
-        return query.options(lazyload(Staff.certificates), joinedload(Staff.org).lazyload("*"),
-                             joinedload(Staff.user).lazyload("*"), selectinload(Staff.areas).lazyload("*"))
+        from app.security.models import AnjuUser
+        from app.system.models import Organization
+
+        return query.options(lazyload(Staff.certificates),
+                             joinedload(Staff.org).load_only(Organization.name).lazyload("*"),
+                             joinedload(Staff.user).load_only(AnjuUser.username).lazyload("*"),
+                             selectinload(Staff.areas).load_only(PropertyArea.name).lazyload("*"))
 
 
 # --- list filters --------------------------------------------------------------------------------
