@@ -98,6 +98,14 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        from app.core.text_index import is_index_table
+
+        def include_name(name, type_, parent_names):
+            # The text indexes (FTS5 tables and their shadow tables) are made by their own
+            # migration, not by the models: autogenerate leaves them alone.
+            return not (type_ == "table" and name and is_index_table(name))
+
+        conf_args.setdefault("include_name", include_name)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -1,0 +1,104 @@
+"""Contains-searches served by an index: SQLite FTS5 with the trigram tokenizer.
+
+A list's 包含 search is ``column LIKE '%term%'``, which reads every row of the table (or of
+the viewer's region). For the large tables' main text columns a trigram index finds the rows
+that hold the term's three-character pieces instead, and the same LIKE then confirms each
+candidate, so the answer is exactly the LIKE's (case, wildcards taken literally, all of it);
+only the rows read differ.
+
+* ``KNOWN`` names the indexed columns (the complaint's content, the audit log's summary);
+  :func:`register` adds one (with its migration).
+* A migration creates the index (:func:`create_statements`: an external-content FTS5 table
+  that stores no second copy of the text, kept current by triggers on insert, update and
+  delete, and filled from the rows already there) on SQLite; other databases keep the plain
+  LIKE (PostgreSQL's pg_trgm would need the extension and a locale that counts CJK
+  characters as letters).
+* :func:`candidates` gives the clause a contains-filter adds: ``pk IN (SELECT rowid FROM
+  <index> WHERE <index> MATCH '"term"')``, or None when the term is shorter than three
+  characters (a trigram index cannot answer it), the database is not SQLite, or the index is
+  missing (a database built without the migrations).
+"""
+from sqlalchemy import Integer, bindparam, column, text
+
+#: The indexes the migrations create: (table, column).
+KNOWN = (("anju_complaint", "content"), ("anju_audit_log", "summary"))
+
+
+def index_name(table, col):
+    return f"{table}_{col}_fts"
+
+
+#: (table name, column name) -> index table name
+_INDEXES = {(t, c): index_name(t, c) for t, c in KNOWN}
+_present = {}   # (engine url, index name) -> bool
+
+MIN_TERM = 3
+
+
+def register(table, col):
+    """Serve contains-searches of ``table.col`` from a trigram index (where one exists)."""
+    _INDEXES[(table, col)] = index_name(table, col)
+
+
+def is_index_table(name):
+    """Whether a table name belongs to a text index (the FTS5 table or its shadow tables):
+    the schema comparison and autogenerate leave these alone."""
+    return any(name == fts or name.startswith(fts + "_") for fts in _INDEXES.values())
+
+
+def create_statements(table, col, key="id"):
+    """SQLite statements creating the index of ``table.col`` and its triggers, and filling it."""
+    fts = index_name(table, col)
+    return [
+        f"CREATE VIRTUAL TABLE {fts} USING fts5({col}, content='{table}', content_rowid='{key}', "
+        f"tokenize='trigram')",
+        f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {fts}(rowid, {col}) VALUES (new.{key}, new.{col}); END",
+        f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.{key}, old.{col}); END",
+        f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {col} ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.{key}, old.{col}); "
+        f"INSERT INTO {fts}(rowid, {col}) VALUES (new.{key}, new.{col}); END",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+    ]
+
+
+def drop_statements(table, col):
+    fts = index_name(table, col)
+    return [f"DROP TRIGGER IF EXISTS {fts}_ai", f"DROP TRIGGER IF EXISTS {fts}_ad",
+            f"DROP TRIGGER IF EXISTS {fts}_au", f"DROP TABLE IF EXISTS {fts}"]
+
+
+
+
+def _exists(bind, fts):
+    key = (str(bind.engine.url), fts)
+    found = _present.get(key)
+    if found is None:
+        with bind.engine.connect() as conn:
+            found = conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (fts,)).first() is not None
+        _present[key] = found
+    return found
+
+
+def candidates(model, col, term, bind):
+    """``model.pk IN (rows of the index holding term)``, or None where no index can answer."""
+    table = model.__table__.name
+    fts = _INDEXES.get((table, col))
+    term = str(term or "")
+    if fts is None or len(term) < MIN_TERM or bind is None or bind.dialect.name != "sqlite":
+        return None
+    if not _exists(bind, fts):
+        return None
+    # One FTS5 phrase: the term's characters in order (a double quote written twice).
+    phrase = '"' + term.replace('"', '""') + '"'
+    rows = (text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :term")
+            .bindparams(bindparam("term", phrase, unique=True))
+            .columns(column("rowid", Integer)))
+    return model.__mapper__.primary_key[0].in_(rows)
+
+
+def forget_presence():
+    """Look for the index tables again (after a migration in the same process)."""
+    _present.clear()
