@@ -183,8 +183,12 @@ class ScopedInterface(SafeInterface):
         """The keys of one page (and ``extra`` more), in the list's order (ties broken by the key).
         Pages within WALK_ROWS of the start use the scope's per-row form where a model has one
         (app/core/scope.py): the query walks the order and stops after the page."""
-        walk = page_size is not None and ((page or 0) + 1) * page_size <= WALK_ROWS
-        query = self._key_query(filters, walk=walk)
+        from app.core import text_index
+
+        walk = (page_size is not None and ((page or 0) + 1) * page_size <= WALK_ROWS
+                and self._order_is_indexed(order_column))
+        with text_index.walking(walk):
+            query = self._key_query(filters, walk=walk)
         query = self.apply_order_by(query, order_column, order_direction, aliases_mapping={},
                                     bypass_many_to_many=True, add_pk=True)
         if order_column == "":
@@ -192,6 +196,19 @@ class ScopedInterface(SafeInterface):
         if page_size:
             query = query.offset((page or 0) * page_size).limit(page_size + extra)
         return [row[0] for row in query.all()]
+
+    def _order_is_indexed(self, order_column):
+        """Whether an index gives the list's order (the key, or a column an index starts
+        with): only then does a walk in that order stop after one page."""
+        table = self.obj.__table__
+        if not order_column or order_column == self.get_pk_name():
+            return True
+        col = table.c.get(order_column)
+        if col is None:
+            return False
+        if col.index or col.unique or col.primary_key:
+            return True
+        return any(next(iter(ix.columns), None) is col for ix in table.indexes)
 
     def page_options(self, query):
         """Loader options of a page's rows (a subclass may load relations differently)."""

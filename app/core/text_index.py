@@ -18,7 +18,10 @@ only the rows read differ.
   characters (a trigram index cannot answer it), the database is not SQLite, or the index is
   missing (a database built without the migrations).
 """
-from sqlalchemy import Integer, bindparam, column, text
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import Integer, bindparam, column, literal_column, text
 
 #: The indexes the migrations create: (table, column).
 KNOWN = (("anju_complaint", "content"), ("anju_audit_log", "summary"))
@@ -96,7 +99,26 @@ def candidates(model, col, term, bind):
     rows = (text(f"SELECT rowid FROM {fts} WHERE {fts} MATCH :term")
             .bindparams(bindparam("term", phrase, unique=True))
             .columns(column("rowid", Integer)))
-    return model.__mapper__.primary_key[0].in_(rows)
+    key = model.__mapper__.primary_key[0]
+    if _walking.get():
+        # A first page walks the list's order index and tests each row against the index's
+        # rows; ``key + 0`` keeps the planner from reading the candidates by key and sorting
+        # them all (4 ms instead of 45 for 39,000 candidates among 1,000,000 rows).
+        return (key + literal_column("0")).in_(rows)
+    return key.in_(rows)
+
+
+_walking = ContextVar("anju_text_index_walking", default=False)
+
+
+@contextmanager
+def walking(on=True):
+    """Within: the query reads rows in its order and stops after a page (see candidates)."""
+    token = _walking.set(bool(on))
+    try:
+        yield
+    finally:
+        _walking.reset(token)
 
 
 def forget_presence():
