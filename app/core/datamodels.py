@@ -214,11 +214,36 @@ class ScopedInterface(SafeInterface):
         """Loader options of a page's rows (a subclass may load relations differently)."""
         return query
 
+    def _page_statement(self, select_columns):
+        """``SELECT obj WHERE pk IN :ids`` with the list's column options and page_options,
+        built once per column list (a list of plain columns only; dotted ones join other
+        tables per request, through FAB). Executing one built statement saves building and
+        keying FAB's per-column options on every page (about a third of reading the rows)."""
+        made = self.__dict__.setdefault("_anju_page_statements", {})
+        if select_columns in made:
+            return made[select_columns]
+        stmt = None
+        if not any("." in c for c in select_columns):
+            from sqlalchemy import bindparam, select
+
+            pk = self.obj.__mapper__.primary_key[0]
+            stmt = select(self.obj).where(pk.in_(bindparam("anju_page_ids", expanding=True)))
+            if select_columns:
+                stmt = self.apply_inner_select_joins(stmt, list(select_columns), {})
+            stmt = self.page_options(stmt)
+        made[select_columns] = stmt
+        return stmt
+
     def rows_by_ids(self, ids, select_columns=None):
         """The rows with these keys, in this order, loaded with the list's joins."""
         if not ids:
             return []
         pk = self.obj.__mapper__.primary_key[0]
+        stmt = self._page_statement(tuple(select_columns or ()))
+        if stmt is not None:
+            rows = self.session.scalars(stmt, {"anju_page_ids": list(ids)}).unique().all()
+            by_key = {getattr(r, pk.key): r for r in rows}
+            return [by_key[i] for i in ids if i in by_key]
         query = self.session.query(self.obj).filter(pk.in_(ids))
         if select_columns:
             plain = [c for c in select_columns if "." not in c or not (
