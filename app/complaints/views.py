@@ -112,8 +112,23 @@ def _content_short(value):
     return text if len(text) <= 20 else text[:20] + "…"
 
 
+class ComplaintInterface(ScopedInterface):
+    """A list page's requests name their area and enterprise: those load by name, not with
+    their own regions, companies and parents (five more rows each)."""
+
+    def page_options(self, query):
+        from sqlalchemy.orm import joinedload, selectinload
+
+        from app.system.models import Organization
+
+        if self.obj is not Complaint:
+            return query
+        return query.options(selectinload(Complaint.area).load_only(PropertyArea.name).lazyload("*"),
+                             joinedload(Complaint.org).load_only(Organization.name).lazyload("*"))
+
+
 class ComplaintView(AnjuModelView):
-    datamodel = ScopedInterface(Complaint)
+    datamodel = ComplaintInterface(Complaint)
     route_base = "/complaints"
     list_title = _l("Requests and suggestions")
     show_title = _l("Request details")
