@@ -25,7 +25,7 @@ all call :func:`scope_clause` through the base classes in app/core/views.py.
 """
 from dataclasses import dataclass
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 from sqlalchemy import and_, false, select
 
 from app.security.roles import (
@@ -48,12 +48,21 @@ class UserScope:
 
 
 def current_user_obj():
-    """The acting user (session, JWT or API key), or None."""
-    if not has_request_context():
-        return getattr(g, "scope_user", None) if g else None
-    override = getattr(g, "scope_user", None)
-    if override is not None:
+    """The acting user (session, JWT or API key), or None. Kept for the rest of the request
+    while the signed-in user stays the same (a page asks a dozen times; signing in or out
+    within the request asks again)."""
+    from flask.globals import _cv_app, _cv_request
+
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        return None
+    known = app_ctx.g.__dict__
+    override = known.get("scope_user")
+    if override is not None or _cv_request.get(None) is None:
         return override
+    memo = known.get("_anju_scope_user")
+    if memo is not None and memo[0] is known.get("_login_user"):
+        return memo[1]
     try:
         user = current_app.appbuilder.sm.current_user
     except Exception:  # pragma: no cover - no security manager yet
@@ -61,7 +70,8 @@ def current_user_obj():
     if hasattr(user, "_get_current_object"):    # the current_user proxy: the user itself
         user = user._get_current_object()
     if user is None or not getattr(user, "is_authenticated", False):
-        return None
+        user = None
+    known["_anju_scope_user"] = (known.get("_login_user"), user)
     return user
 
 
