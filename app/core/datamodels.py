@@ -2,7 +2,9 @@
 the data scope on every query FAB runs (list, show, edit, delete, bulk actions, related
 dropdowns, export, REST), typed and bounded list parameters, and the secret columns never
 serialised."""
+import enum
 import logging
+from functools import reduce
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
@@ -48,6 +50,8 @@ def guard_personal_filters(datamodel, filters):
 #: How far into a list (rows) a page is read with the scope's per-row form (see page_ids).
 WALK_ROWS = 2000
 
+_MISSING = object()
+
 SECRET_COLUMNS = frozenset({"password", "password_hash", "secret", "token", "api_key", "code_hash", "answer_hash",
                             "otp_secret"})
 
@@ -63,6 +67,24 @@ class SafeInterface(SQLAInterface):
     (app/core/paging.py)."""
 
     filter_converter_class = AnjuFilterConverter
+
+    @staticmethod
+    def _get_attr_value(item, col):
+        """FAB's cell value (a dotted path, a method called, an Enum's value, "" for a
+        missing path) with one attribute read instead of three: FAB's hasattr, callable
+        test and read each computed a property again (a request's remaining time thrice
+        per row)."""
+        value = getattr(item, col, _MISSING)
+        if value is _MISSING:
+            try:
+                return reduce(getattr, col.split("."), item)
+            except Exception:
+                return ""
+        if callable(value):
+            return value()
+        if isinstance(value, enum.Enum):
+            return value.value
+        return value
 
     def _write(self, method, *args, **kwargs):
         from sqlalchemy.exc import SQLAlchemyError
