@@ -140,6 +140,10 @@ class Staff(TimestampMixin, db.Model):
 
     @property
     def area_names(self):
+        # A list page gives its rows the names it read for them (StaffInterface.rows_by_ids).
+        shown = self.__dict__.get("shown_area_names")
+        if shown is not None:
+            return "、".join(shown) or "-"
         return "、".join(a.name for a in self.areas) or "-"
 
     @property
