@@ -52,6 +52,13 @@ WALK_ROWS = 2000
 
 _MISSING = object()
 
+
+def _literal_int(n):
+    """A LIMIT or OFFSET written into the statement (an int, so nothing else can be written)."""
+    from sqlalchemy import literal_column
+
+    return literal_column(str(int(n)))
+
 SECRET_COLUMNS = frozenset({"password", "password_hash", "secret", "token", "api_key", "code_hash", "answer_hash",
                             "otp_secret"})
 
@@ -216,7 +223,10 @@ class ScopedInterface(SafeInterface):
         if order_column == "":
             query = query.order_by(self.obj.__mapper__.primary_key[0])
         if page_size:
-            query = query.offset((page or 0) * page_size).limit(page_size + extra)
+            # Written into the SQL, not bound: SQLite plans a bound LIMIT as unknown and may
+            # then walk the whole table in the list's order where an index answers a known
+            # small one (a company that matches no staff: 70 ms instead of 0.1).
+            query = query.offset(_literal_int((page or 0) * page_size)).limit(_literal_int(page_size + extra))
         return [row[0] for row in query.all()]
 
     def _order_is_indexed(self, order_column):
@@ -291,7 +301,7 @@ class ScopedInterface(SafeInterface):
             return ListCount(cap, exact=False)
         # Counting stops at the cap: the scope's per-row form stops with it.
         query = self._key_query(filters, walk=True).order_by(None)
-        n = self.session.query(func.count()).select_from(query.limit(cap + 1).subquery()).scalar()
+        n = self.session.query(func.count()).select_from(query.limit(_literal_int(cap + 1)).subquery()).scalar()
         return ListCount(cap, exact=False) if n > cap else ListCount(n, exact=True)
 
     def query_count(self, query, filters=None, select_columns=None):

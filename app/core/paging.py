@@ -127,11 +127,12 @@ class LikeContains(_LikeFilter, FilterContains):
             return query
         from app.core import text_index
 
+        session = self.datamodel.session
         try:
-            bind = self.datamodel.session.get_bind()
+            bind = session.get_bind()
         except Exception:  # pragma: no cover
             bind = None
-        rows = text_index.candidates(self.model, self.column_name, value, bind)
+        rows = text_index.candidates(self.model, self.column_name, value, bind, session=session)
         return query if rows is None else query.filter(rows)
 
 

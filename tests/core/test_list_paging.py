@@ -256,3 +256,27 @@ def test_cached_dropdowns_follow_the_viewers_scope(app):
         assert len(enterprises) > 1
         assert all(name in everyone for name in enterprises) and again == everyone
         assert sum(name in mine for name in enterprises) == 1
+
+
+def test_the_page_limit_is_written_into_the_sql(app, login):
+    """SQLite plans a bound LIMIT as unknown and may walk a whole table in the list's order
+    where an index answers a known small one: a page's LIMIT and OFFSET are literals."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    seen = []
+
+    def spy(conn, cursor, statement, *args):
+        seen.append(" ".join(statement.split()))
+
+    c = login("admin")
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", spy)
+    try:
+        assert c.get("/complaints/list/?psize_ComplaintView=10&page_ComplaintView=1").status_code == 200
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", spy)
+    pages = [s for s in seen if s.startswith("SELECT anju_complaint.id AS anju_complaint_id FROM anju_complaint")]
+    assert pages and all("LIMIT 11 OFFSET 10" in s for s in pages), pages

@@ -25,7 +25,7 @@ def _like_ids(model, col, term, with_index):
     clause = like(getattr(model, col), "%" + escape_like(term) + "%", dialect)
     query = select(model.id).where(clause)
     if with_index:
-        rows = text_index.candidates(model, col, term, db.engine)
+        rows = text_index.candidates(model, col, term, db.engine, session=db.session)
         if rows is not None:
             query = query.where(rows)
     return set(db.session.execute(query).scalars())
@@ -43,8 +43,11 @@ def test_the_index_answers_exactly_as_like_does(ctx, complaints):
     for term in TERMS:
         expected = _like_ids(Complaint, "content", term, False)
         assert _like_ids(Complaint, "content", term, True) == expected, term
-        with text_index.walking():      # a first page's form (key + 0 IN ...) selects the same rows
+        with text_index.walking():      # a first page's forms (few: by key; many: key + 0 IN ...)
             assert _like_ids(Complaint, "content", term, True) == expected, term
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(text_index, "FEW", 0)
+                assert _like_ids(Complaint, "content", term, True) == expected, term
 
 
 def test_a_walk_is_taken_only_in_an_indexed_order(app):
