@@ -8,13 +8,14 @@ only the rows read differ.
 
 * ``KNOWN`` names the indexed columns (the complaint's content, the audit log's summary);
   :func:`register` adds one (with its migration).
-* A migration creates the index (:func:`create_statements`: an external-content FTS5 table
-  that stores no second copy of the text, kept current by triggers on insert, update and
-  delete, and filled from the rows already there) on SQLite; other databases keep the plain
-  LIKE (PostgreSQL's pg_trgm would need the extension and a locale that counts CJK
-  characters as letters).
+* A migration creates the index on SQLite (f3a9c2d71b40: an external-content FTS5 table that
+  stores no second copy of the text, kept current by triggers on insert, update and delete,
+  and filled from the rows already there; a new indexed column needs its own migration);
+  other databases keep the plain LIKE (PostgreSQL's pg_trgm would need the extension and a
+  locale that counts CJK characters as letters).
 * :func:`candidates` gives the clause a contains-filter adds: ``pk IN (SELECT rowid FROM
-  <index> WHERE <index> MATCH '"term"')``, or None when the term is shorter than three
+  <index> WHERE <index> MATCH '"term"')`` (on a first page: the few candidates by key, or
+  many tested while the page walks its order), or None when the term is shorter than three
   characters (a trigram index cannot answer it), the database is not SQLite, or the index is
   missing (a database built without the migrations).
 """
@@ -47,31 +48,6 @@ def is_index_table(name):
     """Whether a table name belongs to a text index (the FTS5 table or its shadow tables):
     the schema comparison and autogenerate leave these alone."""
     return any(name == fts or name.startswith(fts + "_") for fts in _INDEXES.values())
-
-
-def create_statements(table, col, key="id"):
-    """SQLite statements creating the index of ``table.col`` and its triggers, and filling it."""
-    fts = index_name(table, col)
-    return [
-        f"CREATE VIRTUAL TABLE {fts} USING fts5({col}, content='{table}', content_rowid='{key}', "
-        f"tokenize='trigram')",
-        f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN "
-        f"INSERT INTO {fts}(rowid, {col}) VALUES (new.{key}, new.{col}); END",
-        f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN "
-        f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.{key}, old.{col}); END",
-        f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {col} ON {table} BEGIN "
-        f"INSERT INTO {fts}({fts}, rowid, {col}) VALUES ('delete', old.{key}, old.{col}); "
-        f"INSERT INTO {fts}(rowid, {col}) VALUES (new.{key}, new.{col}); END",
-        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
-    ]
-
-
-def drop_statements(table, col):
-    fts = index_name(table, col)
-    return [f"DROP TRIGGER IF EXISTS {fts}_ai", f"DROP TRIGGER IF EXISTS {fts}_ad",
-            f"DROP TRIGGER IF EXISTS {fts}_au", f"DROP TABLE IF EXISTS {fts}"]
-
-
 
 
 def _exists(bind, fts):
