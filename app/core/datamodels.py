@@ -46,7 +46,6 @@ def guard_personal_filters(datamodel, filters):
                 column=masking.kind_label(kind)))
 
 
-# Column names whose values are secrets: never serialised in any answer.
 #: How far into a list (rows) a page is read with the scope's per-row form (see page_ids).
 WALK_ROWS = 2000
 
@@ -59,6 +58,8 @@ def _literal_int(n):
 
     return literal_column(str(int(n)))
 
+
+# Column names whose values are secrets: never serialised in any answer.
 SECRET_COLUMNS = frozenset({"password", "password_hash", "secret", "token", "api_key", "code_hash", "answer_hash",
                             "otp_secret"})
 

@@ -20,12 +20,12 @@ from app.system.params import get_param
 
 log = logging.getLogger(__name__)
 
-# Endpoints a user who must change the password may still reach.
 #: The tables a role's permissions are read from, and how late another process's change to
 #: them may be seen here (this process's own changes count at once).
 PERMISSION_TABLES = ("ab_permission_view_role", "ab_permission_view", "ab_permission", "ab_view_menu", "ab_role")
 PERMISSIONS_TTL = 10.0
 
+# Endpoints a user who must change the password may still reach.
 _PASSWORD_CHANGE_ALLOWED = {
     "ResetMyPasswordView.this_form_get",
     "ResetMyPasswordView.this_form_post",

@@ -1,5 +1,6 @@
 """Typed runtime parameters (系统参数): declared here with defaults, stored as rows that
-sysadmin edits, read through :func:`get_param` (one accessor, cached per request)."""
+sysadmin edits, read through :func:`get_param` (one accessor, kept per request and between
+requests: app/core/cache.py)."""
 from dataclasses import dataclass
 from decimal import Decimal
 
