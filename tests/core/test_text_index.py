@@ -15,9 +15,11 @@ from app.extensions import db
 from tests.complaints.helpers import file_complaint
 
 TEXTS = ["化粪池堵塞，污水外溢", "楼上化粪池的盖板松动", "小区 ABC 门禁失灵", "abcdef 电梯故障",
-         "收费 100% 不合理", "a_b 与 a%b 的记号", '他说"化粪"二字', "反斜杠\\在这里", "短"]
+         "收费 100% 不合理", "a_b 与 a%b 的记号", '他说"化粪"二字', "反斜杠\\在这里", "短", "NEAR(a b) 与 a OR b 写在投诉里"]
 TERMS = ["化粪池", "化粪", "abc", "ABC", "Abc", "100%", "a_b", "a%b", '"化粪"', "\\在这", "不存在的词语",
-         "化", "门禁失灵", "楼上化粪池的盖板松动", "楼上化粪池的盖板松动还有更多"]
+         "化", "门禁失灵", "楼上化粪池的盖板松动", "楼上化粪池的盖板松动还有更多",
+         # FTS5 query syntax is searched for as text, never run as a query
+         "NEAR(a b)", "a OR b", "abc*", "^abc", "AND", "(((", '"""', "x" * 3000]
 
 
 def _like_ids(model, col, term, with_index):
