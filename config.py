@@ -64,6 +64,9 @@ class Config:
     LOCKOUT_MINUTES = _int("LOCKOUT_MINUTES", 30)
     IDLE_TIMEOUT_MINUTES = _int("IDLE_TIMEOUT_MINUTES", 30)
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=_int("IDLE_TIMEOUT_MINUTES", 30))
+    # The session is sent again when it changes (its last activity moves every 30 s,
+    # app/security/manager.py), not on every request.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)

@@ -155,6 +155,9 @@ def _register_hooks(app):
 
     app.jinja_env.filters["cell_text"] = list_rows.cell_text
     app.jinja_env.globals["anju_list_rows"] = list_rows.render
+    from app.core import list_links
+
+    list_links.install(app)
 
     from app.core.guards import check_request
 

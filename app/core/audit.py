@@ -42,6 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from app.core import text_index
 from app.extensions import db
 
 GENESIS = "0" * 64
@@ -424,34 +425,59 @@ def _actor():
     return user_id, username, ip
 
 
+_statements = {}
+#: Every this many writes, the writer brings the summaries' search index up to date.
+INDEX_EVERY = 256
+
+
+def _chain_statements():
+    """The chain's three statements, built once: a built statement keeps its cache key, so
+    running it again skips rebuilding and re-keying it (the log is written on every page that
+    shows personal data in full)."""
+    if not _statements:
+        head_t = AuditHead.__table__
+        log_t = AuditLog.__table__
+        one = head_t.c.id == 1
+        _statements["bump"] = update(head_t).where(one).values(writes=head_t.c.writes + 1)
+        _statements["bump_returning"] = _statements["bump"].returning(head_t.c.last_hash, head_t.c.writes)
+        _statements["read_head"] = select(head_t.c.last_hash).where(one)
+        _statements["start"] = insert(head_t).values(id=1, last_id=0, last_hash=GENESIS, writes=1)
+        _statements["insert"] = insert(log_t)
+        _statements["move_head"] = update(head_t).where(one)
+    return _statements
+
+
 def write_entries(connection, rows):
     """Append rows to the chain inside the caller's transaction."""
     if not rows:
         return
-    head_t = AuditHead.__table__
-    log_t = AuditLog.__table__
+    st = _chain_statements()
     # Lock the head first: row lock on PostgreSQL, write lock on SQLite; the same statement
     # reads the chain's last hash where the database can return it.
-    bump = update(head_t).where(head_t.c.id == 1).values(writes=head_t.c.writes + 1)
+    writes = 1
     if connection.dialect.update_returning:
-        prev = connection.execute(bump.returning(head_t.c.last_hash)).scalar_one_or_none()
-        if prev is None:
-            connection.execute(insert(head_t).values(id=1, last_id=0, last_hash=GENESIS, writes=1))
+        head = connection.execute(st["bump_returning"]).first()
+        if head is None:
+            connection.execute(st["start"])
             prev = GENESIS
+        else:
+            prev, writes = head
     else:  # pragma: no cover - every database we run on returns
-        if connection.execute(bump).rowcount == 0:
-            connection.execute(insert(head_t).values(id=1, last_id=0, last_hash=GENESIS, writes=1))
-        prev = connection.execute(select(head_t.c.last_hash).where(head_t.c.id == 1)).scalar_one()
+        if connection.execute(st["bump"]).rowcount == 0:
+            connection.execute(st["start"])
+        prev = connection.execute(st["read_head"]).scalar_one()
     last_id = None
     for row in rows:
         row.setdefault("ts", datetime.now())
         row["prev_hash"] = prev
         row["hash"] = entry_hash(prev, row)
-        last_id = connection.execute(insert(log_t), row).inserted_primary_key[0]
+        last_id = connection.execute(st["insert"], row).inserted_primary_key[0]
         prev = row["hash"]
-    connection.execute(
-        update(head_t).where(head_t.c.id == 1).values(last_id=last_id, last_hash=prev)
-    )
+    connection.execute(st["move_head"], {"last_id": last_id, "last_hash": prev})
+    if writes % INDEX_EVERY == 0:
+        # The summaries' search index trails the log (app/core/text_index.py): every
+        # INDEX_EVERY-th write adds the entries after its mark, under the head's lock.
+        text_index.catch_up(connection, AuditLog.__tablename__, "summary")
 
 
 def record(action, entity=None, entity_id=None, summary=None, before=None, after=None,

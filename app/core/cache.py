@@ -63,23 +63,52 @@ def _store():
     return current_app.extensions.setdefault("anju_cache", {})
 
 
+#: What :func:`kept` answers when nothing (current) is kept.
+MISSING = object()
+
+
+def generation(tables):
+    """The writes seen so far to ``tables`` (taken before reading what is then kept)."""
+    watch(*tables)
+    return tuple(_generation.get(t, 0) for t in tables)
+
+
+def kept(name, key, ttl):
+    """The value kept for ``(name, key)`` if no write to its tables came since and ``ttl``
+    seconds have not passed, else MISSING."""
+    if not has_app_context():
+        return MISSING
+    hit = _store().get((name, key))
+    if hit is None:
+        return MISSING
+    tables, seen, at, value = hit
+    if time.monotonic() - at >= ttl or tuple(_generation.get(t, 0) for t in tables) != seen:
+        return MISSING
+    return value
+
+
+def keep(name, key, tables, seen, value):
+    """Keep ``value`` for ``(name, key)``; ``seen`` is :func:`generation` of ``tables`` taken
+    before it was read (a write while it was read makes it stale at once)."""
+    if not has_app_context():
+        return
+    store = _store()
+    if len(store) >= MAX_ENTRIES:
+        store.clear()
+    store[(name, key)] = (tuple(tables), seen, time.monotonic(), value)
+
+
 def cached(name, key, tables, ttl, load):
     """``load()``'s value for ``(name, key)``, kept until a write to ``tables`` or ``ttl``
     seconds. The value is shared between requests: callers must not change it."""
     if not has_app_context():
         return load()
-    watch(*tables)
-    store = _store()
-    generation = tuple(_generation.get(t, 0) for t in tables)
-    now = time.monotonic()
-    hit = store.get((name, key))
-    if hit is not None and hit[0] == generation and now - hit[1] < ttl:
-        return hit[2]
+    value = kept(name, key, ttl)
+    if value is not MISSING:
+        return value
+    seen = generation(tables)
     value = load()
-    if len(store) >= MAX_ENTRIES:
-        store.clear()
-    # Kept with the generation seen before reading: a write while it was read makes it stale.
-    store[(name, key)] = (generation, now, value)
+    keep(name, key, tables, seen, value)
     return value
 
 

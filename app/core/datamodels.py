@@ -8,13 +8,51 @@ from functools import reduce
 
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 
-from app.core import masking
+from app.core import cache, masking
 from app.core.paging import AnjuFilterConverter, ListCount, count_cap
 from app.core.scope import apply_scope
 from app.extensions import db
 
 log = logging.getLogger(__name__)
+
+#: Counts past the cap ("10,000+") kept between requests: the same statement with the same
+#: values (scope and filters included) answers the same until a write to one of its tables
+#: (at once in this process, through app/core/cache.py) or, for another process's writes,
+#: OVER_CAP_TTL seconds. An exact count is never kept: only "more than the cap" is, and it
+#: stops being true only when more rows than the margin over the cap go at once.
+OVER_CAP = "list_count_over_cap"
+OVER_CAP_TTL = 30
+
+
+def statement_key(stmt):
+    """A hashable key of a statement and its values (SQLAlchemy's own cache key: the SQL's
+    structure, literals included, and each bound value), or None if it has none."""
+    ck = stmt._generate_cache_key()
+    if ck is None:
+        return None
+    values = []
+    for bp in ck.bindparams:
+        value = bp.effective_value
+        values.append(tuple(value) if isinstance(value, list) else value)
+    key = (ck.key, tuple(values))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def tables_of(stmt):
+    """The names of the tables a statement reads, subqueries and EXISTS included."""
+    from sqlalchemy import Table
+    from sqlalchemy.sql.util import find_tables
+
+    found = find_tables(stmt, check_columns=True, include_aliases=True, include_joins=True,
+                        include_selects=True)
+    return tuple(sorted({t.name for t in found if isinstance(t, Table)}))
+
 
 class PersonalSearchRefused(Exception):
     """A search on a masked column by anything but its exact full value."""
@@ -293,8 +331,6 @@ class ScopedInterface(SafeInterface):
 
     def list_count(self, filters=None, offset=0, shown=0):
         """The list's count: exact up to the cap, else ``ListCount(cap, exact=False)``."""
-        from sqlalchemy import func
-
         cap = count_cap()
         if cap is None:
             return ListCount(self._key_query(filters).order_by(None).count(), exact=True)
@@ -302,7 +338,15 @@ class ScopedInterface(SafeInterface):
             return ListCount(cap, exact=False)
         # Counting stops at the cap: the scope's per-row form stops with it.
         query = self._key_query(filters, walk=True).order_by(None)
-        n = self.session.query(func.count()).select_from(query.limit(_literal_int(cap + 1)).subquery()).scalar()
+        stmt = select(func.count()).select_from(query.limit(_literal_int(cap + 1)).subquery())
+        key = statement_key(stmt)
+        if key is not None and cache.kept(OVER_CAP, key, OVER_CAP_TTL) is not cache.MISSING:
+            return ListCount(cap, exact=False)
+        tables = tables_of(stmt) if key is not None else ()
+        seen = cache.generation(tables)
+        n = self.session.execute(stmt).scalar()
+        if n > cap and key is not None:
+            cache.keep(OVER_CAP, key, tables, seen, True)
         return ListCount(cap, exact=False) if n > cap else ListCount(n, exact=True)
 
     def query_count(self, query, filters=None, select_columns=None):

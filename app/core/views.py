@@ -312,6 +312,15 @@ class SaveLanding:
         flash(_("Saved: %(name)s", name=record_name(item)), "success")
         return redirect(self.saved_url(item))
 
+    def update_redirect(self):
+        """FAB's back history (where an action or a delete returns), written to the session
+        only when it changes: FAB wrote it twice on every list page even when it was the same
+        page again, so the session cookie was signed and sent again on every request."""
+        history = session.get("page_history") or []
+        if history and history[-1] == request.url:
+            return
+        super().update_redirect()
+
     def post_add_redirect(self):
         return self._landing()
 

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 PERMISSION_TABLES = ("ab_permission_view_role", "ab_permission_view", "ab_permission", "ab_view_menu", "ab_role")
 PERMISSIONS_TTL = 10.0
 
+#: Seconds by which the session's last activity moves before it is written again (the idle
+#: timeout is then kept to within this many seconds of the parameter's minutes).
+LAST_SEEN_STEP = 30
 # Endpoints a user who must change the password may still reach.
 _PASSWORD_CHANGE_ALLOWED = {
     "ResetMyPasswordView.this_form_get",
@@ -70,11 +73,23 @@ class AnjuSecurityManager(SecurityManager):
         return lm
 
     def get_user_by_id(self, pk):
-        """The user with their roles and groups in one query (every request asks for both)."""
-        from sqlalchemy.orm import joinedload
+        """The user with their roles and groups in one query (every request asks for both).
+        The statement is built once: building it and its loader options again on every
+        request cost a third of loading the user."""
+        stmt = self.__dict__.get("_anju_user_by_id")
+        if stmt is None:
+            from sqlalchemy import bindparam, select
+            from sqlalchemy.orm import joinedload
 
-        model = self.user_model
-        return self.session.get(model, pk, options=[joinedload(model.roles), joinedload(model.groups)])
+            model = self.user_model
+            stmt = (select(model).options(joinedload(model.roles), joinedload(model.groups))
+                    .where(model.id == bindparam("anju_user_pk")))
+            self._anju_user_by_id = stmt
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            return None
+        return self.session.execute(stmt, {"anju_user_pk": pk}).unique().scalar_one_or_none()
 
     def load_user_session(self, pk):
         """The user of a browser session, unless the session is from an ended epoch."""
@@ -432,8 +447,12 @@ class AnjuSecurityManager(SecurityManager):
             flash(_("You were signed out after %(minutes)s minutes without activity.",
                     minutes=timeout // 60), "warning")
             return redirect(url_for("AnjuAuthDBView.login", next=request.full_path))
-        session["last_seen"] = now
-        session.permanent = True
+        if last is None or now - last >= LAST_SEEN_STEP:
+            # Written when it moved by LAST_SEEN_STEP: an unchanged session is not signed and
+            # sent again on every page (SESSION_REFRESH_EACH_REQUEST is off, config.py).
+            session["last_seen"] = now
+        if not session.permanent:
+            session.permanent = True
         if sm.is_locked(user):
             logout_user()
             return redirect(url_for("AnjuAuthDBView.login"))

@@ -112,6 +112,81 @@ def test_count_stops_at_the_cap_unless_an_exact_count_is_asked(ctx):
         assert (int(count), count.exact) == (130, True)
 
 
+@contextmanager
+def counting(app):
+    """The COUNT statements run within."""
+    seen = []
+
+    def spy(conn, cursor, sql, params, context, executemany):
+        if "count(" in sql.lower():
+            seen.append(sql)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+
+
+def test_a_count_over_the_cap_is_kept_until_its_table_is_written(ctx, monkeypatch):
+    from sqlalchemy import text
+
+    from app.core import datamodels
+
+    _regions([f"保留计数{i:03d}" for i in range(130)])
+    _set_cap(100)
+    dm = ScopedInterface(Region)
+    with acting(ctx, "admin"), counting(ctx) as seen:
+        for _ in range(3):
+            count, rows = dm.query(_filters(dm, "name", LikeStartsWith, "保留计数"), page=0, page_size=10)
+            assert (int(count), count.exact, len(rows)) == (100, False, 10)
+        assert len(seen) == 1                  # "more than 100" is known: not counted again
+        seen.clear()
+        for _ in range(2):                     # an exact count is never kept
+            count, _ = dm.query(_filters(dm, "name", LikeStartsWith, "保留计数00"), page=0, page_size=5)
+            assert (int(count), count.exact) == (10, True)
+        assert len(seen) == 2
+        seen.clear()
+        # A write to the table, even in plain SQL, and it is counted again: now exactly 30.
+        db.session.execute(text("DELETE FROM anju_region WHERE name LIKE '保留计数0%'"))
+        count, _ = dm.query(_filters(dm, "name", LikeStartsWith, "保留计数"), page=0, page_size=10)
+        assert (int(count), count.exact) == (30, True) and len(seen) == 1
+        # Over the cap again; past its time (another process's writes are seen that late) it
+        # is counted again.
+        _regions([f"保留计数新{i:03d}" for i in range(80)])
+        count, _ = dm.query(_filters(dm, "name", LikeStartsWith, "保留计数"), page=0, page_size=10)
+        assert (int(count), count.exact) == (100, False)
+        monkeypatch.setattr(datamodels, "OVER_CAP_TTL", 0)
+        seen.clear()
+        dm.query(_filters(dm, "name", LikeStartsWith, "保留计数"), page=0, page_size=10)
+        assert len(seen) == 1
+
+
+def test_a_kept_count_is_never_another_scopes(ctx, monkeypatch):
+    from app.complaints.models import Complaint
+    from app.core import datamodels
+    from app.complaints.views import ComplaintInterface
+    from tests.complaints.helpers import file_complaint
+
+    for area_name in ("和平小区", "和平小区", "和平小区", "解放碑商住楼", "解放碑商住楼", "解放碑商住楼"):
+        file_complaint(area_name=area_name, content="计数范围测试 的投诉")
+    db.session.flush()
+    monkeypatch.setattr(datamodels, "count_cap", lambda: 3)
+    dm = ComplaintInterface(Complaint)
+
+    def count_as(username):
+        with acting(ctx, username):
+            count, _ = dm.query(_filters(dm, "content", LikeContains, "计数范围测试"), page=0, page_size=1)
+        return int(count), count.exact
+
+    assert count_as("admin") == (3, False)          # six: "more than 3", kept
+    assert count_as("street1") == (3, True)         # 七星岗街道 holds 和平小区's three: exact
+    assert count_as("ent_b") == (0, True)           # 七星花园's company: none of them
+    assert count_as("admin") == (3, False)
+
+
 @pytest.mark.parametrize("order", [("name", "asc"), ("name", "desc"), ("parent.name", "asc"), ("", "")])
 def test_ids_first_pages_hold_the_rows_of_a_plain_query(ctx, order):
     from flask_appbuilder.models.sqla.interface import SQLAInterface

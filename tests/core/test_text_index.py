@@ -134,3 +134,74 @@ def test_audit_summaries_answer_as_like_does(ctx):
     db.session.commit()
     for term in ("解放碑", "解放碑商", "jiefangbei", "LIST", "无此"):
         assert _like_ids(AuditLog, "summary", term, True) == _like_ids(AuditLog, "summary", term, False), term
+
+
+# --- the audit log's index trails the log (migration a7d4e5b9c021) ------------------------------
+
+def _mark():
+    return db.session.execute(text("SELECT last_rowid FROM anju_audit_log_summary_fts_mark")).scalar()
+
+
+def _indexed(term):
+    return set(db.session.execute(text(
+        "SELECT rowid FROM anju_audit_log_summary_fts WHERE anju_audit_log_summary_fts MATCH :t"),
+        {"t": f'"{term}"'}).scalars())
+
+
+def test_the_audit_index_trails_the_log_and_a_search_still_finds_every_entry(ctx, monkeypatch):
+    from app.core import audit
+
+    if db.engine.dialect.name != "sqlite":
+        return
+    # No trigger writes the index on every entry any more.
+    triggers = set(db.session.execute(text(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'anju_audit_log'")).scalars())
+    assert "anju_audit_log_summary_fts_ai" not in triggers
+    monkeypatch.setattr(audit, "INDEX_EVERY", 10 ** 9)       # no catch-up while these are written
+    written = ("尾部条目 甲乙丙丁", "尾部条目 戊己庚辛", "tail ENTRY abc")
+    for summary in written:
+        audit.record("login", summary=summary)
+    db.session.commit()
+    mine = set(db.session.execute(select(AuditLog.id).where(AuditLog.summary.in_(written))).scalars())
+    assert len(mine) == 3 and min(mine) > _mark()                   # not in the index yet ...
+    assert not (_indexed("尾部条目") | _indexed("entry")) & mine
+    for term in ("尾部条目", "甲乙丙", "entry", "ABC", "无此条目"):      # ... and found all the same
+        expected = _like_ids(AuditLog, "summary", term, False)
+        assert _like_ids(AuditLog, "summary", term, True) == expected, term
+        with text_index.walking():
+            assert _like_ids(AuditLog, "summary", term, True) == expected, term
+            monkeypatch.setattr(text_index, "FEW", 0)
+            assert _like_ids(AuditLog, "summary", term, True) == expected, term
+            monkeypatch.setattr(text_index, "FEW", 2000)
+    assert len(_like_ids(AuditLog, "summary", "尾部条目", True)) >= 2
+
+    # A catch-up adds the entries after the mark, a limited number at a time, and moves it.
+    top = db.session.execute(select(func.max(AuditLog.id))).scalar()
+    before = _mark()
+    first_two = db.session.execute(select(AuditLog.id).where(AuditLog.id > before)
+                                   .order_by(AuditLog.id).limit(2)).scalars().all()
+    added = text_index.catch_up(db.session.connection(), "anju_audit_log", "summary", limit=2)
+    assert added == 2 and _mark() == first_two[-1]
+    text_index.catch_up(db.session.connection(), "anju_audit_log", "summary", limit=None)
+    db.session.commit()
+    assert _mark() == top and mine <= (_indexed("尾部条目") | _indexed("entry"))
+    assert text_index.catch_up(db.session.connection(), "anju_audit_log", "summary") == 0
+    for term in ("尾部条目", "entry"):
+        assert _like_ids(AuditLog, "summary", term, True) == _like_ids(AuditLog, "summary", term, False)
+
+
+def test_the_audit_writer_catches_the_index_up_every_so_many_writes(ctx, monkeypatch):
+    from app.core import audit
+
+    if db.engine.dialect.name != "sqlite":
+        return
+    monkeypatch.setattr(audit, "INDEX_EVERY", 3)
+    for i in range(6):
+        audit.record("login", summary=f"追赶索引 第{i}条")
+    db.session.commit()
+    writes, last_id = db.session.execute(text("SELECT writes, last_id FROM anju_audit_head")).one()
+    caught = writes - writes % 3          # the last write that caught up covered every entry
+    assert _mark() == last_id - (writes - caught)     # written until then (one entry per write)
+    indexed = _indexed("追赶索引")
+    assert len(indexed) >= 4
+    assert _like_ids(AuditLog, "summary", "追赶索引", True) == _like_ids(AuditLog, "summary", "追赶索引", False)

@@ -167,6 +167,23 @@ def test_idle_timeout_signs_out(app):
     assert "/login" in c.get("/orgusers/list/").headers.get("Location", "")
 
 
+def test_an_unchanged_session_is_not_sent_again(app, monkeypatch):
+    from app.security import manager
+
+    c = Client(app)
+    c.login("admin")
+    c.get("/regionview/list/")
+    again = c.get("/regionview/list/")          # the same page again: nothing in the session moved
+    assert again.status_code == 200 and not again.headers.getlist("Set-Cookie")
+    monkeypatch.setattr(manager, "LAST_SEEN_STEP", 0)
+    with c.http.session_transaction() as sess:
+        before = sess["last_seen"]
+    moved = c.get("/regionview/list/")          # the last activity moved: written and sent
+    assert any(h.startswith("session=") for h in moved.headers.getlist("Set-Cookie"))
+    with c.http.session_transaction() as sess:
+        assert sess["last_seen"] > before
+
+
 def test_csrf_required_on_forms(app):
     c = Client(app)
     resp = c.post("/login/", data={"username": "admin", "password": DEMO_PASSWORD})

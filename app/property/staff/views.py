@@ -82,15 +82,28 @@ class StaffInterface(ScopedInterface):
         rows = super().rows_by_ids(ids, select_columns)
         if self.obj is Staff and rows:
             names = {}
-            for staff_id, name in self.session.execute(
-                    select(staff_area.c.staff_id, PropertyArea.name)
-                    .join(PropertyArea, PropertyArea.id == staff_area.c.area_id)
-                    .where(staff_area.c.staff_id.in_([r.id for r in rows]))
-                    .order_by(staff_area.c.staff_id, PropertyArea.name)):
+            for staff_id, name in self.session.execute(_area_names_statement(),
+                                                       {"anju_staff_ids": [r.id for r in rows]}):
                 names.setdefault(staff_id, []).append(name)
             for row in rows:
                 row.shown_area_names = names.get(row.id, ())
         return rows
+
+
+_built = {}
+
+
+def _area_names_statement():
+    """(staff, area name) of some staff, built once (a built statement keeps its cache key)."""
+    if "area_names" not in _built:
+        from sqlalchemy import bindparam
+
+        _built["area_names"] = (
+            select(staff_area.c.staff_id, PropertyArea.name)
+            .join(PropertyArea, PropertyArea.id == staff_area.c.area_id)
+            .where(staff_area.c.staff_id.in_(bindparam("anju_staff_ids", expanding=True)))
+            .order_by(staff_area.c.staff_id, PropertyArea.name))
+    return _built["area_names"]
 
 
 # --- list filters --------------------------------------------------------------------------------

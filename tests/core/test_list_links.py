@@ -1,0 +1,35 @@
+"""The list page's sort, page and page-size links (app/core/list_links.py) are FAB's own, built
+from the request once: the same URL for every kind of query a list is opened with."""
+import pytest
+from flask_appbuilder.filters import TemplateFilters
+
+from app.core import list_links
+
+QUERIES = [
+    "",
+    "?_oc_StaffView=name&_od_StaffView=asc",
+    "?_oc_StaffView=post&_od_StaffView=desc&page_StaffView=3",
+    "?_flt_0_status=left&psize_StaffView=50",
+    "?_flt_0_org=%E9%BE%99%E8%85%BE&_flt_0_org=%E5%8F%A6",          # a repeated argument: the first
+    "?_flt_2_name=a%20b%26c%3Dd%2B%25&x=%E2%80%9C%22'%3C%3E",        # spaces, & = + % quotes < >
+    "?page_StaffView=2&_flt_0_hired_on=2026-01-01&exact_count=1",
+    "?empty=&_od_StaffView=asc",                                     # a direction without a column
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_links_are_fabs(app, query):
+    fab = TemplateFilters.__new__(TemplateFilters)
+    with app.test_request_context("/staff/list/" + query):
+        for column in ("name", "post", "id"):
+            assert list_links.link_order(column, "StaffView") == fab.link_order_filter(column, "StaffView")
+        for page in (0, 1, 7):
+            assert list_links.link_page(page, "StaffView") == fab.link_page_filter(page, "StaffView")
+        for size in (10, 100):
+            assert list_links.link_page_size(size, "StaffView") == fab.link_page_size_filter(size, "StaffView")
+
+
+def test_a_list_page_renders_them(app, login):
+    html = login("admin").get("/staff/list/?_oc_StaffView=name&_od_StaffView=asc").get_data(as_text=True)
+    assert 'href="/staff/list/?_oc_StaffView=post&amp;_od_StaffView=desc"' in html
+    assert "/staff/list/?_oc_StaffView=name&amp;_od_StaffView=asc&amp;psize_StaffView=50" in html
