@@ -38,7 +38,10 @@ class Config:
         "DATABASE_URL", "sqlite:///" + os.path.join(INSTANCE_DIR, "anju.db")
     )
     SQLALCHEMY_TRACK_MODIFICATIONS = False
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # The most recently used connection is taken first (its page cache is warm; idle ones can
+    # time out); a server database's connection is checked before use, which a SQLite file's
+    # needs not be (create_app drops the check there: a round trip on every request).
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_use_lifo": True}
 
     # Alembic owns every table, ab_* included; permissions are synced by `flask roles sync`.
     FAB_CREATE_DB = False

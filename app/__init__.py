@@ -45,6 +45,10 @@ def create_app(config_object="config.Config", **overrides):
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
 
+    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        # A SQLite file has no server to drop a connection: no ping before each request's use.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+                                                   "pool_pre_ping": False}
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     # CSRF before AppBuilder, so FAB sees it and refuses GET mutations.

@@ -14,18 +14,31 @@ escape. What a row holds:
 * the row's actions as short text buttons: 查看, 编辑, and 删除 as a small POST form whose
   confirmation names the record (the key column's text, else ``#pk``).
 """
+import html
+import re
+
 from flask_babel import gettext
 from jinja2.utils import url_quote
 from markupsafe import Markup, escape
 
 
+_COMMENTS = re.compile(r"<!--.*?-->", re.DOTALL)
+_TAGS = re.compile(r"<.*?>", re.DOTALL)
+
+
 def cell_text(value):
     """A list cell as plain text (its length, its tooltip, the record's name in a dialog): the
-    text of formatted HTML without its tags, other values as they print; empty for None."""
+    text of formatted HTML without its tags, other values as they print; empty for None.
+    HTML reads as ``Markup.striptags`` reads it (comments and tags out, white space runs as
+    one space, entities as their characters), without making a Markup of each step."""
     if value is None:
         return ""
     if isinstance(value, Markup) or hasattr(value, "__html__"):
-        return Markup(value.__html__()).striptags()
+        text = value.__html__()
+        if "<" in text:
+            text = _TAGS.sub("", _COMMENTS.sub("", text))
+        text = " ".join(text.split())
+        return html.unescape(text) if "&" in text else text
     return str(value)
 
 
@@ -66,6 +79,8 @@ def render(value_columns, pks, include_columns, formatters_columns, anju, *, che
                 text = ""
             elif isinstance(cell, str) and not hasattr(cell, "__html__"):
                 text = cell
+            elif not is_key and hasattr(cell, "__html__") and len(cell.__html__()) <= wrap_at:
+                text = ""       # its text is no longer than its HTML: no tooltip, nothing to name
             else:
                 text = cell_text(cell)
             if is_key:

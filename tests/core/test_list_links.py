@@ -33,3 +33,18 @@ def test_a_list_page_renders_them(app, login):
     html = login("admin").get("/staff/list/?_oc_StaffView=name&_od_StaffView=asc").get_data(as_text=True)
     assert 'href="/staff/list/?_oc_StaffView=post&amp;_od_StaffView=desc"' in html
     assert "/staff/list/?_oc_StaffView=name&amp;_od_StaffView=asc&amp;psize_StaffView=50" in html
+
+
+def test_static_links_are_kept_per_script_root(app):
+    """The frame's static files are linked as url_for links them, under whatever path the
+    console is served from (app/core/chrome.py keeps them per script root)."""
+    url_for = app.jinja_env.globals["url_for"]
+    for base, prefix in (("http://localhost/", ""), ("http://localhost/anju/", "/anju"), ("http://localhost/", "")):
+        with app.test_request_context("/", base_url=base):
+            from flask import url_for as plain
+
+            for endpoint, name in (("static", "anju/anju.css"), ("appbuilder.static", "css/bootstrap.min.css")):
+                assert url_for(endpoint, filename=name) == plain(endpoint, filename=name)
+                assert url_for(endpoint, filename=name).startswith(prefix + "/static/")
+            assert url_for("StaffView.list") == plain("StaffView.list")
+            assert url_for("static", filename="a b.css", v="2") == plain("static", filename="a b.css", v="2")
