@@ -159,6 +159,9 @@ def _register_hooks(app):
 
     app.jinja_env.filters["cell_text"] = list_rows.cell_text
     app.jinja_env.globals["anju_list_rows"] = list_rows.render
+    app.jinja_env.globals["anju_list_head"] = list_rows.head
+    app.jinja_env.globals["anju_page_sizes"] = list_rows.page_size_options
+    app.jinja_env.globals["anju_pagination"] = list_rows.pagination
     from app.core import list_links
 
     list_links.install(app)

@@ -48,3 +48,38 @@ def test_static_links_are_kept_per_script_root(app):
                 assert url_for(endpoint, filename=name).startswith(prefix + "/static/")
             assert url_for("StaffView.list") == plain("StaffView.list")
             assert url_for("static", filename="a b.css", v="2") == plain("static", filename="a b.css", v="2")
+
+
+def _squeeze(html):
+    import re
+
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", str(html))).strip()
+
+
+@pytest.mark.parametrize("page,count", [(0, 0), (0, 20), (0, 21), (0, 200), (3, 200), (9, 200), (5, 1000),
+                                        (0, 10001), (499, 10001), (2, 61)])
+def test_the_page_links_are_fabs_macro(app, page, count):
+    from app.core import list_rows
+
+    macro = app.jinja_env.from_string(
+        "{% import 'appbuilder/general/lib.html' as lib %}{{ lib.render_pagination(page, 20, count, 'StaffView') }}")
+    with app.test_request_context("/staff/list/?_flt_0_status=left&page_StaffView=3"):
+        assert _squeeze(list_rows.pagination(page, 20, count, "StaffView")) == _squeeze(
+            macro.render(page=page, count=count))
+
+
+def test_the_head_and_page_sizes_read_as_before(app):
+    from app.core import list_rows
+
+    with app.test_request_context("/staff/list/?_oc_StaffView=post&_od_StaffView=asc"):
+        head = str(list_rows.head(["name", "post", "status", "id"], ["name", "post"],
+                                  {"name": "姓名", "post": "岗位<职务>", "status": "状态", "id": "ID"}, "StaffView",
+                                  checkboxes=True, row_links=True))
+        assert head.startswith('<tr><th class="anju-col-check"><input type="checkbox" class="anju-check-all"')
+        assert '<th class="anju-col-no">序号</th>' in head and "操作</th></tr>" in head
+        assert 'href="/staff/list/?_oc_StaffView=name&amp;_od_StaffView=desc">姓名' in head   # FAB's toggle
+        assert "岗位&lt;职务&gt;" in head and "fa-sort-asc" in head and head.count("fa-sort text-muted") == 1
+        assert "<th>状态</th>" in head and "<th>ID</th>" in head
+        sizes = str(list_rows.page_size_options([10, 20, 50], 20, "StaffView"))
+        assert sizes.count("<option") == 3 and ' selected>20</option>' in sizes
+        assert 'value="/staff/list/?_oc_StaffView=post&amp;_od_StaffView=asc&amp;psize_StaffView=50"' in sizes
