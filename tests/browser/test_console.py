@@ -119,3 +119,26 @@ def test_list_page_layout_and_search(live_server, page):
     page.click("#anju-sidebar-toggle")
     page.goto(live_server + "/organizationview/list/")
     assert "anju-collapsed" in page.evaluate("document.body.className")
+
+
+def test_advanced_filters_are_fetched_when_first_opened(live_server, page):
+    """高级筛选 brings FAB's filter form from the list's own page on first opening; a filter added
+    there searches, and the page it lands on holds that filter."""
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, live_server, "admin")
+    page.goto(live_server + "/complaints/list/")
+    assert page.query_selector("#filter_form") is None
+    page.click("#anju-advanced-toggle")
+    page.wait_for_selector("#filter_form", state="visible")
+    assert "添加过滤条件" in page.inner_text("#anju-advanced")
+    page.click("#filter_form .dropdown-toggle")
+    page.click("#filter_form a.filter[name=content]")
+    box = page.wait_for_selector("#filter_form .filter_val[name$='_content']")
+    box.fill("漏水")
+    page.click("#filter_form button[type=submit]")
+    page.wait_for_url(re.compile(r".*_flt_\d_content=.*"))
+    assert "漏水" in page.evaluate("decodeURIComponent(location.search)")
+    assert not errors, errors

@@ -1,6 +1,7 @@
 /* Anju Console frame and lists: the collapsible menu, Chinese date pickers with day ranges,
    page sizes, row selection for bulk actions, and confirmation before irreversible steps.
-   Every text shown comes from the page (translated on the server). No network. */
+   Every text shown comes from the page (translated on the server). The one request it makes
+   is for a list's own advanced filters, when they are first opened. */
 (function ($) {
   'use strict';
   var lang = (document.querySelector('meta[name="anju-lang"]') || {}).content || 'zh';
@@ -82,6 +83,30 @@
     form.querySelectorAll('input[name^="_flt_"], select[name^="_flt_"]').forEach(function (el) {
       if (!String(el.value || '').trim()) { el.disabled = true; }
     });
+  });
+
+  /* The advanced filters (FAB's filter form) come from the list's advanced_filters page with
+     the page's query, the first time 高级筛选 is opened; jQuery runs the form's own script. */
+  function loadAdvanced(box) {
+    var url = box.getAttribute('data-anju-load');
+    if (!url || box.getAttribute('data-anju-loaded')) { return; }
+    box.setAttribute('data-anju-loaded', '1');
+    $.ajax({ url: url, dataType: 'html' }).done(function (html) {
+      $(box).html(html);
+    }).fail(function () {
+      box.removeAttribute('data-anju-loaded');
+      var p = document.createElement('p');
+      p.className = 'text-danger anju-advanced-failed';
+      p.textContent = box.getAttribute('data-anju-failed');
+      $(box).empty().append(p);
+    });
+  }
+  document.addEventListener('click', function (e) {
+    var toggle = e.target.closest && e.target.closest('#anju-advanced-toggle');
+    if (toggle) {
+      var box = document.getElementById('anju-advanced');
+      if (box) { loadAdvanced(box); }
+    }
   });
 
   /* Confirmation before a step that notifies people or cannot be undone: one mechanism,
