@@ -375,7 +375,9 @@ def test_streets_districts_and_the_helpdesk(app, login):
 def test_list_search_and_export(app, login):
     pk, number = approved_record(app)
     c = login("gov_admin")
-    html = c.get("/credit/records/list/").get_data(as_text=True)
+    # the list and its advanced filters (fetched when 高级筛选 is opened)
+    html = c.get("/credit/records/list/").get_data(as_text=True) + c.get("/credit/records/advanced/").get_data(
+        as_text=True)
     for text in ("信用记录", "记录编号", "企业", "信用规则", "计分类型", "分值", "事件日期", "状态", "来源", "提交时间",
                  "公示截止", "有效期至", "记分申请"):
         assert text in html, text

@@ -299,8 +299,8 @@ def test_filters_by_area_type_status_and_due_state(app, login):
     assert names("/equipment/list/?_flt_0_next_inspection_due=week") == {f"{tag}本周消防"}
     html = c.get(f"/equipment/list/?_flt_0_area={heping_id}{q}").get_data(as_text=True)
     assert re.search(r"\d{4}-\d{2}-\d{2}（已超期）", html)
-    # The area filter offers only the areas in scope (the search form travels as JSON).
-    page = login("ent_b").get("/equipment/list/").get_data(as_text=True)
+    # The area filter offers only the areas in scope (the advanced filters' form travels as JSON).
+    page = login("ent_b").get("/equipment/advanced/").get_data(as_text=True)
     assert json.dumps("七星花园")[1:-1] in page and json.dumps("和平小区")[1:-1] not in page
 
 

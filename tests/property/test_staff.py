@@ -367,8 +367,10 @@ def test_list_columns_filters_and_masking(app, login):
         services.resign_staff(user("ent_a"), db.session.get(Staff, other), left_on="2024-01-02")
     html = ent_a.get("/staff/list/?_flt_0_status=left&_flt_3_name=列表").get_data(as_text=True)
     assert row(other) in html and row(pk) not in html and "2024-01-02" in html and "离职" in html
-    # The search form offers the dictionary's posts and the statuses.
+    # The advanced filters offer the dictionary's posts and the statuses.
     from jinja2.utils import htmlsafe_json_dumps
+
+    html = ent_a.get("/staff/advanced/?_flt_0_status=left&_flt_3_name=列表").get_data(as_text=True)
 
     for option in ('<option value="cleaning">保洁</option>', '<option value="active">在职</option>'):
         assert str(htmlsafe_json_dumps(option))[1:-1] in html, option
