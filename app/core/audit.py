@@ -84,7 +84,7 @@ class AuditLog(db.Model):
     )
     id = Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     ts = Column(DateTime, nullable=False, index=True)
-    user_id = Column(Integer)  # looked up through ix_audit_user_ts (user_id, ts)
+    user_id = Column(Integer, index=True)
     username = Column(String(128), index=True)
     ip = Column(String(45))
     action = Column(String(32), nullable=False, index=True)
