@@ -141,4 +141,12 @@ def test_advanced_filters_are_fetched_when_first_opened(live_server, page):
     page.click("#filter_form button[type=submit]")
     page.wait_for_url(re.compile(r".*_flt_\d_content=.*"))
     assert "漏水" in page.evaluate("decodeURIComponent(location.search)")
+    # the search in force shows on the page it lands on: in its inline box, or in the
+    # advanced filters opened with the page
+    name = re.search(r"(_flt_\d_content)=", page.url).group(1)
+    inline = page.query_selector(f"#anju-search input[name='{name}']")
+    if inline is not None:
+        assert inline.input_value() == "漏水"
+    else:
+        assert page.query_selector("#anju-advanced.in #filter_form"), "the filter in force is not shown"
     assert not errors, errors
