@@ -249,6 +249,71 @@ def init_app(app):
             g.anju_chrome = Chrome(appbuilder)
         return {"chrome": g.anju_chrome}
     _memoise_static_urls(app)
+    app.jinja_env.globals["anju_asset_tags"] = asset_tags
+    app.jinja_env.globals["baselib"] = _BaseLib
+
+
+#: FAB's stylesheets and scripts of every page (appbuilder/init.html's, in its order), by block.
+#: A kind "theme" is the configured APP_THEME's stylesheet, when there is one.
+ASSETS = {
+    "head_css": [("css", "css/bootstrap.min.css"), ("css", "css/fontawesome/fontawesome.min.css"),
+                 ("css", "css/fontawesome/regular.min.css"), ("css", "css/fontawesome/solid.min.css"),
+                 ("css", "css/fontawesome/brands.min.css"), ("css", "css/fontawesome/v4-shims.min.css"),
+                 ("theme", None),
+                 ("css", "css/bootstrap-datepicker/bootstrap-datepicker3.min.css"),
+                 ("css", "css/select2/select2.min.css"), ("css", "css/select2/select2-bootstrap.min.css"),
+                 ("css", "css/flags/flags16.css"), ("css", "css/ab.css")],
+    "head_js": [("js", "js/jquery-latest.js"), ("js", "js/ab_filters.js"), ("js", "js/ab_actions.js")],
+    "tail_js": [("js", "js/bootstrap.min.js"), ("js", "js/bootstrap-datepicker/bootstrap-datepicker.min.js"),
+                ("js", "js/select2/select2.min.js"), ("js", "js/ab.js")],
+}
+_NONCE = "\x00nonce\x00"
+
+
+def _nonce():
+    """The page's CSP nonce when an extension (e.g. Talisman) provides ``csp_nonce``, else ""."""
+    from flask import current_app
+
+    make = current_app.jinja_env.globals.get("csp_nonce")
+    return make() if make is not None else ""
+
+
+class _BaseLib:
+    """What FAB's pages that extend base_template read from ``baselib`` (its macro library,
+    which appbuilder/init.html imported on every page): only ``get_nonce``."""
+
+    @staticmethod
+    def get_nonce():
+        return _nonce()
+
+
+_asset_memo = {}
+
+
+def asset_tags(block):
+    """The ``<link>``/``<script>`` tags of FAB's files in one block of the page, built once per
+    script root and theme (a static file's URL never changes while the app runs)."""
+    from flask import current_app, url_for
+    from markupsafe import Markup, escape
+
+    theme = current_app.appbuilder.app_theme if getattr(current_app, "appbuilder", None) else ""
+    key = (current_app.name, block, request.script_root if has_request_context() else "", theme)
+    html = _asset_memo.get(key)
+    if html is None:
+        tags = []
+        for kind, filename in ASSETS[block]:
+            if kind == "theme":
+                if not theme:
+                    continue
+                kind, filename = "css", "css/themes/" + theme
+            url = escape(url_for("appbuilder.static", filename=filename))
+            tags.append(f'<link href="{url}" rel="stylesheet">' if kind == "css"
+                        else f'<script src="{url}" nonce="{_NONCE}"></script>')
+        if len(_asset_memo) > 100:
+            _asset_memo.clear()
+        html = _asset_memo[key] = "\n      ".join(tags)
+    nonce = _nonce() if _NONCE in html else ""
+    return Markup(html.replace(_NONCE, str(escape(nonce))))
 
 
 #: Endpoints of files that never move while the app runs (the frame's CSS, scripts, fonts).

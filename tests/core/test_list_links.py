@@ -50,6 +50,58 @@ def test_static_links_are_kept_per_script_root(app):
             assert url_for("static", filename="a b.css", v="2") == plain("static", filename="a b.css", v="2")
 
 
+
+def _fab_init_assets(app, block):
+    """The tags FAB's own appbuilder/init.html writes in one block, rendered by Jinja."""
+    import re
+
+    source = app.jinja_env.loader.get_source(app.jinja_env, "appbuilder/init.html")[0]
+    body = re.search(r"{%% block %s %%}(.*?){%% endblock %%}" % block, source, re.S).group(1)
+    html = app.jinja_env.from_string("{% import 'appbuilder/baselib.html' as baselib with context %}" + body).render(
+        appbuilder=app.appbuilder)
+    return re.findall(r"<(?:link|script)[^>]*>", html)
+
+
+@pytest.mark.parametrize("base", ["http://localhost/", "http://localhost/anju/"])
+def test_the_frame_links_fabs_files_as_fabs_page_did(app, base):
+    """anju/init.html writes FAB's stylesheets and scripts from chrome.asset_tags, once per
+    app and script root: the same tags, in the same order, as FAB's appbuilder/init.html."""
+    import re
+
+    from app.core import chrome
+
+    with app.test_request_context("/", base_url=base):
+        for block in ("head_css", "head_js", "tail_js"):
+            ours = re.findall(r"<(?:link|script)[^>]*>", str(chrome.asset_tags(block)))
+            assert ours and ours == _fab_init_assets(app, block)
+            assert all(("/anju/static/" if "anju/" in base else '"/static/') in tag for tag in ours)
+
+
+def test_every_page_links_each_file_once(app, login, client):
+    pages = [(login("admin"), "/staff/list/"), (login("admin"), "/"), (client, "/login/")]
+    for who, url in pages:
+        html = who.get(url).get_data(as_text=True)
+        for filename in ("css/bootstrap.min.css", "js/jquery-latest.js", "js/ab.js", "css/ab.css"):
+            assert html.count("/static/appbuilder/" + filename) == 1, (url, filename)
+        assert html.index("jquery-latest.js") < html.index("js/bootstrap.min.js") < html.index("appbuilder/js/ab.js")
+
+
+def test_scripts_carry_a_csp_nonce_when_one_is_set(app, login):
+    """With a CSP nonce provider (e.g. Talisman's csp_nonce), FAB's scripts and the pages that
+    call baselib.get_nonce() carry the request's nonce; without one, an empty attribute."""
+    import itertools
+
+    counter = itertools.count(1)
+    app.jinja_env.globals["csp_nonce"] = lambda: f"n{next(counter)}"
+    try:
+        html = login("admin").get("/staff/list/").get_data(as_text=True)
+    finally:
+        del app.jinja_env.globals["csp_nonce"]
+    assert 'js/jquery-latest.js" nonce="n' in html
+    html = login("admin").get("/staff/list/").get_data(as_text=True)
+    assert 'js/jquery-latest.js" nonce=""' in html
+
+
 def _squeeze(html):
     import re
 
