@@ -93,7 +93,7 @@ def register_modules(appbuilder):
     from app.system import api as system_api
     from app.system import application_views, job_views
     from app.system import sms_views
-    from app.core import list_tasks  # noqa: F401 (the export and import task handlers)
+    from app.core.lists import export_import  # noqa: F401 (the export and import task handlers)
     from app.system import notice_views, task_views
     import app.property as property_module
     from app.complaints import api as complaint_api
@@ -155,14 +155,14 @@ def _register_hooks(app):
     app.jinja_env.filters["mask_account"] = _masker("account")
     # {{ value|mask_as(kind) }}: any kind; a kind of None leaves the value alone.
     app.jinja_env.filters["mask_as"] = lambda value, kind: masking.for_viewer(kind, value) if value else ""
-    from app.core import list_rows
+    from app.core.lists import rows as list_rows
 
     app.jinja_env.filters["cell_text"] = list_rows.cell_text
     app.jinja_env.globals["anju_list_rows"] = list_rows.render
     app.jinja_env.globals["anju_list_head"] = list_rows.head
     app.jinja_env.globals["anju_page_sizes"] = list_rows.page_size_options
     app.jinja_env.globals["anju_pagination"] = list_rows.pagination
-    from app.core import list_links
+    from app.core.lists import links as list_links
 
     list_links.install(app)
 

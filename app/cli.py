@@ -455,7 +455,7 @@ tasks_cli = AppGroup("tasks", help="Background exports and imports (app/core/tas
 def tasks_run():
     """Run the queued exports and imports now, then stop (the scheduler process does this on
     every poll; for TASKS_RUN=worker deployments and for a look by hand)."""
-    from app.core import list_tasks  # noqa: F401 (the handlers)
+    from app.core.lists import export_import  # noqa: F401 (the handlers)
     from app.core import tasks
 
     ran = tasks.run_queued()

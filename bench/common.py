@@ -153,7 +153,7 @@ def export_through_task(client, url, out_path, poll_s=None, on_poll=None, chunk_
     GET ``url`` (a list's ``/export/`` with its filters). A small export (at most the
     parameter ``export.sync_rows``) answers 200 with the workbook: it is streamed to
     ``out_path``. A larger one answers 302 to ``/tasks/show/<id>`` (a background task,
-    app/core/list_tasks.py): with ``poll_s`` the task's ``/tasks/status/<id>`` is asked every
+    app/core/lists/export_import.py): with ``poll_s`` the task's ``/tasks/status/<id>`` is asked every
     ``poll_s`` seconds, as the progress page does, until it has ended (``on_poll(status, t)``
     sees each answer); without it the task must already have ended (``TASKS_RUN="inline"``
     runs it inside the click's request). Then ``GET /tasks/download/<id>`` is streamed to

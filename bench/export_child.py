@@ -3,7 +3,7 @@ audit log (GET /auditlogview/export/) and stream the file to disk, then report t
 memory (VmRSS after start-up, VmHWM at the end) as JSON.
 
 More rows than the parameter ``export.sync_rows`` (5,000) are exported by a background task
-(app/core/list_tasks.py): the click answers 302 to /tasks/show/<id> and the file is
+(app/core/lists/export_import.py): the click answers 302 to /tasks/show/<id> and the file is
 downloaded from /tasks/download/<id>. This child runs the task inside the click's request
 (config ``TASKS_RUN="inline"``), so the time from the click to the file on disk is the whole
 export (query, workbook written to the task's file, download), as before the task existed;

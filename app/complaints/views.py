@@ -182,7 +182,7 @@ class ComplaintView(AnjuModelView):
         "content": _content_short,
     }
     base_order = ("submitted_at", "desc")
-    # The export reads plain columns (app/core/export_plan.py): 剩余处理时间 from stage and deadline.
+    # The export reads plain columns (app/core/lists/export_plan.py): 剩余处理时间 from stage and deadline.
     export_computed = {"remaining_time": (("stage", "due_at"), remaining_time)}
 
     def export_columns(self):

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.core import cache, masking
-from app.core.paging import AnjuFilterConverter, ListCount, count_cap
+from app.core.lists.paging import AnjuFilterConverter, ListCount, count_cap
 from app.core.scope import apply_scope
 from app.extensions import db
 
@@ -110,7 +110,7 @@ class SafeInterface(SQLAInterface):
     message for an integrity error, else the generic one with an incident number). Pages
     flash it, APIs answer 422 with it. create_app gives FAB's own views this interface too.
     Text searches compile to ``LIKE ? ESCAPE`` with the user's wildcards taken literally
-    (app/core/paging.py)."""
+    (app/core/lists/paging.py)."""
 
     filter_converter_class = AnjuFilterConverter
 

@@ -354,8 +354,8 @@ def serve(app, poll_seconds=None):
     def background_tasks():
         # Exports and imports queued by the web processes (app/core/tasks.py), beside the
         # scheduled jobs: a long export never holds up a deadline job.
-        from app.core import list_tasks  # noqa: F401 (registers the export and import handlers)
         from app.core import tasks
+        from app.core.lists import export_import  # noqa: F401 (registers the export and import handlers)
 
         with app.app_context():
             try:

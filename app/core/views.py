@@ -11,7 +11,7 @@
 
 The datamodel that puts the scope on every query is app/core/datamodels.py; the REST base
 (AnjuModelRestApi, ServiceCalls) is app/core/rest.py; the list page every view shares (inline
-search, advanced filters, list widget) is app/core/list_views.py.
+search, advanced filters, list widget) is app/core/lists/views.py.
 """
 import logging
 from dataclasses import dataclass
@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.core import audit, import_files, masking, xlsx
 from app.core.audit import AuditAction
-from app.core.paging import like_filter
+from app.core.lists.paging import like_filter
 from app.core.scope import stamp
 from app.extensions import db
 # Modules import the datamodel from here too (it was part of this file).
@@ -34,10 +34,10 @@ from app.core.datamodels import (SECRET_COLUMNS, PersonalSearchRefused, SafeInte
                                  ScopedInterface, _is_exact, guard_personal_filters)
 from app.security.roles import PII_PERMISSION, PII_VIEW
 # The console's list page (inline search, advanced filters, list widget, dropdown caches) is
-# app/core/list_views.py; modules import its names from here too.
-from app.core.list_views import (OPTIONS_TTL, _OPTIONS_MODELS, AnjuListWidget,  # noqa: F401
-                                 AnjuSearchWidget, CachedOptionsWidget, ConsoleListMixin,
-                                 _install_option_listener, cache_search_options, drop_cached_options)
+# app/core/lists/views.py; modules import its names from here too.
+from app.core.lists.views import (OPTIONS_TTL, _OPTIONS_MODELS, AnjuListWidget,  # noqa: F401
+                                  AnjuSearchWidget, CachedOptionsWidget, ConsoleListMixin,
+                                  _install_option_listener, cache_search_options, drop_cached_options)
 
 log = logging.getLogger(__name__)
 
@@ -479,10 +479,10 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
     @has_access
     @permission_name("export")
     def export(self):
-        """The file at once when the rows are few, else a background task (app/core/list_tasks.py)."""
-        from app.core import list_tasks
+        """The file at once when the rows are few, else a background task (app/core/lists/export_import.py)."""
+        from app.core.lists import export_import
 
-        return list_tasks.export_clicked(self)
+        return export_import.export_clicked(self)
 
     # --- import ---
     def validate_import(self, rows):
@@ -516,7 +516,7 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
             if upload is None or not upload.filename:
                 flash(_("Please choose an .xlsx file to upload."), "danger")
             else:
-                from app.core import list_tasks
+                from app.core.lists import export_import
                 from app.core.errors import DomainError
                 from app.system.params import get_param
 
@@ -526,7 +526,7 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
                 if len(data) > get_param("import.background_kb") * 1024 and len(data) <= max_bytes:
                     held, data = [data], None  # (the task's file keeps the bytes, not this request)
                     try:
-                        task = list_tasks.import_in_background(self, held, upload.filename)
+                        task = export_import.import_in_background(self, held, upload.filename)
                     except DomainError as exc:
                         flash(str(exc), "danger")
                     else:

@@ -365,7 +365,7 @@ class AuditLogView(AnjuModelView):
                      "summary": _l("Summary"), "summary_text": _l("Summary"), "before": _l("Before"), "after": _l("After"),
                      "hash": _l("Hash"), "prev_hash": _l("Previous hash")}
     list_columns = ["ts", "username", "ip", "action", "entity", "entity_id", "summary_text"]
-    # The export reads plain columns (app/core/export_plan.py): the summary in words from its own columns.
+    # The export reads plain columns (app/core/lists/export_plan.py): the summary in words from its own columns.
     export_computed = {"summary_text": (("summary", "entity"), readable)}
     search_columns = ["ts", "username", "action", "entity", "entity_id", "summary", "ip"]
     # before/after are shown as the labelled, masked table of the show template.

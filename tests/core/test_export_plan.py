@@ -1,11 +1,12 @@
-"""The export's fast rows (app/core/export_plan.py) are the list's own rows and values: the
+"""The export's fast rows (app/core/lists/export_plan.py) are the list's own rows and values: the
 same rows in the same order, the same cells as the ORM way (masking as the viewer sees it,
 formatters, related names, computed columns), and the ORM way whenever a column needs
 objects or the first rows disagree."""
 import pytest
 from flask import g
 
-from app.core import export_plan, xlsx
+from app.core import xlsx
+from app.core.lists import export_plan
 from app.extensions import db
 from app.security.models import AnjuUser
 

@@ -1,9 +1,9 @@
-"""The list page's sort, page and page-size links (app/core/list_links.py) are FAB's own, built
+"""The list page's sort, page and page-size links (app/core/lists/links.py) are FAB's own, built
 from the request once: the same URL for every kind of query a list is opened with."""
 import pytest
 from flask_appbuilder.filters import TemplateFilters
 
-from app.core import list_links
+from app.core.lists import links as list_links
 
 QUERIES = [
     "",
@@ -111,7 +111,7 @@ def _squeeze(html):
 @pytest.mark.parametrize("page,count", [(0, 0), (0, 20), (0, 21), (0, 200), (3, 200), (9, 200), (5, 1000),
                                         (0, 10001), (499, 10001), (2, 61)])
 def test_the_page_links_are_fabs_macro(app, page, count):
-    from app.core import list_rows
+    from app.core.lists import rows as list_rows
 
     macro = app.jinja_env.from_string(
         "{% import 'appbuilder/general/lib.html' as lib %}{{ lib.render_pagination(page, 20, count, 'StaffView') }}")
@@ -121,7 +121,7 @@ def test_the_page_links_are_fabs_macro(app, page, count):
 
 
 def test_the_head_and_page_sizes_read_as_before(app):
-    from app.core import list_rows
+    from app.core.lists import rows as list_rows
 
     with app.test_request_context("/staff/list/?_oc_StaffView=post&_od_StaffView=asc"):
         head = str(list_rows.head(["name", "post", "status", "id"], ["name", "post"],

@@ -7,7 +7,7 @@ import pytest
 from flask import g
 from sqlalchemy import event, select
 
-from app.core.paging import LikeContains, LikeEndsWith, LikeStartsWith, ListCount, escape_like, like
+from app.core.lists.paging import LikeContains, LikeEndsWith, LikeStartsWith, ListCount, escape_like, like
 from app.core.views import ScopedInterface
 from app.extensions import db
 from app.system.models import Parameter, Region
@@ -58,7 +58,7 @@ def test_search_wildcards_are_taken_literally(ctx):
 def test_views_get_the_like_filters_in_place_of_fabs():
     from flask_appbuilder.models.sqla.filters import FilterContains
 
-    from app.core.paging import AnjuFilterConverter
+    from app.core.lists.paging import AnjuFilterConverter
 
     classes = dict(AnjuFilterConverter.conversion_table)["is_string"]
     assert LikeContains in classes and FilterContains not in [c for c in classes if c is FilterContains]

@@ -1,11 +1,11 @@
-"""The list rows written in Python (app/core/list_rows.py): every cell escaped once, HTML a
+"""The list rows written in Python (app/core/lists/rows.py): every cell escaped once, HTML a
 formatter returns kept, long cells with their whole text as the tooltip, the key column linked
 (its number when empty), 序号 over pages, and the delete dialog naming the record safely."""
 import re
 
 from markupsafe import Markup
 
-from app.core import list_rows
+from app.core.lists import rows as list_rows
 
 ANJU = {"key_column": "name", "wrap_at": 10, "show_url": "/x/show/{pk}", "edit_url": "/x/edit/{pk}",
         "delete_url": "/x/delete/{pk}"}

@@ -1,4 +1,4 @@
-"""Every list as the base renders it (app/core/listing.py, anju/widgets/list.html): the inline
+"""Every list as the base renders it (app/core/lists/search.py, anju/widgets/list.html): the inline
 search with whole-day ranges, 序号, the key column linking to the detail, text buttons, page
 sizes within the cap, empty boxes dropped, masked columns searched only by the exact value, and
 the frame around it (menu, breadcrumbs)."""

@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select, text
 from app.complaints.models import Complaint
 from app.core import text_index
 from app.core.audit import AuditLog
-from app.core.paging import escape_like, like
+from app.core.lists.paging import escape_like, like
 from app.extensions import db
 from tests.complaints.helpers import file_complaint
 

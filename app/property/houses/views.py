@@ -85,14 +85,14 @@ class HouseImportView(BaseView):
         data = upload.stream.read(max_bytes + 1)
         if len(data) > get_param("import.background_kb") * 1024 and len(data) <= max_bytes:
             # A large file: the area and date are checked now, the workbook in a background task
-            # with its progress (app/core/list_tasks.py), which runs import_file below.
-            from app.core import list_tasks
+            # with its progress (app/core/lists/export_import.py), which runs import_file below.
+            from app.core.lists import export_import
 
             try:
                 services.filer_area(user, values["area_id"])
                 services.parse_deposit_date(values["deposit_date"])
                 held, data = [data], None
-                task = list_tasks.import_in_background(self, held, upload.filename, form=values)
+                task = export_import.import_in_background(self, held, upload.filename, form=values)
             except DomainError as exc:
                 db.session.rollback()
                 return self._render_index(values, error=str(exc))

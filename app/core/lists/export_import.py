@@ -1,4 +1,4 @@
-"""Export and import of every list, in the background when they are large.
+"""Export and import of every list (the toolbar's 导出 and 导入), in the background when they are large.
 
 ``AnjuModelView.export`` and ``AnjuModelView.import_`` call this module:
 
@@ -25,8 +25,9 @@ from flask import current_app, g, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.core import audit, export_plan, masking, progress, tasks, xlsx
+from app.core import audit, masking, progress, tasks, xlsx
 from app.core.audit import AuditAction
+from app.core.lists import export_plan
 from app.core.mixins import now
 from app.extensions import db
 

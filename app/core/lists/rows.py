@@ -127,7 +127,7 @@ def render(value_columns, pks, include_columns, formatters_columns, anju, *, che
 def head(include_columns, order_columns, label_columns, modelview_name, *, checkboxes, row_links):
     """The ``<tr>`` of the table head: a tick-all box, 序号, each column's label (a sort link
     with its direction's icon where the column sorts) and 操作."""
-    from app.core.list_links import link_order
+    from app.core.lists.links import link_order
 
     args = request.args
     sorted_by = args.get("_oc_" + modelview_name)
@@ -154,7 +154,7 @@ def head(include_columns, order_columns, label_columns, modelview_name, *, check
 
 def page_size_options(page_sizes, page_size, modelview_name):
     """The page-size choice's ``<option>``s, each the link to the list at that size."""
-    from app.core.list_links import link_page_size
+    from app.core.lists.links import link_page_size
 
     return Markup("".join(
         f'<option value="{_e(link_page_size(size, modelview_name))}"{" selected" if size == page_size else ""}>'
@@ -164,7 +164,7 @@ def page_size_options(page_sizes, page_size, modelview_name):
 def pagination(page, page_size, count, modelview_name):
     """FAB's page links (lib.html ``render_pagination``): first, previous, up to seven pages
     around this one, next, last; nothing when everything fits on one page."""
-    from app.core.list_links import link_page
+    from app.core.lists.links import link_page
 
     page = page or 0
     pages = int(math.ceil(count / page_size)) if page_size else 0

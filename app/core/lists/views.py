@@ -9,8 +9,9 @@ from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_appbuilder.urltools import get_filter_args
 from flask_appbuilder.widgets import FormWidget, ListWidget, SearchWidget
 
-from app.core import listing, masking
+from app.core import masking
 from app.core.datamodels import guard_personal_filters
+from app.core.lists import search
 
 # --- search-form dropdowns of related rows: built once per process -----------------
 
@@ -33,7 +34,7 @@ def drop_cached_options():
     _options_generation[0] += 1
     _OPTIONS_CACHE.clear()
     _SEARCH_TEXT_CACHE.clear()
-    listing.drop_cached_choices()
+    search.drop_cached_choices()
 
 
 def _watch_option_writes(session, flush_context):
@@ -161,7 +162,7 @@ class AnjuListWidget(ListWidget):
 class ConsoleListMixin:
     """The console's list page for any FAB ModelView (ours, and FAB's own security views):
     anju/list.html with the inline search form, whole-day ranges, 序号, the key column's link,
-    text buttons and page sizes (app/core/listing.py)."""
+    text buttons and page sizes (app/core/lists/search.py)."""
 
     list_template = "anju/list.html"
     list_widget = AnjuListWidget
@@ -170,7 +171,7 @@ class ConsoleListMixin:
     # search_columns); the rest stay in the advanced filters.
     inline_search_columns = None
     inline_search_limit = 5
-    # The column that names a row and links to its detail (default: app/core/listing.key_column).
+    # The column that names a row and links to its detail (default: app/core/search.key_column).
     list_key_column = None
 
     def __init__(self, **kwargs):
@@ -180,7 +181,7 @@ class ConsoleListMixin:
             # called on this view (FAB's own security views call it can_read).
             self.method_permission_name = {**mapped, "advanced_filters": mapped.get("list", "list")}
         super().__init__(**kwargs)
-        listing.install_day_ranges(self)
+        search.install_day_ranges(self)
         self._search_form_without_defaults()
         self.list_widget = type(f"{self.__class__.__name__}ListWidget", (self.list_widget,), {"view": self})
 
@@ -201,7 +202,7 @@ class ConsoleListMixin:
 
     def _get_search_widget(self, form=None, exclude_cols=None, widgets=None):
         widgets = super()._get_search_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
-        widgets["inline"] = listing.inline_search(
+        widgets["inline"] = search.inline_search(
             self, form, () if masking.viewer_sees_full() else tuple(getattr(self, "mask_columns", None) or ()),
             choices_key=self._inline_choices_key)
         return widgets
@@ -249,8 +250,8 @@ class ConsoleListMixin:
         args = [(k, v) for k, v in request.args.items(multi=True) if k != "exact_count"]
         importable = self.supports_import()
         extras = {
-            "key_column": self.list_key_column or listing.key_column(self),
-            "page_sizes": listing.page_sizes(get_param("list.page_size_max")),
+            "key_column": self.list_key_column or search.key_column(self),
+            "page_sizes": search.page_sizes(get_param("list.page_size_max")),
             "wrap_at": 40,
             "can_export": self._permitted(self, "can_export") and hasattr(self, "export"),
             "can_import": importable and self._permitted(self, "can_import"),
