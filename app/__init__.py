@@ -165,6 +165,9 @@ def _register_hooks(app):
     from app.core.lists import links as list_links
 
     list_links.install(app)
+    from app.core import returns
+
+    returns.install(app)
 
     from app.core.guards import check_request
 

@@ -24,7 +24,7 @@ from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app.core import audit, import_files, masking, xlsx
+from app.core import audit, import_files, masking, returns, xlsx
 from app.core.audit import AuditAction
 from app.core.lists.paging import like_filter
 from app.core.scope import stamp
@@ -186,13 +186,14 @@ class SaveLanding:
         return redirect(self.saved_url(item))
 
     def update_redirect(self):
-        """FAB's back history (where an action or a delete returns), written to the session
-        only when it changes: FAB wrote it twice on every list page even when it was the same
-        page again, so the session cookie was signed and sent again on every request."""
-        history = session.get("page_history") or []
-        if history and history[-1] == request.url:
-            return
-        super().update_redirect()
+        """No back history in the session (app/core/returns.py): FAB wrote one on every page,
+        which signed and sent the session cookie again each time and was shared by every tab."""
+        return None
+
+    def get_redirect(self):
+        """Where a delete or an action goes back to: a local ``next``, the page it came from
+        (not the page of the record it deleted), else this view's list (app/core/returns.py)."""
+        return returns.return_url(self)
 
     def post_add_redirect(self):
         return self._landing()

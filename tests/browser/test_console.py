@@ -150,3 +150,27 @@ def test_advanced_filters_are_fetched_when_first_opened(live_server, page):
     else:
         assert page.query_selector("#anju-advanced.in #filter_form"), "the filter in force is not shown"
     assert not errors, errors
+
+
+def test_back_returns_to_this_tabs_list(live_server, page):
+    """返回 on a record's page goes to the list as this tab showed it (filters, sort, page),
+    whatever another tab opened meanwhile; opened without a list in the tab, to the plain list."""
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    sign_in(page, live_server, "admin")
+    filtered = "/users/list/?_oc_AnjuUserDBModelView=username&_od_AnjuUserDBModelView=desc&psize_AnjuUserDBModelView=50"
+    page.goto(live_server + filtered)
+    page.click("table a.anju-key >> nth=0")
+    page.wait_for_url(re.compile(r".*/users/show/\d+"))
+    other = page.context.new_page()               # another tab opens the plain list meanwhile
+    other.goto(live_server + "/users/list/")
+    page.click("a:has(i.fa-arrow-left)")
+    page.wait_for_url(re.compile(r".*/users/list/.*"))
+    assert page.url == live_server + filtered
+    # A tab that opened the record directly: the plain list, from the server.
+    record = other.get_attribute("table a.anju-key >> nth=0", "href")
+    fresh = page.context.new_page()
+    fresh.goto(live_server + record)
+    fresh.click("a:has(i.fa-arrow-left)")
+    fresh.wait_for_url(re.compile(r".*/users/list/$"))
+    assert not errors, errors

@@ -1,7 +1,8 @@
 /* Anju Console frame and lists: the collapsible menu, Chinese date pickers with day ranges,
    page sizes, row selection for bulk actions, and confirmation before irreversible steps.
    Every text shown comes from the page (translated on the server). The one request it makes
-   is for a list's own advanced filters, when they are first opened. */
+   is for a list's own advanced filters, when they are first opened. 返回 goes back to the list
+   as this tab last showed it. */
 (function ($) {
   'use strict';
   var lang = (document.querySelector('meta[name="anju-lang"]') || {}).content || 'zh';
@@ -142,6 +143,25 @@
       form.submit();
     }
   });
+
+  /* --- 返回 on a record's page or form: back to this tab's list of it, as the tab last showed
+     it (filters, sort, page). Kept per tab; the server's /back (app/core/returns.py) takes
+     the list without them when the tab has none. --- */
+  (function () {
+    var tab;
+    try { tab = window.sessionStorage; tab.getItem('anju'); } catch (e) { return; }
+    var path = window.location.pathname;
+    var list = /^(.*)\/list\/$/.exec(path);
+    if (list) {
+      try { tab.setItem('anju-list:' + list[1], path + window.location.search); } catch (e) { /* full */ }
+      return;
+    }
+    var record = /^(.*)\/(show|edit|add)(\/[^\/]*)?\/?$/.exec(path);
+    var kept = record && tab.getItem('anju-list:' + record[1]);
+    if (!kept) { return; }
+    var links = document.querySelectorAll('a[href$="/back"]');
+    for (var i = 0; i < links.length; i++) { links[i].setAttribute('href', kept); }
+  }());
 
   $(function () {
     if ($ && $.fn.datepicker) {

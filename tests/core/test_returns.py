@@ -1,0 +1,114 @@
+"""Where a delete, an action and 返回 go (app/core/returns.py): from the request itself (a local
+``next``, the page it came from, else the view's list), never from a history kept in the
+session, which every tab shared and every page wrote."""
+import pytest
+
+from tests.conftest import csrf_token
+from tests.rental.test_agencies_premises import _form, _premises, steps
+
+LIST = "/rental/premises/list/"
+FILTERED = "/rental/premises/list/?psize_PremisesView=10&_oc_PremisesView=name&_od_PremisesView=asc"
+
+
+@pytest.fixture
+def premises(app, login):
+    """An enterprise admin signed in, with three premises of its own: (client, [ids])."""
+    ent = steps.enterprise(app)
+    c = login(ent.admin)
+    for name in ("一号门店", "二号门店", "三号门店"):
+        assert c.form("/rental/premises/add", _form(name=name), get_url="/rental/premises/add").status_code == 302
+    return c, [row[0] for row in _premises(app, ent.org_id)]
+
+
+def _delete(c, pk, referer=None, **data):
+    token = csrf_token(c.get(LIST).get_data(as_text=True))
+    headers = {"Referer": "http://localhost" + referer} if referer else {}
+    return c.post(f"/rental/premises/delete/{pk}", data={"csrf_token": token, **data}, headers=headers)
+
+
+def _where(resp):
+    assert resp.status_code == 302, resp.status_code
+    location = resp.headers["Location"]
+    return location.replace("http://localhost", "")
+
+
+def test_pages_leave_the_session_alone(app, premises):
+    """Opening lists, records and forms signs no new session cookie: nothing is kept there."""
+    c, ids = premises
+    c.get(LIST)
+    for url in (FILTERED, f"/rental/premises/show/{ids[0]}", LIST + "?page_PremisesView=0",
+                f"/rental/premises/edit/{ids[1]}", "/rental/premises/add", LIST):
+        resp = c.get(url)
+        assert resp.status_code == 200, url
+        assert "session=" not in resp.headers.get("Set-Cookie", ""), url
+    with c.http.session_transaction() as session:
+        assert "page_history" not in session
+
+
+def test_a_delete_returns_to_the_list_it_came_from(app, premises):
+    c, ids = premises
+    assert _where(_delete(c, ids[0], referer=FILTERED)) == FILTERED
+    assert _where(_delete(c, ids[1], next=FILTERED)) == FILTERED
+    assert _where(_delete(c, ids[2])) == LIST
+    listed = c.get(LIST).get_data(as_text=True)
+    assert not any(f"/rental/premises/show/{pk}" in listed for pk in ids)
+
+
+def test_a_delete_from_the_records_own_page_lands_on_its_list(app, premises):
+    c, ids = premises
+    c.get(f"/rental/premises/show/{ids[0]}")
+    assert _where(_delete(c, ids[0], referer=f"/rental/premises/show/{ids[0]}")) == LIST
+    # Another record's page is where it was (a parent's page with its related rows, say).
+    assert _where(_delete(c, ids[1], referer=f"/rental/premises/show/{ids[2]}")) == f"/rental/premises/show/{ids[2]}"
+
+
+def test_two_tabs_keep_their_own_way_back(app, premises):
+    """Tab A opened the filtered list, then tab B the plain one; a delete in tab A returns to
+    tab A's list (FAB's shared history sent it to the list tab B opened last)."""
+    c, ids = premises
+    c.get(FILTERED)            # tab A
+    c.get(LIST)                # tab B
+    assert _where(_delete(c, ids[0], referer=FILTERED)) == FILTERED
+    c.get(FILTERED)            # tab A again
+    assert _where(_delete(c, ids[1], referer=LIST)) == LIST
+
+
+@pytest.mark.parametrize("target", [
+    "http://evil.example/rental/premises/list/", "//evil.example/x", "https:evil.example", "javascript:alert(1)",
+    "/\\evil.example", "\x01/rental/premises/list/", "rental/premises/list/", "ftp://localhost/x",
+    "/static/appbuilder/css/ab.css", "/no/such/page", "/rental/premises/delete/1",
+])
+def test_only_pages_of_this_site_are_returned_to(app, premises, target):
+    c, ids = premises
+    assert _where(_delete(c, ids[0], next=target)) == LIST
+    token = csrf_token(c.get(LIST).get_data(as_text=True))
+    resp = c.post(f"/rental/premises/delete/{ids[1]}", data={"csrf_token": token},
+                  headers={"Referer": target if "://" in target else "http://evil.example" + target})
+    assert _where(resp) == LIST
+
+
+def test_a_refused_action_returns_to_its_list(app, login):
+    c = login("admin")
+    token = csrf_token(c.get("/staff/list/").get_data(as_text=True))
+    came_from = "/staff/list/?_flt_0_status=left"
+    resp = c.post("/staff/action_post", data={"csrf_token": token, "action": "resign_selected", "rowid": "999999999"},
+                  headers={"Referer": "http://localhost" + came_from})
+    assert _where(resp) == came_from
+    assert "部分选中的记录不存在或不在您的数据权限范围内" in c.get(came_from).get_data(as_text=True)
+    # An action asked for by GET is refused, and goes back the same way.
+    resp = c.get("/staff/action/resign_selected/1", headers={"Referer": "http://localhost" + came_from})
+    assert _where(resp) == came_from
+    assert "此操作必须通过对应的表单提交" in c.get(came_from).get_data(as_text=True)
+
+
+def test_back_goes_to_the_list_of_the_page_it_was_clicked_on(app, premises):
+    c, ids = premises
+    assert _where(c.get("/back", headers={"Referer": f"http://localhost/rental/premises/show/{ids[0]}"})) == LIST
+    assert _where(c.get("/back", headers={"Referer": f"http://localhost/rental/premises/edit/{ids[0]}"})) == LIST
+    assert _where(c.get("/back", headers={"Referer": "http://localhost/rental/premises/add"})) == LIST
+    assert _where(c.get("/back", query_string={"next": FILTERED})) == FILTERED
+    home = _where(c.get("/back"))
+    assert home == "/" or home.startswith("/?")
+    for outside in ("http://evil.example/rental/premises/show/1", "http://localhost/no/such/page"):
+        assert _where(c.get("/back", headers={"Referer": outside})) == home
+    assert _where(c.get("/back", query_string={"next": "//evil.example/"})) == home
