@@ -86,12 +86,26 @@ def own_list(view):
     return view.appbuilder.get_url_for_index
 
 
-def return_url(view):
-    """Where ``view``'s request goes back to (module docstring)."""
+def _next_page():
     for candidate in (request.form.get("next") if request.method == "POST" else None, request.args.get("next")):
         page = page_of(candidate)
         if page is not None:
-            return page[2]
+            return page
+    return None
+
+
+def back_to(default):
+    """A page to go back to: a local ``next`` (form or query), else the page the request came
+    from, when either is a GET page of this site; else ``default``."""
+    page = _next_page() or page_of(request.referrer)
+    return page[2] if page is not None else default
+
+
+def return_url(view):
+    """Where ``view``'s request goes back to (module docstring)."""
+    page = _next_page()
+    if page is not None:
+        return page[2]
     page = page_of(request.referrer)
     if page is not None:
         endpoint, args, target = page

@@ -112,3 +112,24 @@ def test_back_goes_to_the_list_of_the_page_it_was_clicked_on(app, premises):
     for outside in ("http://evil.example/rental/premises/show/1", "http://localhost/no/such/page"):
         assert _where(c.get("/back", headers={"Referer": outside})) == home
     assert _where(c.get("/back", query_string={"next": "//evil.example/"})) == home
+
+
+def test_back_to_takes_only_a_page_of_this_site(app):
+    """returns.back_to (the allocation pages' way back): a local next, else the referring page,
+    when it is a GET page of the console; else the default."""
+    from app.core import returns
+
+    page = "/rental/premises/list/?psize_PremisesView=10"
+    cases = [
+        ({"query_string": {"next": page}}, page),
+        ({"method": "POST", "data": {"next": page}}, page),
+        ({"headers": {"Referer": "http://localhost" + page}}, page),
+        ({"query_string": {"next": "//evil.example/"}, "headers": {"Referer": "http://localhost" + page}}, page),
+        ({"headers": {"Referer": "http://evil.example" + page}}, "/default"),
+        ({"headers": {"Referer": "http://localhost/static/anju/anju.css"}}, "/default"),
+        ({"query_string": {"next": "/rental/premises/delete/1"}}, "/default"),
+        ({}, "/default"),
+    ]
+    for kwargs, expected in cases:
+        with app.test_request_context("/somewhere", **kwargs):
+            assert returns.back_to("/default") == expected, kwargs

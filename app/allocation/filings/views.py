@@ -18,7 +18,6 @@ a registration or filing of another applicant is a 404.
 from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
-from flask_appbuilder.utils.base import is_safe_redirect_url
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -31,7 +30,7 @@ from app.allocation.plans import services as plans
 from app.allocation.registrations import services as registrations
 from app.allocation.registrations.models import Registration
 from app.core import documents as docs_engine
-from app.core import uploads
+from app.core import returns, uploads
 from app.core.errors import DomainError
 from app.core.scope import current_user_obj
 from app.extensions import db
@@ -169,10 +168,7 @@ class MyAllocationView(BaseView):
     @staticmethod
     def _back(default):
         """Where the user came from (a local ``next`` or the referring page), else ``default``."""
-        for target in (request.form.get("next"), request.args.get("next"), request.referrer):
-            if target and is_safe_redirect_url(target):
-                return target
-        return default
+        return returns.back_to(default)
 
     # --- 信息填报 -------------------------------------------------------------------------
 

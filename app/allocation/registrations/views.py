@@ -31,7 +31,7 @@ from app.allocation.filings.models import FILING_LABELS
 from app.allocation.plans.models import AllocationPlan, AllocationProject, PlanStatus, PriorityGroup
 from app.allocation.registrations import services
 from app.allocation.registrations.models import Objection, ObjectionStatus, Registration, RegStatus
-from app.core import audit, masking, uploads, xlsx
+from app.core import audit, masking, returns, uploads, xlsx
 from app.core.audit import AuditAction
 from app.core.errors import DomainError
 from app.core.scope import apply_scope, current_user_obj
@@ -226,16 +226,11 @@ def _status_choices(mapping):
 
 def _list_url(candidate=None):
     """The registrations list the user came from (its filters and page kept), else the list."""
-    from urllib.parse import urlsplit
-
-    base = url_for("AllocationRegistrationView.list")
     for url in (candidate, request.referrer):
-        if not url:
-            continue
-        parts = urlsplit(url)
-        if parts.path == base and (not parts.netloc or parts.netloc == request.host):
-            return parts.path + (f"?{parts.query}" if parts.query else "")
-    return base
+        page = returns.page_of(url)
+        if page is not None and page[0] == "AllocationRegistrationView.list":
+            return page[2]
+    return url_for("AllocationRegistrationView.list")
 
 
 def _ids(values):
