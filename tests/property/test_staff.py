@@ -576,3 +576,30 @@ def test_government_reads_its_region_only_and_cannot_write(app, login):
     # admin has every permission but no enterprise: refused with the reason.
     html = login("admin").get("/staff/add", follow_redirects=True).get_data(as_text=True)
     assert "只有企业账号可以管理从业人员。" in html
+
+
+def test_company_and_area_are_inline_search_boxes(app, login):
+    """物业管理区域 and 所属企业 are text boxes of the list's inline search like 姓名: a company
+    search fills its box and finds that company's people, with the advanced filters left closed
+    (they are fetched when opened, not sent with the page)."""
+    from tests.property.helpers import make_staff
+
+    name = uniq("内联")
+    with app.app_context():
+        make_staff("ent_a", name)
+        db.session.commit()
+        from app.system.models import Organization
+
+        company = db.session.get(Organization, user("ent_a").org_id).name
+    c = login("admin")
+    page = c.get("/staff/list/").get_data(as_text=True)
+    search = re.search(r'id="anju-search".*?</form>', page, re.S).group(0)
+    assert "物业管理区域" in search and "所属企业" in search
+    org_box = re.search(r'<input[^>]*name="(_flt_\d+_org)"', search).group(1)
+    html = c.get("/staff/list/", query_string={org_box: company[1:5], "_flt_3_name": name}).get_data(as_text=True)
+    search = re.search(r'id="anju-search".*?</form>', html, re.S).group(0)
+    assert re.search(rf'name="{org_box}"[^>]*value="{re.escape(company[1:5])}"', search)
+    rows = html.split('id="anju-search"', 1)[1].split("</form>", 1)[1]
+    assert name in rows and 'id="filter_form"' not in html and "data-anju-load" in html
+    other = c.get("/staff/list/", query_string={org_box: "没有这家企业", "_flt_3_name": name}).get_data(as_text=True)
+    assert name not in other.split('id="anju-search"', 1)[1].split("</form>", 1)[1]

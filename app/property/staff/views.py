@@ -109,9 +109,12 @@ def _area_names_statement():
 # --- list filters --------------------------------------------------------------------------------
 
 class _Contains(BaseFilter):
-    """A text filter as a subquery: a text box instead of a dropdown of every area or company."""
+    """A text filter as a subquery: a text box instead of a dropdown of every area or company.
+    Its URL name is FAB's "contains" (ct), so the list's inline search shows it as a text box
+    like any other contains-search (app/core/lists/search.py)."""
 
     name = _l("Contains")
+    arg_name = "ct"
 
     def clause(self, value):
         raise NotImplementedError
@@ -126,8 +129,6 @@ class _Contains(BaseFilter):
 class FilterStaffArea(_Contains):
     """物业管理区域: a name (contains), or an area's id (links from an area's page)."""
 
-    arg_name = "staff_area"
-
     def clause(self, value):
         in_areas = select(staff_area.c.staff_id)
         if value.isdigit():
@@ -140,7 +141,7 @@ class FilterStaffArea(_Contains):
 
 
 class FilterStaffCompany(_Contains):
-    arg_name = "staff_company"
+    """企业名称 (contains)."""
 
     def clause(self, value):
         from app.system.models import Organization
