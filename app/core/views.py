@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.core import audit, import_files, masking, returns, xlsx
 from app.core.audit import AuditAction
+from app.core.lists import reader as list_reader
 from app.core.lists.paging import like_filter
 from app.core.scope import stamp
 from app.extensions import db
@@ -87,6 +88,9 @@ def display(value):
     if isinstance(value, (list, tuple, set)) or (hasattr(value, "__iter__") and not isinstance(value, str)):
         return "、".join(str(v) for v in value)
     return value
+
+
+display.reads_values = True     # a related record's text, as its display column (app/core/lists/reader.py)
 
 
 def record_name(item):
@@ -247,6 +251,10 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
     # only FilterEqual on a coded column whose value comes from a select in
     # search_form_extra_fields).
     search_filters = {}
+    # {list column: fn(dialect name) -> SQL expression}: the value of a column that is not a
+    # plain column or many-to-one relation (a property), so the list's rows are read as plain
+    # values (app/core/lists/reader.py); checked against the ORM rows on the first page.
+    list_sql_columns = {}
 
     base_permissions = None
 
@@ -334,16 +342,30 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
 
         cap = get_param("list.page_size_max")
         page_size = min(page_size or self.page_size, cap)
-        widgets = super()._get_list_widget(filters, actions=actions, order_column=order_column,
-                                           order_direction=order_direction, page=page,
-                                           page_size=page_size, widgets=widgets, **kwargs)
+        reader = self._page_reader()
+        with list_reader.reading(reader) as reading:
+            widgets = super()._get_list_widget(filters, actions=actions, order_column=order_column,
+                                               order_direction=order_direction, page=page,
+                                               page_size=page_size, widgets=widgets, **kwargs)
         list_widget = widgets.get("list")
         if list_widget is not None:
             # FAB hands the template a generator over the rows: read them once, here.
             args = list_widget.template_args
             args["value_columns"] = list(args.get("value_columns") or [])
+            if reading.used and not reader.checked:
+                orm_values = list_reader.check(self, reader, args["value_columns"], args.get("pks") or [])
+                if orm_values is not None:
+                    args["value_columns"] = orm_values
         self._audit_full_view(list_widget)
         return widgets
+
+    def _page_reader(self):
+        """The list's rows as plain values (app/core/lists/reader.py), else None (ORM rows)."""
+        try:
+            return self.__dict__["_anju_page_reader"]
+        except KeyError:
+            reader = self.__dict__["_anju_page_reader"] = list_reader.for_view(self)
+            return reader
 
     def _get_show_widget(self, pk, item, widgets=None, actions=None, show_fieldsets=None):
         widgets = super()._get_show_widget(pk, item, widgets=widgets, actions=actions,

@@ -13,6 +13,8 @@ The parts, by what they do:
 * ``rows``          -- the table's rows, head and pager written in Python (the same markup as
   the templates wrote, a fraction of the time);
 * ``links``         -- the sort, page and page-size links, built from the request once;
+* ``reader``        -- a page's rows read as plain values by one statement instead of ORM
+  objects (checked against the ORM rows on a view's first page);
 * ``export_import`` -- export and import of every list, in the background when large;
 * ``export_plan``   -- an export's rows read as one statement of plain columns (checked
   against the list's own cells).

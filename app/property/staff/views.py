@@ -106,6 +106,36 @@ def _area_names_statement():
     return _built["area_names"]
 
 
+def _listed_area_names(dialect_name):
+    """物业管理区域 of a list row as SQL: the areas' names, by name, joined with 、 ("-" for none),
+    as ``Staff.area_names`` gives them (app/core/lists/reader.py)."""
+    from sqlalchemy import func, literal
+
+    owned = staff_area.c.staff_id == Staff.id
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+        names = (select(func.string_agg(PropertyArea.name, aggregate_order_by(literal("、"), PropertyArea.name)))
+                 .select_from(staff_area.join(PropertyArea, PropertyArea.id == staff_area.c.area_id))
+                 .where(owned))
+    else:  # SQLite's group_concat keeps the order of an ordered subquery
+        ordered = (select(PropertyArea.name.label("area_name"))
+                   .join(staff_area, staff_area.c.area_id == PropertyArea.id).where(owned)
+                   .order_by(PropertyArea.name).correlate(Staff).subquery())
+        names = select(func.group_concat(ordered.c.area_name, "、"))
+    return func.coalesce(names.correlate(Staff).scalar_subquery(), "-")
+
+
+def _listed_username(_dialect_name):
+    """The bound account's username ("" for none), as ``Staff.username`` gives it."""
+    from sqlalchemy import func
+
+    from app.security.models import AnjuUser
+
+    return func.coalesce(select(AnjuUser.username).where(AnjuUser.id == Staff.user_id)
+                         .correlate(Staff).scalar_subquery(), "")
+
+
 # --- list filters --------------------------------------------------------------------------------
 
 class _Contains(BaseFilter):
@@ -262,6 +292,7 @@ class StaffView(AnjuModelView):
     mask_columns = MASKS
     formatters_columns = {"post": dicts.formatter(services.POST_DICT), "status": services.status_label,
                           "id": _row_links}
+    list_sql_columns = {"area_names": _listed_area_names, "username": _listed_username}
     order_columns = ["name", "post", "status", "left_on"]
     base_order = ("id", "desc")
     xlsx_columns = STAFF_COLUMNS
