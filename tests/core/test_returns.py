@@ -133,3 +133,32 @@ def test_back_to_takes_only_a_page_of_this_site(app):
     for kwargs, expected in cases:
         with app.test_request_context("/somewhere", **kwargs):
             assert returns.back_to("/default") == expected, kwargs
+
+
+def test_every_record_page_offers_a_way_back(app):
+    """A record's own page (a view's show template of its own) is never a dead end: it has 返回
+    (anju/_back.html or FAB's detail with its own), or a link back of its own (e.g. 核验's to the
+    next listing)."""
+    fab_show = "appbuilder/general/model/show.html"
+    loader = app.jinja_env.loader
+    checked = 0
+    for view in app.appbuilder.baseviews:
+        template = getattr(view, "show_template", None)
+        if not template or template == fab_show:
+            continue
+        source = loader.get_source(app.jinja_env, template)[0]
+        ways = ('"anju/_back.html"', "UtilView.back", "widgets.get('show')", "{{ super() }}", "_('Back")
+        assert any(way in source for way in ways), template
+        checked += 1
+    assert checked >= 20
+
+
+def test_back_on_a_complaint_page_goes_to_the_complaints(app, login):
+    from tests.complaints.helpers import file_complaint
+
+    with app.app_context():
+        pk = file_complaint().id
+    c = login("admin")
+    page = c.get(f"/complaints/show/{pk}").get_data(as_text=True)
+    assert 'class="btn btn-default btn-sm anju-back" href="/back">返回</a>' in page
+    assert _where(c.get("/back", headers={"Referer": f"http://localhost/complaints/show/{pk}"})) == "/complaints/list/"
