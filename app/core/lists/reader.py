@@ -12,6 +12,9 @@ column is known here reads them with one statement of plain columns:
   ``code``), read by a correlated subquery, unless the view formats the cell itself (its
   formatter may read the related object; ``display``, marked ``reads_values``, does not);
 * ``rel.col`` (one level) is that column of the related row, read the same way;
+* a value computed from the row's columns is the view's ``export_computed`` declaration
+  (``{column: (("stage", "due_at"), fn)}``, as its export reads it): those columns are
+  selected and ``fn`` given their values;
 * anything else (a property, a method, a to-many relation) is declared by the view as SQL:
   ``list_sql_columns = {column: fn}``, ``fn(dialect_name)`` answering an expression over the
   model's table (a correlated subquery, a ``coalesce`` ...) that gives the cell the value the
@@ -49,9 +52,10 @@ class Row:
 class PageReader:
     """The rows of one view's list pages by key, as :class:`Row` values."""
 
-    def __init__(self, model, names, build, related=()):
+    def __init__(self, model, names, build, related=(), computed=()):
         self.model = model
         self.names = tuple(names)        # attribute names, in the statement's column order
+        self.computed = tuple(computed)  # (name, positions of its columns, fn), selected after those
         self.related = tuple(related)    # the many-to-one columns (their display column read)
         self._build = build              # dialect name -> Select (keys bound as anju_page_ids)
         self._statements = {}
@@ -69,11 +73,14 @@ class PageReader:
         if not ids:
             return []
         dialect = session.get_bind(mapper=sa_inspect(self.model)).dialect.name
-        names = self.names
+        names, computed = self.names, self.computed
         by_key = {}
         for values in session.execute(self.statement(dialect), {"anju_page_ids": list(ids)}):
             row = Row()
-            row.__dict__.update(zip(names, values))
+            cells = row.__dict__
+            cells.update(zip(names, values))
+            for name, positions, fn in computed:
+                cells[name] = fn(*[values[i] for i in positions])
             by_key[values[0]] = row
         return [by_key[i] for i in ids if i in by_key]
 
@@ -89,14 +96,22 @@ def for_view(view):
     model = view.datamodel.obj
     mapper = sa_inspect(model)
     declared = getattr(view, "list_sql_columns", None) or {}
+    from_columns = getattr(view, "export_computed", None) or {}
     formatters = getattr(view, "formatters_columns", None) or {}
     pk = view.datamodel.get_pk_name()
+    if not isinstance(pk, str):      # a composite key
+        return None
     plan = [(pk, "column", pk)]
     for column in view.list_columns or []:
         if column == pk:
             continue
         if column in declared:
             plan.append((column, "sql", declared[column]))
+        elif column in from_columns:
+            sources, fn = from_columns[column]
+            if any(source not in mapper.columns for source in sources):
+                return None
+            plan.append((column, "computed", (tuple(sources), fn)))
         elif column in mapper.columns:
             plan.append((column, "column", column))
         elif "." not in column and column in mapper.relationships:
@@ -118,24 +133,40 @@ def for_view(view):
         else:
             return None
 
+    shown = [(name, kind, spec) for name, kind, spec in plan if kind != "computed"]
+    computed, sources = [], []
+    for name, kind, spec in plan:
+        if kind == "computed":
+            positions = []
+            for source in spec[0]:
+                if source not in sources:
+                    sources.append(source)
+                positions.append(len(shown) + sources.index(source))
+            computed.append((name, tuple(positions), spec[1]))
+
     def build(dialect_name):
         exprs = []
-        for name, kind, spec in plan:
+        for name, kind, spec in shown:
             if kind == "column":
                 exprs.append(getattr(model, spec))
             elif kind == "sql":
                 exprs.append(spec(dialect_name).label(name.replace(".", "_")))
             else:
+                # The related row by an alias of its table (a relation to the same table, e.g. a
+                # parent, must not correlate with the list's own row).
                 rel, leaf = spec
-                target = rel.mapper.class_
-                where = [remote == local for local, remote in rel.local_remote_pairs]
-                exprs.append(select(getattr(target, leaf)).where(*where).correlate(model)
+                related = rel.mapper.local_table.alias()
+                value = related.c[sa_inspect(rel.mapper.class_).columns[leaf].name]
+                where = [related.c[remote.name] == local for local, remote in rel.local_remote_pairs]
+                exprs.append(select(value).where(*where).correlate(model)
                              .scalar_subquery().label(name.replace(".", "_")))
+        exprs += [getattr(model, source).label(f"anju_from_{source}") for source in sources]
         key = getattr(model, pk)
         return select(*exprs).where(key.in_(bindparam("anju_page_ids", expanding=True)))
 
-    return PageReader(model, [name for name, _kind, _spec in plan], build,
-                      related=[name for name, kind, spec in plan if kind == "related" and "." not in name])
+    return PageReader(model, [name for name, _kind, _spec in shown], build,
+                      related=[name for name, kind, _spec in shown if kind == "related" and "." not in name],
+                      computed=computed)
 
 
 class _Reading:
