@@ -159,3 +159,26 @@ def test_complaint_and_audit_pages_are_the_same_as_from_orm_rows(app, login, mon
     for name in ("ComplaintView", "AuditLogView"):
         reader = _view(app, name)._page_reader()
         assert reader.checked and not reader.off, name
+
+
+def test_a_related_record_never_shown_stops_the_comparing_after_enough_pages(app):
+    """Pages whose parent enterprise is empty on every row prove nothing about how a parent
+    displays, so the next page is compared too, but not past ENOUGH_PAGES pages."""
+    from types import SimpleNamespace
+
+    from app.core.datamodels import ScopedInterface
+    from app.system.models import Organization
+
+    view = SimpleNamespace(datamodel=ScopedInterface(Organization), list_columns=["name", "parent"],
+                           formatters_columns={}, list_sql_columns={})
+    with app.test_request_context():
+        reader = list_reader.for_view(view)
+        tops = [o.id for o in db.session.query(Organization).filter(Organization.parent_id.is_(None)).limit(3)]
+        values = [{c: getattr(r, c) for c in view.list_columns} for r in reader.read(db.session, tops)]
+        for n in range(1, list_reader.ENOUGH_PAGES + 1):
+            assert list_reader.check(view, reader, values, tops) is None
+            assert reader.checked == (n == list_reader.ENOUGH_PAGES) and not reader.off
+        child = db.session.query(Organization).filter(Organization.parent_id.isnot(None)).first()
+        fresh = list_reader.for_view(view)
+        values = [{c: getattr(r, c) for c in view.list_columns} for r in fresh.read(db.session, [child.id])]
+        assert list_reader.check(view, fresh, values, [child.id]) is None and fresh.checked

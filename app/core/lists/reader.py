@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 
 _current: ContextVar = ContextVar("anju_list_reader", default=None)
 
+#: Pages compared at most: a related record empty on every row of them (a street a district's
+#: requests never name) is not waited for on every page after.
+ENOUGH_PAGES = 20
+
 
 class Row:
     """One list row: an attribute per list column (``org.name`` included, read by
@@ -60,6 +64,7 @@ class PageReader:
         self._build = build              # dialect name -> Select (keys bound as anju_page_ids)
         self._statements = {}
         self.checked = False             # the first page matched the ORM rows cell by cell
+        self.compared = 0                # pages compared so far
         self.off = False                 # a difference was found: ORM objects from now on
 
     def statement(self, dialect_name):
@@ -216,13 +221,15 @@ def check(view, reader, fast_values, pks):
     view's formatters. Returns the ORM values when they differ (and turns the reader off),
     else None. Done per view and process until a page has compared a value of every column
     that is a related record (one empty on every row of the page proves nothing about how
-    the record displays)."""
+    the record displays), or ENOUGH_PAGES pages have been compared."""
     if not pks:
         return None
     dm = view.datamodel
     slow_rows = dm.rows_by_ids(list(pks), dm.list_select_columns)
     slow_values = list(dm.get_values(slow_rows, view.list_columns))
-    reader.checked = all(any(slow[col] is not None for slow in slow_values) for col in reader.related)
+    reader.compared += 1
+    reader.checked = reader.compared >= ENOUGH_PAGES or all(
+        any(slow[col] is not None for slow in slow_values) for col in reader.related)
     formatters = view.formatters_columns or {}
     fast_values = list(fast_values)
     if len(slow_values) == len(fast_values):
