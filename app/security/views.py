@@ -379,7 +379,7 @@ def _view_name(name):
     return _with_code(view_label(name), name)
 
 
-class PermissionModelView(ZhDisplayMixin, _fab_views.PermissionModelView):
+class PermissionModelView(ZhDisplayMixin, SaveLanding, _fab_views.PermissionModelView):
     """Base permissions by their Chinese name, the code beside it."""
 
     list_title = _l("Base permissions")
@@ -387,7 +387,7 @@ class PermissionModelView(ZhDisplayMixin, _fab_views.PermissionModelView):
     formatters_columns = {"name": _permission_name}
 
 
-class ViewMenuModelView(ZhDisplayMixin, _fab_views.ViewMenuModelView):
+class ViewMenuModelView(ZhDisplayMixin, SaveLanding, _fab_views.ViewMenuModelView):
     """Views and menus by their Chinese name, the code beside it."""
 
     list_title = _l("Views and menus")
@@ -395,7 +395,7 @@ class ViewMenuModelView(ZhDisplayMixin, _fab_views.ViewMenuModelView):
     formatters_columns = {"name": _view_name}
 
 
-class PermissionViewModelView(ZhDisplayMixin, _fab_views.PermissionViewModelView):
+class PermissionViewModelView(ZhDisplayMixin, SaveLanding, _fab_views.PermissionViewModelView):
     """Permissions on views, both halves in Chinese."""
 
     list_title = _l("Permissions on views")

@@ -162,3 +162,16 @@ def test_back_on_a_complaint_page_goes_to_the_complaints(app, login):
     page = c.get(f"/complaints/show/{pk}").get_data(as_text=True)
     assert 'class="btn btn-default btn-sm anju-back" href="/back">返回</a>' in page
     assert _where(c.get("/back", headers={"Referer": f"http://localhost/complaints/show/{pk}"})) == "/complaints/list/"
+
+
+def test_the_permission_lists_leave_the_session_alone(app, login):
+    """FAB's permission, view-menu and role-permission lists keep no back history either."""
+    c = login("admin")
+    c.get("/")
+    for url in ("/permissions/list/", "/viewmenus/list/", "/permissionviews/list/",
+                "/permissions/list/?page_PermissionModelView=1"):
+        resp = c.get(url)
+        assert resp.status_code == 200, url
+        assert "session=" not in resp.headers.get("Set-Cookie", ""), url
+    with c.http.session_transaction() as session:
+        assert "page_history" not in session
