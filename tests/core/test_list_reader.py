@@ -182,3 +182,10 @@ def test_a_related_record_never_shown_stops_the_comparing_after_enough_pages(app
         fresh = list_reader.for_view(view)
         values = [{c: getattr(r, c) for c in view.list_columns} for r in fresh.read(db.session, [child.id])]
         assert list_reader.check(view, fresh, values, [child.id]) is None and fresh.checked
+
+
+def test_a_row_shows_only_its_key_in_logs(app, people):
+    with app.test_request_context():
+        row = _view(app, "StaffView")._page_reader().read(db.session, [people["with_areas"]])[0]
+        assert repr(row) == f"<Row {people['with_areas']}>"
+        assert row.id_number not in repr(row) and row.mobile not in repr(row)

@@ -50,7 +50,9 @@ class Row:
     ``getattr(row, "org.name")`` as the datamodel reads a dotted column)."""
 
     def __repr__(self):
-        return f"<Row {self.__dict__!r}>"
+        # Its key only: the values may be personal, and a repr ends up in logs and tracebacks.
+        first = next(iter(self.__dict__.values()), None)
+        return f"<Row {first!r}>"
 
 
 class PageReader:
