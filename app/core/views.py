@@ -253,7 +253,7 @@ class AnjuModelView(SaveLanding, ConsoleListMixin, ModelView):
     search_filters = {}
     # {list column: fn(dialect name) -> SQL expression}: the value of a column that is not a
     # plain column or many-to-one relation (a property), so the list's rows are read as plain
-    # values (app/core/lists/reader.py); checked against the ORM rows on the first page.
+    # values (app/core/lists/reader.py); checked against the ORM rows on the view's first pages.
     list_sql_columns = {}
 
     base_permissions = None
